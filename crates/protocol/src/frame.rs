@@ -1,0 +1,238 @@
+//! The frame types of wire format v1. Field names here are the JSON keys.
+
+use serde::{Deserialize, Serialize};
+
+/// One WebSocket text frame, tagged by its `"type"` key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Frame {
+    /// Server → client, first frame after the handshake: who the server is and what it can do.
+    Hello(Hello),
+    /// Client → server: enter a room, optionally resuming after the last `seq` seen.
+    Join(Join),
+    /// Client → server: leave a room.
+    Leave(Leave),
+    /// Either way: a chat message. The core frame every implementation must read and write.
+    Msg(ChatMessage),
+    /// Server → sender: the message with this id is stored (sent for retried duplicates).
+    Ack(Ack),
+    /// Client → server: ask for stored messages before or after a `seq`.
+    Fetch(Fetch),
+    /// Server → client: stored messages of a room, oldest first.
+    History(History),
+    /// Server → client: everyone currently in a room.
+    Presence(Presence),
+    /// Either way: "I am here" for peer-to-peer presence on servers without presence.
+    Here(Here),
+    /// Either way: someone is typing in a room.
+    Typing(Typing),
+    /// Either way: liveness probe; the peer answers with `pong`.
+    Ping(Ping),
+    /// Either way: answer to `ping`, echoing its `ts`.
+    Pong(Ping),
+    /// Server → client: a request was refused.
+    Error(ErrorFrame),
+    /// Any `type` this version does not know. Receivers ignore it.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The chat message: `{"type":"msg","id":…,"room":…,"from":…,"text":…,"ts":…}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Unique id made by the sender when the message was created; retries reuse it.
+    pub id: String,
+    /// Room the message belongs to.
+    pub room: String,
+    /// Display name of the sender.
+    pub from: String,
+    /// The text, shown verbatim as plain text.
+    pub text: String,
+    /// When the sender created it, in milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// Per-room sequence number, added by servers that store history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// Features a server can announce in [`Hello::features`].
+pub mod feature {
+    /// The server stores messages and answers `join.after` and `fetch`.
+    pub const HISTORY: &str = "history";
+    /// The server sends `presence` lists.
+    pub const PRESENCE: &str = "presence";
+    /// The server relays `typing` frames to the room.
+    pub const TYPING: &str = "typing";
+    /// The server confirms messages by echoing them with a `seq`, or with `ack` for duplicates.
+    pub const ACK: &str = "ack";
+    /// The server answers `ping` with `pong`.
+    pub const PING: &str = "ping";
+}
+
+/// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Free-form server name and version.
+    #[serde(default)]
+    pub server: String,
+    /// Changes whenever the server's `seq` numbering restarts; clients then forget old cursors.
+    pub epoch: String,
+    /// Names from [`feature`]; unknown names are ignored.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Longest accepted message text in bytes, when the server limits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_text: Option<usize>,
+}
+
+impl Hello {
+    /// Whether the server announced `feature`.
+    pub fn has(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
+    }
+}
+
+/// `{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"…"}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Join {
+    /// Room to enter.
+    pub room: String,
+    /// Display name shown in presence.
+    pub name: String,
+    /// Last `seq` the client already has; the server replies with what came after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
+    /// The epoch `after` belongs to; a server with another epoch ignores `after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+}
+
+/// `{"type":"leave","room":"lobby"}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leave {
+    /// Room to leave.
+    pub room: String,
+}
+
+/// `{"type":"ack","id":"m1","room":"lobby","seq":43}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    /// Id of the confirmed message.
+    pub id: String,
+    /// Its room.
+    pub room: String,
+    /// The `seq` it was stored under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// `{"type":"fetch","room":"lobby","before":120,"limit":50}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fetch {
+    /// Room to read.
+    pub room: String,
+    /// Only messages with a smaller `seq` (older history, newest of them first in the cut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+    /// Only messages with a larger `seq` (filling a gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
+    /// At most this many messages; the server may cap it lower.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `{"type":"history","room":"lobby","msgs":[…],"more":false}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// Room the messages belong to.
+    pub room: String,
+    /// Messages in ascending `seq` order.
+    pub msgs: Vec<ChatMessage>,
+    /// Whether older messages exist beyond the first one here.
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// `{"type":"presence","room":"lobby","users":["alice","bob"]}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// Room the list describes.
+    pub room: String,
+    /// Display names of everyone in the room now.
+    pub users: Vec<String>,
+}
+
+/// `{"type":"here","room":"lobby","from":"alice","ttl":30000}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Here {
+    /// Room the sender is in.
+    pub room: String,
+    /// Display name of the sender.
+    pub from: String,
+    /// How long, in milliseconds, to show the sender as online unless another `here` comes.
+    pub ttl: u64,
+}
+
+/// `{"type":"typing","room":"lobby","from":"alice"}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typing {
+    /// Room the sender is typing in.
+    pub room: String,
+    /// Display name of the sender.
+    pub from: String,
+}
+
+/// `{"type":"ping","ts":1764000000000}`, also the body of `pong`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Ping {
+    /// Sender's clock, echoed back in the `pong` so it can measure the round trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<u64>,
+}
+
+/// Error codes a server sends in [`ErrorFrame::code`].
+pub mod error_code {
+    /// The frame or its `text` exceeds the server's limit.
+    pub const TOO_LARGE: &str = "too_large";
+    /// The frame is not valid JSON of a known shape.
+    pub const BAD_FRAME: &str = "bad_frame";
+    /// The room or name is not acceptable.
+    pub const BAD_NAME: &str = "bad_name";
+    /// A message was sent to a room the connection has not joined.
+    pub const NOT_JOINED: &str = "not_joined";
+}
+
+/// `{"type":"error","code":"too_large","message":"…","id":"m1"}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// Machine-readable code from [`error_code`].
+    pub code: String,
+    /// A sentence for humans.
+    #[serde(default)]
+    pub message: String,
+    /// The message id the error is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// WebSocket close codes with a meaning in this protocol.
+pub mod close_code {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down or restarting; reconnect later.
+    pub const GOING_AWAY: u16 = 1001;
+    /// Policy violation (for example a refused Origin); do not retry.
+    pub const POLICY: u16 = 1008;
+    /// A frame was larger than the server accepts.
+    pub const TOO_BIG: u16 = 1009;
+    /// The client read too slowly and its queue overflowed; reconnect and resume.
+    pub const SLOW_CONSUMER: u16 = 4000;
+    /// The client is not allowed to use this server; do not retry.
+    pub const FORBIDDEN: u16 = 4003;
+
+    /// Whether a client should reconnect after the server closed with `code`.
+    pub fn should_retry(code: u16) -> bool {
+        !matches!(code, POLICY | FORBIDDEN)
+    }
+}

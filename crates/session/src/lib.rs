@@ -1,0 +1,17 @@
+//! The sans-IO core of the wirechat client.
+//!
+//! Nothing here touches a socket, a timer or the DOM. The browser glue turns socket events,
+//! timers and user actions into [`Input`]s stamped with the current time, calls
+//! [`Session::handle`], and carries out the [`Command`]s it gets back. That keeps every rule
+//! about reconnecting, resuming, confirming and deduplicating testable natively with a
+//! simulated clock.
+
+mod backoff;
+mod outbox;
+mod session;
+mod store;
+
+pub use backoff::{BackoffConfig, Jitter};
+pub use outbox::{Outbox, OutboxItem};
+pub use session::{Command, Input, ServerMode, Session, SessionConfig, Stats, Status};
+pub use store::{Delivery, Entry, Inserted, RoomLog};

@@ -1,0 +1,507 @@
+use super::*;
+use wirechat_protocol::{Ack, History};
+
+const T0: u64 = 1_764_000_000_000;
+
+fn hello(epoch: &str) -> String {
+    encode(&Frame::Hello(Hello {
+        server: "test".into(),
+        epoch: epoch.into(),
+        features: vec![
+            feature::HISTORY.into(),
+            feature::ACK.into(),
+            feature::PING.into(),
+            feature::PRESENCE.into(),
+        ],
+        max_text: Some(100),
+    }))
+}
+
+fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
+    ChatMessage {
+        id: id.into(),
+        room: "lobby".into(),
+        from: from.into(),
+        text: format!("text of {id}"),
+        ts: T0,
+        seq,
+    }
+}
+
+fn text(m: &ChatMessage) -> Input {
+    Input::Text(encode(&Frame::Msg(m.clone())))
+}
+
+fn sent_frames(cmds: &[Command]) -> Vec<Frame> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Send(t) => Some(decode(t).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn session() -> Session {
+    Session::new(
+        SessionConfig {
+            name: "alice".into(),
+            ..SessionConfig::default()
+        },
+        42,
+    )
+}
+
+/// A session connected to a full server with epoch `e1`.
+fn connected() -> Session {
+    let mut s = session();
+    assert_eq!(s.handle(T0, Input::Start)[0], Command::Connect);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: "chat".into(),
+        },
+    );
+    s.handle(T0, Input::Text(hello("e1")));
+    s
+}
+
+fn ids(s: &Session) -> Vec<String> {
+    s.room("lobby")
+        .unwrap()
+        .entries()
+        .iter()
+        .map(|e| e.msg.id.clone())
+        .collect()
+}
+
+fn delivery(s: &Session, id: &str) -> Option<Delivery> {
+    s.room("lobby").unwrap().get(id).unwrap().delivery
+}
+
+#[test]
+fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
+    let mut s = session();
+    assert_eq!(s.status(), Status::Connecting);
+    s.handle(T0, Input::Start);
+    let cmds = s.handle(
+        T0,
+        Input::Opened {
+            protocol: "chat".into(),
+        },
+    );
+    assert_eq!(
+        sent_frames(&cmds),
+        vec![Frame::Join(Join {
+            room: "lobby".into(),
+            name: "alice".into(),
+            after: None,
+            epoch: None,
+        })]
+    );
+    assert_eq!(s.status(), Status::Connected);
+    assert_eq!(s.protocol(), "chat");
+    s.handle(T0, Input::Text(hello("e1")));
+    assert!(matches!(s.mode(), ServerMode::Full(_)));
+    assert_eq!(s.max_text_bytes(), 100);
+}
+
+#[test]
+fn own_message_is_pending_until_echoed_then_delivered() {
+    let mut s = connected();
+    let cmds = s.handle(
+        T0 + 1,
+        Input::Compose {
+            id: "m1".into(),
+            text: "hi".into(),
+        },
+    );
+    let frames = sent_frames(&cmds);
+    let Frame::Msg(sent) = &frames[0] else {
+        panic!("a msg frame, got {frames:?}")
+    };
+    assert_eq!((sent.from.as_str(), sent.text.as_str()), ("alice", "hi"));
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Pending));
+    let echo = ChatMessage {
+        seq: Some(1),
+        ..sent.clone()
+    };
+    s.handle(T0 + 2, text(&echo));
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Delivered));
+    s.handle(T0 + 3, text(&echo));
+    assert_eq!(ids(&s), ["m1"], "a repeated echo is not shown twice");
+}
+
+#[test]
+fn blank_and_oversized_texts_are_not_sent() {
+    let mut s = connected();
+    for t in ["", "   ", "\n\t", &"x".repeat(101)] {
+        let cmds = s.handle(
+            T0,
+            Input::Compose {
+                id: "b".into(),
+                text: t.into(),
+            },
+        );
+        assert!(sent_frames(&cmds).is_empty(), "{t:?} must not be sent");
+    }
+    assert!(ids(&s).is_empty());
+}
+
+#[test]
+fn messages_typed_while_disconnected_go_out_on_open_and_again_after_a_drop() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Compose {
+            id: "m1".into(),
+            text: "early".into(),
+        },
+    );
+    let cmds = s.handle(
+        T0 + 5,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(matches!(sent_frames(&cmds)[1], Frame::Msg(ref m) if m.id == "m1"));
+    // The link drops before the server confirms: the message must go out again.
+    s.handle(
+        T0 + 6,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    let Status::Reconnecting { at } = s.status() else {
+        panic!("reconnecting, got {:?}", s.status())
+    };
+    assert!(at <= T0 + 6 + 500);
+    assert_eq!(s.handle(at, Input::Tick)[0], Command::Connect);
+    let cmds = s.handle(
+        at + 1,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(matches!(sent_frames(&cmds)[1], Frame::Msg(ref m) if m.id == "m1"));
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Pending));
+}
+
+#[test]
+fn retried_duplicate_is_confirmed_by_ack() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Compose {
+            id: "m1".into(),
+            text: "x".into(),
+        },
+    );
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::Ack(Ack {
+            id: "m1".into(),
+            room: "lobby".into(),
+            seq: Some(9),
+        }))),
+    );
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Delivered));
+    assert_eq!(s.room("lobby").unwrap().resume_after(), Some(9));
+}
+
+#[test]
+fn unconfirmed_messages_fail_after_the_deadline_and_can_be_retried_or_deleted() {
+    let mut s = connected();
+    for id in ["m1", "m2"] {
+        s.handle(
+            T0,
+            Input::Compose {
+                id: id.into(),
+                text: "x".into(),
+            },
+        );
+    }
+    // The link stays alive (the server answers pings) but never confirms.
+    s.handle(T0 + 59_000, Input::Text(r#"{"type":"pong"}"#.into()));
+    s.handle(T0 + 60_000, Input::Tick);
+    assert_eq!(s.status(), Status::Connected);
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Failed));
+    let cmds = s.handle(T0 + 60_001, Input::RetryMessage("m1".into()));
+    assert!(matches!(sent_frames(&cmds)[0], Frame::Msg(ref m) if m.id == "m1"));
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Pending));
+    s.handle(T0 + 60_002, Input::DeleteMessage("m2".into()));
+    assert_eq!(ids(&s), ["m1"]);
+}
+
+#[test]
+fn resume_after_reconnect_asks_for_what_was_missed() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![msg("a", "bob", Some(4)), msg("b", "bob", Some(5))],
+            more: true,
+        }))),
+    );
+    s.handle(
+        T0,
+        Input::Closed {
+            code: 1001,
+            reason: "restart".into(),
+        },
+    );
+    s.handle(T0, Input::RetryNow);
+    let cmds = s.handle(
+        T0 + 1,
+        Input::Opened {
+            protocol: "chat".into(),
+        },
+    );
+    assert_eq!(
+        sent_frames(&cmds)[0],
+        Frame::Join(Join {
+            room: "lobby".into(),
+            name: "alice".into(),
+            after: Some(5),
+            epoch: Some("e1".into()),
+        })
+    );
+}
+
+#[test]
+fn a_seq_gap_triggers_a_fetch() {
+    let mut s = connected();
+    s.handle(T0, text(&msg("a", "bob", Some(1))));
+    let cmds = s.handle(T0, text(&msg("c", "bob", Some(3))));
+    assert_eq!(
+        sent_frames(&cmds),
+        vec![Frame::Fetch(Fetch {
+            room: "lobby".into(),
+            before: None,
+            after: Some(1),
+            limit: Some(200),
+        })]
+    );
+}
+
+#[test]
+fn a_new_epoch_keeps_old_messages_first_and_shows_none_twice() {
+    let mut s = connected();
+    s.handle(T0, text(&msg("a", "bob", Some(7))));
+    s.handle(
+        T0,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    s.handle(T0, Input::RetryNow);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(T0, Input::Text(hello("e2")));
+    // The restarted server replays "a" under a new number, then a new message.
+    s.handle(T0, text(&msg("a", "bob", Some(1))));
+    s.handle(T0, text(&msg("b", "bob", Some(2))));
+    assert_eq!(ids(&s), ["a", "b"]);
+}
+
+#[test]
+fn close_codes_that_forbid_retry_stop_reconnecting() {
+    let mut s = connected();
+    let cmds = s.handle(
+        T0,
+        Input::Closed {
+            code: close_code::POLICY,
+            reason: "origin".into(),
+        },
+    );
+    assert!(!cmds.contains(&Command::Connect));
+    assert!(matches!(s.status(), Status::Closed { .. }));
+    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+}
+
+#[test]
+fn a_deliberate_stop_never_reconnects() {
+    let mut s = connected();
+    let cmds = s.handle(T0, Input::Stop);
+    assert!(matches!(cmds[0], Command::Close { code: 1000, .. }));
+    s.handle(
+        T0,
+        Input::Closed {
+            code: 1000,
+            reason: String::new(),
+        },
+    );
+    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+    assert!(matches!(s.status(), Status::Closed { .. }));
+}
+
+#[test]
+fn offline_waits_and_online_connects_at_once() {
+    let mut s = connected();
+    s.handle(T0, Input::Offline);
+    s.handle(
+        T0,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    assert_eq!(s.status(), Status::Offline);
+    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+    assert_eq!(s.handle(T0 + 100_001, Input::Online)[0], Command::Connect);
+}
+
+#[test]
+fn a_silent_link_to_a_pinging_server_is_probed_then_replaced() {
+    let mut s = connected();
+    let cmds = s.handle(T0 + 10_000, Input::Tick);
+    assert!(matches!(sent_frames(&cmds)[0], Frame::Ping(_)));
+    let cmds = s.handle(T0 + 25_000, Input::Tick);
+    assert!(matches!(cmds[0], Command::Close { .. }));
+    assert!(matches!(s.status(), Status::Reconnecting { .. }));
+}
+
+#[test]
+fn without_hello_the_server_is_a_relay_and_silence_is_not_death() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(
+        T0 + 1,
+        Input::Compose {
+            id: "m1".into(),
+            text: "x".into(),
+        },
+    );
+    s.handle(T0 + 2_500, Input::Tick);
+    assert_eq!(s.mode(), &ServerMode::Relay);
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Sent));
+    let cmds = s.handle(T0 + 600_000, Input::Tick);
+    assert!(cmds.is_empty(), "no pings, no closes: {cmds:?}");
+    assert_eq!(s.status(), Status::Connected);
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Sent));
+    // A relay that does echo upgrades the message to delivered.
+    let mut echo = msg("m1", "alice", None);
+    echo.text = "x".into();
+    s.handle(T0 + 600_001, text(&echo));
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Delivered));
+}
+
+#[test]
+fn malformed_frames_are_counted_and_chat_goes_on() {
+    let mut s = connected();
+    for bad in ["nope", "[]", "{}", r#"{"type":"msg","id":1}"#] {
+        s.handle(T0, Input::Text(bad.into()));
+    }
+    s.handle(T0, Input::Binary);
+    s.handle(T0, Input::Text(r#"{"type":"sparkle"}"#.into()));
+    assert_eq!(s.stats().dropped, 5);
+    assert_eq!(s.stats().ignored, 1);
+    s.handle(T0, text(&msg("a", "bob", Some(1))));
+    assert_eq!(ids(&s), ["a"]);
+}
+
+#[test]
+fn messages_for_rooms_not_joined_are_ignored() {
+    let mut s = connected();
+    let mut other = msg("x", "bob", Some(1));
+    other.room = "elsewhere".into();
+    s.handle(T0, text(&other));
+    assert!(s.room("elsewhere").is_none());
+    assert!(ids(&s).is_empty());
+}
+
+#[test]
+fn backoff_grows_and_resets_after_a_hello() {
+    let mut s = connected();
+    let mut ceilings = Vec::new();
+    let mut now = T0;
+    for _ in 0..8 {
+        s.handle(
+            now,
+            Input::Closed {
+                code: 1006,
+                reason: String::new(),
+            },
+        );
+        let Status::Reconnecting { at } = s.status() else {
+            panic!("reconnecting")
+        };
+        ceilings.push(at - now);
+        now = at;
+        s.handle(now, Input::Tick);
+    }
+    let bounds = [500, 1000, 2000, 4000, 8000, 16_000, 25_000, 25_000];
+    for (delay, bound) in ceilings.iter().zip(bounds) {
+        assert!(*delay <= bound, "{delay} > {bound}");
+    }
+    s.handle(
+        now,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(now, Input::Text(hello("e1")));
+    s.handle(
+        now,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    let Status::Reconnecting { at } = s.status() else {
+        panic!("reconnecting")
+    };
+    assert!(at - now <= 500);
+}
+
+#[test]
+fn wake_requests_follow_the_nearest_deadline() {
+    let mut s = session();
+    let cmds = s.handle(T0, Input::Start);
+    assert!(cmds.contains(&Command::WakeAt(T0 + 10_000)), "{cmds:?}");
+    let cmds = s.handle(
+        T0 + 10,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(cmds.contains(&Command::WakeAt(T0 + 10 + 2_500)), "{cmds:?}");
+}
+
+#[test]
+fn unconfirmed_messages_survive_a_reload() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Compose {
+            id: "m1".into(),
+            text: "typed offline".into(),
+        },
+    );
+    let saved = s.unconfirmed();
+    assert_eq!(saved.len(), 1);
+    let mut reloaded = session();
+    reloaded.restore_unconfirmed(T0 + 1, saved);
+    reloaded.handle(T0 + 1, Input::Start);
+    let cmds = reloaded.handle(
+        T0 + 2,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(matches!(sent_frames(&cmds)[1], Frame::Msg(ref m) if m.id == "m1"));
+}

@@ -1,0 +1,280 @@
+//! The message store: every room's messages in display order, deduplicated by id.
+//!
+//! Order is by `(era, seq, arrival)`. `seq` comes from servers that number messages;
+//! messages without one (own pending messages, or anything from a plain relay) sort after
+//! the numbered ones in arrival order. `era` grows each time the server's epoch changes, so
+//! a server that restarted its numbering never sorts new messages before old ones.
+
+use std::collections::{BTreeSet, HashMap};
+use wirechat_protocol::ChatMessage;
+
+/// Where one of the user's own messages stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Created, not yet confirmed by the server.
+    Pending,
+    /// Written to a server that does not confirm messages (a relay that skips the sender).
+    Sent,
+    /// Confirmed by the server's echo or ack.
+    Delivered,
+    /// Not confirmed in time, or refused by the server; the user may retry or delete it.
+    Failed,
+}
+
+/// One message as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The message as received or composed.
+    pub msg: ChatMessage,
+    /// `Some` for the user's own messages.
+    pub delivery: Option<Delivery>,
+    key: SortKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct SortKey {
+    era: u32,
+    seq: u64,
+    arrival: u64,
+}
+
+/// What [`RoomLog::insert`] did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// It is new and now in the list.
+    New,
+    /// A message with that id was already there; nothing changed.
+    Duplicate,
+}
+
+/// The messages of one room.
+#[derive(Debug, Default, Clone)]
+pub struct RoomLog {
+    entries: Vec<Entry>,
+    keys: HashMap<String, SortKey>,
+    /// Highest `seq` up to which nothing is missing, in the current era.
+    contiguous: Option<u64>,
+    /// Seqs seen above `contiguous`; non-empty means there is a gap to fetch.
+    ahead: BTreeSet<u64>,
+    /// Whether the server said older messages exist before the first one here.
+    pub more_before: bool,
+}
+
+impl RoomLog {
+    /// Messages in display order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with message id `id`.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        let key = self.keys.get(id)?;
+        self.position(key).map(|i| &self.entries[i])
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the room has no messages.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The last `seq` with nothing missing before it: what to resume after.
+    pub fn resume_after(&self) -> Option<u64> {
+        self.contiguous
+    }
+
+    /// Lowest seq present in the current era, for fetching older history.
+    pub fn oldest_seq(&self, era: u32) -> Option<u64> {
+        self.entries
+            .iter()
+            .find(|e| e.key.era == era && e.msg.seq.is_some())
+            .and_then(|e| e.msg.seq)
+    }
+
+    /// The first missing seq range start, when a numbered message arrived past a gap.
+    pub fn gap_after(&self) -> Option<u64> {
+        match (self.contiguous, self.ahead.first()) {
+            (Some(c), Some(_)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Adds a message unless its id is already present.
+    pub fn insert(
+        &mut self,
+        msg: ChatMessage,
+        delivery: Option<Delivery>,
+        era: u32,
+        arrival: u64,
+    ) -> Inserted {
+        if self.keys.contains_key(&msg.id) {
+            return Inserted::Duplicate;
+        }
+        if let Some(seq) = msg.seq {
+            self.note_seq(seq);
+        }
+        let key = SortKey {
+            era,
+            seq: msg.seq.unwrap_or(u64::MAX),
+            arrival,
+        };
+        self.keys.insert(msg.id.clone(), key);
+        let entry = Entry {
+            msg,
+            delivery,
+            key,
+        };
+        // Live traffic almost always lands at the end; only history and confirmations of
+        // own messages need a search.
+        match self.entries.last() {
+            Some(last) if last.key > key => {
+                let at = self.entries.partition_point(|e| e.key < key);
+                self.entries.insert(at, entry);
+            }
+            _ => self.entries.push(entry),
+        }
+        Inserted::New
+    }
+
+    /// Records that message `id` got `delivery`, and the server's `seq` when it gave one.
+    /// Returns false when no such message is here.
+    pub fn confirm(&mut self, id: &str, delivery: Delivery, seq: Option<u64>, era: u32) -> bool {
+        let Some(key) = self.keys.get(id).copied() else {
+            return false;
+        };
+        let Some(at) = self.position(&key) else {
+            return false;
+        };
+        let mut entry = self.entries.remove(at);
+        entry.delivery = Some(delivery);
+        if let Some(seq) = seq.filter(|_| entry.msg.seq.is_none()) {
+            self.note_seq(seq);
+            entry.msg.seq = Some(seq);
+            entry.key = SortKey { era, seq, ..key };
+        }
+        self.keys.insert(id.to_owned(), entry.key);
+        let at = self.entries.partition_point(|e| e.key < entry.key);
+        self.entries.insert(at, entry);
+        true
+    }
+
+    /// Removes message `id` (the user deleted a failed message).
+    pub fn remove(&mut self, id: &str) -> Option<Entry> {
+        let key = self.keys.remove(id)?;
+        let at = self.position(&key)?;
+        Some(self.entries.remove(at))
+    }
+
+    /// Forgets the seq cursor: the server started a new numbering.
+    pub fn reset_cursor(&mut self) {
+        self.contiguous = None;
+        self.ahead.clear();
+    }
+
+    fn position(&self, key: &SortKey) -> Option<usize> {
+        self.entries.binary_search_by(|e| e.key.cmp(key)).ok()
+    }
+
+    fn note_seq(&mut self, seq: u64) {
+        match self.contiguous {
+            None => self.contiguous = Some(seq),
+            Some(c) if seq <= c => {}
+            Some(_) => {
+                self.ahead.insert(seq);
+            }
+        }
+        while let Some(c) = self.contiguous {
+            if self.ahead.remove(&(c + 1)) {
+                self.contiguous = Some(c + 1);
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(id: &str, seq: Option<u64>) -> ChatMessage {
+        ChatMessage {
+            id: id.into(),
+            room: "r".into(),
+            from: "a".into(),
+            text: id.into(),
+            ts: 1,
+            seq,
+        }
+    }
+
+    fn ids(log: &RoomLog) -> Vec<&str> {
+        log.entries().iter().map(|e| e.msg.id.as_str()).collect()
+    }
+
+    #[test]
+    fn duplicates_by_id_are_dropped() {
+        let mut log = RoomLog::default();
+        assert_eq!(log.insert(m("a", Some(1)), None, 0, 0), Inserted::New);
+        assert_eq!(log.insert(m("a", Some(1)), None, 0, 1), Inserted::Duplicate);
+        assert_eq!(log.len(), 1);
+    }
+
+    #[test]
+    fn numbered_messages_sort_by_seq_whatever_the_arrival_order() {
+        let mut log = RoomLog::default();
+        log.insert(m("c", Some(3)), None, 0, 0);
+        log.insert(m("a", Some(1)), None, 0, 1);
+        log.insert(m("b", Some(2)), None, 0, 2);
+        assert_eq!(ids(&log), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn pending_messages_move_into_place_when_confirmed() {
+        let mut log = RoomLog::default();
+        log.insert(m("mine", None), Some(Delivery::Pending), 0, 0);
+        log.insert(m("x", Some(1)), None, 0, 1);
+        log.insert(m("y", Some(3)), None, 0, 2);
+        assert_eq!(ids(&log), ["x", "y", "mine"]);
+        assert!(log.confirm("mine", Delivery::Delivered, Some(2), 0));
+        assert_eq!(ids(&log), ["x", "mine", "y"]);
+        assert_eq!(log.get("mine").unwrap().delivery, Some(Delivery::Delivered));
+        assert_eq!(log.resume_after(), Some(3));
+    }
+
+    #[test]
+    fn a_gap_in_seq_is_reported_until_filled() {
+        let mut log = RoomLog::default();
+        log.insert(m("a", Some(5)), None, 0, 0);
+        assert_eq!(log.gap_after(), None);
+        log.insert(m("c", Some(8)), None, 0, 1);
+        assert_eq!(log.gap_after(), Some(5));
+        log.insert(m("b1", Some(6)), None, 0, 2);
+        log.insert(m("b2", Some(7)), None, 0, 3);
+        assert_eq!(log.gap_after(), None);
+        assert_eq!(log.resume_after(), Some(8));
+    }
+
+    #[test]
+    fn a_new_era_sorts_after_the_old_one() {
+        let mut log = RoomLog::default();
+        log.insert(m("old", Some(90)), None, 0, 0);
+        log.reset_cursor();
+        log.insert(m("new", Some(1)), None, 1, 1);
+        assert_eq!(ids(&log), ["old", "new"]);
+        assert_eq!(log.resume_after(), Some(1));
+    }
+
+    #[test]
+    fn removed_messages_are_gone_and_may_come_back() {
+        let mut log = RoomLog::default();
+        log.insert(m("a", None), Some(Delivery::Failed), 0, 0);
+        assert!(log.remove("a").is_some());
+        assert!(log.is_empty());
+        assert_eq!(log.insert(m("a", None), None, 0, 1), Inserted::New);
+    }
+}
