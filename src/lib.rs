@@ -1,1 +1,18 @@
-//! placeholder
+//! wirechat: a browser chat client in Rust and WebAssembly.
+//!
+//! It speaks wire format v1 (see `PROTOCOL.md`) over the browser's native WebSocket to the
+//! reference server or to any plain RFC 6455 relay. The crate is both the app (see
+//! [`App`]) and a library: another Leptos app can embed [`ChatRoom`], or build its own UI
+//! on [`use_chat`].
+
+pub mod app;
+pub mod chat;
+pub mod components;
+pub mod config;
+pub mod glue;
+pub mod transport;
+
+pub use app::App;
+pub use chat::{use_chat, ChatHandle, ChatOptions, ConnectionView, MessageView};
+pub use components::ChatRoom;
+pub use wirechat_session::{Delivery, SessionConfig, Status};

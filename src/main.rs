@@ -1,1 +1,5 @@
-fn main() {}
+//! Mounts the app. Everything else lives in the library.
+
+fn main() {
+    leptos::mount::mount_to_body(wirechat::App);
+}

@@ -1,1 +1,47 @@
-//! placeholder
+//! End-to-end harness: the built frontend served by the real reference server, driven by
+//! real headless Chromium sessions through chromedriver.
+//!
+//! The helpers find elements the way assistive technology does, by ARIA role and accessible
+//! name, so the tests pin the frontend's accessibility contract rather than its markup.
+//!
+//! Every helper is bounded in time and panics with a description of what it was waiting for
+//! and what it last saw: a harness failure is a test failure, and a clear message is what
+//! makes it actionable. Processes and profile directories are cleaned up on drop, so a
+//! failing test leaves nothing running.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use wirechat_e2e::{bounded, Harness, TEST_BOUND};
+//!
+//! let harness = Harness::start().await;
+//! bounded(TEST_BOUND, async {
+//!     let alice = harness.open("lobby", "alice").await;
+//!     alice.wait_for_status("Connected").await;
+//!     alice.send("hello").await;
+//!     alice.wait_for_message("alice", "hello").await;
+//! })
+//! .await;
+//! harness.shutdown().await;
+//! # }
+//! ```
+
+mod browser;
+mod chromedriver;
+mod harness;
+mod message_row;
+mod png;
+mod served_app;
+mod wait;
+
+pub use browser::Browser;
+pub use chromedriver::{free_loopback_port, Chromedriver};
+pub use harness::Harness;
+pub use message_row::MessageRow;
+pub use png::png_size;
+pub use served_app::{dist_dir, workspace_root, ServedApp};
+pub use wait::{bounded, wait_until, DEFAULT_WAIT, POLL_INTERVAL};
+
+use std::time::Duration;
+
+/// How long one whole end-to-end test may run before it is failed.
+pub const TEST_BOUND: Duration = Duration::from_secs(60);

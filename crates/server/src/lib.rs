@@ -1,1 +1,123 @@
-//! placeholder
+//! The reference wirechat server: rooms, history and broadcast over RFC 6455 WebSockets,
+//! speaking wire format v1 from [`wirechat_protocol`].
+//!
+//! [`spawn`] runs a server in the background of the current tokio runtime, as the
+//! `wirechat-server` binary and the end-to-end tests do:
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let server = wirechat_server::spawn(wirechat_server::Config {
+//!     bind: "127.0.0.1:0".parse().unwrap(),
+//!     ..Default::default()
+//! })
+//! .await?;
+//! println!("chat at {}", server.ws_url());
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`app`] gives the bare router for embedding into another axum server.
+
+pub mod cli;
+mod config;
+mod connection;
+mod history;
+mod origin;
+mod rooms;
+mod routes;
+mod state;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
+pub use history::{Appended, HistoryStore, MemoryHistory, Page, StoreError};
+pub use origin::origin_allowed;
+pub use rooms::{FETCH_DEFAULT, FETCH_MAX, JOIN_RECENT};
+pub use routes::{app, WS_PATH};
+pub use state::AppState;
+
+/// Longest [`RunningServer::shutdown`] waits for sockets to finish their close handshake.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A server serving in a background task, from [`spawn`].
+///
+/// Dropping it leaves the server running until the runtime ends; call
+/// [`shutdown`](Self::shutdown) to stop it.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: AppState,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+/// Binds `config.bind` (port 0 picks a free port) and serves in a background task.
+pub async fn spawn(config: Config) -> io::Result<RunningServer> {
+    let listener = TcpListener::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config);
+    let router = app(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}
+
+impl RunningServer {
+    /// The address the server listens on, with the real port when it bound port 0.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT/`, where the frontend is served. A wildcard bind address is
+    /// replaced by loopback, which a browser on this machine can open.
+    pub fn http_url(&self) -> String {
+        format!("http://{}/", self.reachable_addr())
+    }
+
+    /// `ws://HOST:PORT/ws`, the chat endpoint.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{WS_PATH}", self.reachable_addr())
+    }
+
+    /// The server's shared state (configuration, epoch, open connections).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops gracefully: stops accepting, closes every open socket with 1001 (going away),
+    /// and returns once they are closed, or after a bounded wait for slow clients.
+    pub async fn shutdown(self) {
+        self.state.go_away();
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.state.connections_closed()).await;
+    }
+
+    fn reachable_addr(&self) -> SocketAddr {
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        SocketAddr::new(ip, self.addr.port())
+    }
+}

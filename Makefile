@@ -1,0 +1,51 @@
+# The two commands of the Quick start are `make run` and `make test`; both install what is
+# missing first (scripts/setup.sh), so they work on a fresh machine.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CARGO_TERM_COLOR ?= never
+
+BIND ?= 127.0.0.1:8080
+CARGO_WASM := cargo --config 'build.target="wasm32-unknown-unknown"'
+
+.PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e
+
+## Build the app and serve it, with the reference server, on http://$(BIND)/
+run: setup dist
+	cargo run --profile server -p wirechat-server -- --bind $(BIND) --dist dist
+
+## Everything: formatting, lints (native and wasm32), native, browser and end-to-end tests
+test: setup-browser lint test-native test-browser dist test-e2e
+
+setup:
+	@scripts/setup.sh
+
+setup-browser:
+	@scripts/setup.sh --browser
+
+## The release build for static hosting: writes dist/
+dist: setup
+	trunk build --release
+
+## The reference server alone (for `trunk serve`, which proxies /ws to it)
+server:
+	cargo run --profile server -p wirechat-server -- --bind $(BIND)
+
+## The dev loop: trunk serve on http://127.0.0.1:8081/ with /ws proxied to `make server`
+dev: setup
+	trunk serve
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p wirechat --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test --workspace --exclude wirechat --exclude wirechat-e2e
+	cargo test -p wirechat --doc
+
+test-browser:
+	cargo test -p wirechat --target wasm32-unknown-unknown
+
+test-e2e:
+	cargo test -p wirechat-e2e -- --test-threads=1

@@ -1,0 +1,42 @@
+//! What an operator can choose about a server.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+/// Settings of one server. Every field has a documented default, so callers can write
+/// `Config { bind, ..Config::default() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:8080`.
+    pub bind: SocketAddr,
+    /// Directory served at `/` (the built frontend, `dist/`), with `index.html` for `/`.
+    /// Default: none, and `/` answers with a short plain-text note.
+    pub static_dir: Option<PathBuf>,
+    /// Origins allowed besides the defaults (the server's own host and loopback pages), as
+    /// exact `scheme://host[:port]` strings. Default: none.
+    pub allowed_origins: Vec<String>,
+    /// Largest WebSocket frame or message accepted, in bytes; larger ones close the socket
+    /// with 1009. Default 64 KiB.
+    pub max_frame_bytes: usize,
+    /// Longest message `text` accepted, in bytes; longer ones get a `too_large` error and the
+    /// socket stays open. Default [`wirechat_protocol::DEFAULT_MAX_TEXT_BYTES`].
+    pub max_text_bytes: usize,
+    /// How many of the most recent messages each room keeps. Default 1000.
+    pub history_per_room: usize,
+    /// Frames that may wait for one slow socket before it is closed with 4000. Default 256.
+    pub queue_len: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            static_dir: None,
+            allowed_origins: Vec::new(),
+            max_frame_bytes: 64 * 1024,
+            max_text_bytes: wirechat_protocol::DEFAULT_MAX_TEXT_BYTES,
+            history_per_room: 1000,
+            queue_len: 256,
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! One WebSocket connection: a writer task draining its queue into the socket, a reader task
+//! turning frames into room operations, and the cleanup when either ends.
+//!
+//! Both halves are generic over `Sink`/`Stream` of axum WebSocket messages, so tests can
+//! drive a connection with plain channels instead of a socket.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio::sync::watch;
+use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+use wirechat_protocol::{
+    close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
+    DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
+};
+
+use crate::rooms::{NotJoined, Peer, PeerInbox};
+use crate::state::AppState;
+
+/// How often the writer pings an otherwise quiet socket.
+pub const HEARTBEAT: Duration = Duration::from_secs(20);
+/// A socket that sends nothing, not even a pong, for this long is closed.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// How long writing the close frame may take; a client that does not read gets no longer.
+const CLOSE_WRITE_LIMIT: Duration = Duration::from_secs(5);
+/// How long to wait for the other side of the close handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Serves one connection until it closes: sends `hello`, answers frames read from `rx`, and
+/// writes queued frames to `tx`. When either side ends, the other is stopped and the
+/// connection leaves every room it joined.
+pub async fn serve_connection<Tx, Rx>(state: AppState, tx: Tx, rx: Rx)
+where
+    Tx: Sink<Message> + Unpin + Send + 'static,
+    Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
+{
+    let (id, _counted) = state.open_connection();
+    let (peer, inbox) = Peer::new(id, state.config().queue_len);
+    peer.deliver(state.hello());
+
+    let mut writer = tokio::spawn(write_frames(tx, inbox, state.going_away()));
+    let reader_session = Session {
+        peer: peer.clone(),
+        state: state.clone(),
+    };
+    let mut reader = tokio::spawn(read_frames(rx, reader_session));
+
+    let ended = tokio::select! {
+        closing = &mut writer => Ended::Writer(closing.ok().flatten()),
+        close = &mut reader => Ended::Reader(close.ok().flatten()),
+    };
+    // Leave before the close handshake: the rooms stop queueing for this socket and see the
+    // new presence at once, however long the goodbye takes.
+    state.hub().leave_all(id);
+    match ended {
+        Ended::Writer(Some((tx, code))) => {
+            say_goodbye(tx, code).await;
+            // The reader ends when the client answers the close frame.
+            let _ = timeout(CLOSE_GRACE, &mut reader).await;
+        }
+        Ended::Writer(None) | Ended::Reader(None) => {}
+        Ended::Reader(Some(code)) => {
+            peer.close(code);
+            if let Ok(Ok(Some((tx, code)))) = timeout(CLOSE_GRACE, &mut writer).await {
+                say_goodbye(tx, code).await;
+            }
+        }
+    }
+    reader.abort();
+    writer.abort();
+}
+
+enum Ended<Tx> {
+    /// The writer stopped: with the sink and a close code to send, or because the socket failed.
+    Writer(Option<(Tx, u16)>),
+    /// The reader stopped: with a close code to send, or because the client closed or vanished.
+    Reader(Option<u16>),
+}
+
+async fn say_goodbye<Tx: Sink<Message> + Unpin>(mut tx: Tx, code: u16) {
+    let frame = CloseFrame {
+        code,
+        reason: close_reason(code).into(),
+    };
+    let _ = timeout(CLOSE_WRITE_LIMIT, tx.send(Message::Close(Some(frame)))).await;
+}
+
+fn close_reason(code: u16) -> &'static str {
+    match code {
+        close_code::GOING_AWAY => "server shutting down",
+        close_code::TOO_BIG => "frame too large",
+        close_code::SLOW_CONSUMER => "too slow to keep up",
+        close_code::NORMAL => "idle",
+        _ => "",
+    }
+}
+
+/// Writes queued frames and heartbeat pings until a close is asked for (returning the sink
+/// and the code) or the socket fails (returning nothing).
+async fn write_frames<Tx>(
+    mut tx: Tx,
+    mut inbox: PeerInbox,
+    mut going_away: watch::Receiver<bool>,
+) -> Option<(Tx, u16)>
+where
+    Tx: Sink<Message> + Unpin,
+{
+    let mut heartbeat = interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        let message = tokio::select! {
+            biased;
+            code = close_requested(&mut inbox.close, &mut going_away) => return Some((tx, code)),
+            queued = inbox.frames.recv() => match queued {
+                Some(message) => message,
+                None => return Some((tx, close_code::NORMAL)),
+            },
+            _ = heartbeat.tick() => Message::Ping(Bytes::new()),
+        };
+        // A client that stopped reading blocks this send; the close request must still win.
+        tokio::select! {
+            biased;
+            code = close_requested(&mut inbox.close, &mut going_away) => return Some((tx, code)),
+            sent = tx.send(message) => {
+                if sent.is_err() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+async fn close_requested(
+    close: &mut watch::Receiver<Option<u16>>,
+    going_away: &mut watch::Receiver<bool>,
+) -> u16 {
+    // The watch guards are dropped inside these blocks: holding one across an await would
+    // block the sender and make the future not `Send`.
+    let asked = async { close.wait_for(Option::is_some).await.ok().and_then(|code| *code) };
+    let away = async { going_away.wait_for(|away| *away).await.is_ok() };
+    tokio::select! {
+        Some(code) = asked => code,
+        true = away => close_code::GOING_AWAY,
+        else => std::future::pending().await,
+    }
+}
+
+/// Reads frames until the client closes or vanishes (returning nothing) or the connection
+/// must be closed with a code.
+async fn read_frames<Rx>(mut rx: Rx, session: Session) -> Option<u16>
+where
+    Rx: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    loop {
+        let Ok(next) = timeout(IDLE_LIMIT, rx.next()).await else {
+            // Not even a pong to the heartbeat: the client is gone or stuck.
+            return Some(close_code::NORMAL);
+        };
+        match next {
+            None => return None,
+            Some(Err(err)) => return close_code_for(err),
+            Some(Ok(Message::Text(text))) => {
+                if let Some(code) = session.handle(&text) {
+                    return Some(code);
+                }
+            }
+            Some(Ok(Message::Close(_))) => {
+                // Keep reading so the socket sends its answering close frame, then ends.
+                let _ = timeout(CLOSE_GRACE, async { while rx.next().await.is_some() {} }).await;
+                return None;
+            }
+            // Binary frames carry nothing in this protocol; pings are answered by the socket.
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// The close code for a failed read, when the socket can still carry one.
+fn close_code_for(err: axum::Error) -> Option<u16> {
+    use tungstenite::error::{Error, ProtocolError};
+    let err = err.into_inner().downcast::<Error>().ok()?;
+    match *err {
+        Error::Capacity(_) => Some(close_code::TOO_BIG),
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        Error::Protocol(_) => Some(1002),
+        Error::Utf8(_) => Some(1007),
+        _ => None,
+    }
+}
+
+/// The reader's view of its connection.
+struct Session {
+    peer: Peer,
+    state: AppState,
+}
+
+impl Session {
+    /// Acts on one text frame; returns a close code when the connection must end.
+    fn handle(&self, text: &str) -> Option<u16> {
+        let frame = match decode_with_limit(text, self.state.config().max_frame_bytes) {
+            Ok(frame) => frame,
+            Err(DecodeError::TooLarge { .. }) => return Some(close_code::TOO_BIG),
+            Err(DecodeError::Invalid(reason)) => {
+                self.refuse(error_code::BAD_FRAME, format!("Unreadable frame: {reason}"), None);
+                return None;
+            }
+        };
+        let hub = self.state.hub();
+        match frame {
+            Frame::Join(join) => self.join(join),
+            Frame::Leave(leave) => hub.leave(self.peer.id(), &leave.room),
+            Frame::Msg(msg) => self.post(msg),
+            Frame::Fetch(fetch) => self.fetch(&fetch),
+            Frame::Typing(typing) => hub.typing(self.peer.id(), &typing.room),
+            Frame::Ping(ping) => self.peer.send(&Frame::Pong(ping)),
+            // `here` is for servers without presence; the rest are frames only a server sends,
+            // or types this version does not know.
+            _ => {}
+        }
+        None
+    }
+
+    fn join(&self, join: Join) {
+        match validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
+            Ok(()) => self.state.hub().join(&self.peer, join),
+            Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
+        }
+    }
+
+    fn post(&self, msg: ChatMessage) {
+        if msg.id.is_empty() || msg.id.len() > MAX_ID_BYTES {
+            let reason = format!("A message id must be 1 to {MAX_ID_BYTES} bytes long.");
+            return self.refuse(error_code::BAD_FRAME, reason, None);
+        }
+        let max = self.state.config().max_text_bytes;
+        if msg.text.len() > max {
+            let reason = format!(
+                "The text is {} bytes long; this server accepts at most {max}.",
+                msg.text.len()
+            );
+            return self.refuse(error_code::TOO_LARGE, reason, Some(msg.id));
+        }
+        let (id, room) = (msg.id.clone(), msg.room.clone());
+        if let Err(NotJoined) = self.state.hub().post(&self.peer, msg) {
+            let reason = format!("Join the room {room:?} before sending to it.");
+            self.refuse(error_code::NOT_JOINED, reason, Some(id));
+        }
+    }
+
+    fn fetch(&self, fetch: &Fetch) {
+        match validate_room(&fetch.room) {
+            Ok(()) => self.state.hub().fetch(&self.peer, fetch),
+            Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
+        }
+    }
+
+    fn refuse(&self, code: &str, message: String, id: Option<String>) {
+        self.peer.send(&Frame::Error(ErrorFrame {
+            code: code.to_owned(),
+            message,
+            id,
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests;

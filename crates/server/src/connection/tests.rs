@@ -1,0 +1,286 @@
+//! The connection driven through channels instead of a socket.
+
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures_channel::mpsc;
+use futures_util::StreamExt;
+use tokio::time::timeout;
+use wirechat_protocol::{
+    close_code, decode, encode, error_code, ChatMessage, Frame, Join, Ping, Presence,
+};
+
+use super::serve_connection;
+use crate::{AppState, Config};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A client on the far side of two channels.
+struct Client {
+    to_server: mpsc::UnboundedSender<Result<Message, axum::Error>>,
+    from_server: mpsc::Receiver<Message>,
+}
+
+/// Connects a client whose incoming channel holds `buffer` frames before the server's writer
+/// has to wait for it to read.
+fn connect_buffered(state: &AppState, buffer: usize) -> Client {
+    let (to_server, server_rx) = mpsc::unbounded();
+    let (server_tx, from_server) = mpsc::channel(buffer);
+    tokio::spawn(serve_connection(state.clone(), server_tx, server_rx));
+    Client {
+        to_server,
+        from_server,
+    }
+}
+
+fn connect(state: &AppState) -> Client {
+    connect_buffered(state, 1024)
+}
+
+impl Client {
+    fn send_text(&self, text: &str) {
+        self.to_server
+            .unbounded_send(Ok(Message::Text(text.into())))
+            .expect("server reading");
+    }
+
+    fn send(&self, frame: Frame) {
+        self.send_text(&encode(&frame));
+    }
+
+    fn join(&self, room: &str, name: &str) {
+        self.send(Frame::Join(Join {
+            room: room.into(),
+            name: name.into(),
+            after: None,
+            epoch: None,
+        }));
+    }
+
+    /// The next WebSocket message, skipping heartbeat pings.
+    async fn next_message(&mut self) -> Message {
+        loop {
+            match timeout(WAIT, self.from_server.next()).await {
+                Ok(Some(Message::Ping(_))) => continue,
+                Ok(Some(message)) => return message,
+                Ok(None) => panic!("the server hung up"),
+                Err(_) => panic!("nothing from the server within {WAIT:?}"),
+            }
+        }
+    }
+
+    async fn recv(&mut self) -> Frame {
+        match self.next_message().await {
+            Message::Text(text) => decode(&text).expect("a valid frame"),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// The next frame that is not `history` or `presence`.
+    async fn recv_event(&mut self) -> Frame {
+        loop {
+            match self.recv().await {
+                Frame::History(_) | Frame::Presence(_) => continue,
+                frame => return frame,
+            }
+        }
+    }
+
+    /// Reads until the close frame and returns its code.
+    async fn close_code(&mut self) -> u16 {
+        loop {
+            if let Message::Close(frame) = self.next_message().await {
+                return frame.map(|f| f.code).expect("a close code");
+            }
+        }
+    }
+}
+
+fn state_with(config: Config) -> AppState {
+    AppState::new(config)
+}
+
+fn msg(id: &str, room: &str, text: &str) -> Frame {
+    Frame::Msg(ChatMessage {
+        id: id.into(),
+        room: room.into(),
+        from: "someone else".into(),
+        text: text.into(),
+        ts: 7,
+        seq: None,
+    })
+}
+
+#[tokio::test]
+async fn hello_comes_first() {
+    let state = state_with(Config::default());
+    let mut client = connect(&state);
+    let Frame::Hello(hello) = client.recv().await else {
+        panic!("hello first")
+    };
+    assert_eq!(hello.epoch, state.epoch());
+    assert_eq!(hello.max_text, Some(Config::default().max_text_bytes));
+    assert!(hello.server.starts_with("wirechat-server/"));
+    for feature in ["history", "presence", "typing", "ack", "ping"] {
+        assert!(hello.has(feature), "{feature}");
+    }
+}
+
+#[tokio::test]
+async fn a_message_is_echoed_with_the_joined_name_and_a_seq() {
+    let state = state_with(Config::default());
+    let mut client = connect(&state);
+    client.recv().await;
+    client.join("lobby", "alice");
+    client.send(msg("m1", "lobby", "hi"));
+    let Frame::Msg(echo) = client.recv_event().await else {
+        panic!("echo")
+    };
+    assert_eq!(
+        (echo.from.as_str(), echo.seq, echo.ts, echo.id.as_str()),
+        ("alice", Some(1), 7, "m1")
+    );
+}
+
+#[tokio::test]
+async fn refusals_keep_the_connection_open() {
+    let state = state_with(Config {
+        max_text_bytes: 10,
+        ..Config::default()
+    });
+    let mut client = connect(&state);
+    client.recv().await;
+    let expect_error = |frame: Frame, code: &str, id: Option<&str>| match frame {
+        Frame::Error(err) => {
+            assert_eq!(err.code, code);
+            assert_eq!(err.id.as_deref(), id);
+            assert!(!err.message.is_empty());
+        }
+        other => panic!("expected error {code}, got {other:?}"),
+    };
+
+    client.send_text("{not json");
+    expect_error(client.recv().await, error_code::BAD_FRAME, None);
+    client.send_text(r#"{"type":"msg","id":"m1"}"#);
+    expect_error(client.recv().await, error_code::BAD_FRAME, None);
+    client.send(msg("m1", "lobby", "hi"));
+    expect_error(client.recv().await, error_code::NOT_JOINED, Some("m1"));
+    client.join(" lobby", "alice");
+    expect_error(client.recv().await, error_code::BAD_NAME, None);
+    client.join("lobby", "");
+    expect_error(client.recv().await, error_code::BAD_NAME, None);
+
+    client.join("lobby", "alice");
+    client.send(msg("", "lobby", "hi"));
+    expect_error(client.recv_event().await, error_code::BAD_FRAME, None);
+    client.send(msg(&"i".repeat(65), "lobby", "hi"));
+    expect_error(client.recv_event().await, error_code::BAD_FRAME, None);
+    client.send(msg("m2", "lobby", "eleven char"));
+    expect_error(client.recv_event().await, error_code::TOO_LARGE, Some("m2"));
+
+    client.send(Frame::Ping(Ping { ts: Some(42) }));
+    assert_eq!(client.recv_event().await, Frame::Pong(Ping { ts: Some(42) }));
+}
+
+#[tokio::test]
+async fn binary_and_unknown_frames_are_ignored() {
+    let state = state_with(Config::default());
+    let mut client = connect(&state);
+    client.recv().await;
+    client
+        .to_server
+        .unbounded_send(Ok(Message::Binary(vec![1, 2, 3].into())))
+        .unwrap();
+    client.send_text(r#"{"type":"reaction","emoji":"+1"}"#);
+    client.send_text(r#"{"type":"here","room":"lobby","from":"a","ttl":1}"#);
+    client.send(Frame::Ping(Ping { ts: None }));
+    assert_eq!(client.recv().await, Frame::Pong(Ping { ts: None }));
+}
+
+#[tokio::test]
+async fn a_text_over_the_frame_limit_closes_with_1009() {
+    let state = state_with(Config {
+        max_frame_bytes: 100,
+        ..Config::default()
+    });
+    let mut client = connect(&state);
+    client.recv().await;
+    client.send(msg("m1", "lobby", &"x".repeat(200)));
+    assert_eq!(client.close_code().await, close_code::TOO_BIG);
+}
+
+#[tokio::test]
+async fn leaving_by_hanging_up_updates_presence() {
+    let state = state_with(Config::default());
+    let mut alice = connect(&state);
+    let bob = connect(&state);
+    alice.join("lobby", "alice");
+    bob.join("lobby", "bob");
+    let presence = |users: &[&str]| {
+        Frame::Presence(Presence {
+            room: "lobby".into(),
+            users: users.iter().map(|u| u.to_string()).collect(),
+        })
+    };
+    loop {
+        if alice.recv().await == presence(&["alice", "bob"]) {
+            break;
+        }
+    }
+    drop(bob.to_server);
+    assert_eq!(alice.recv().await, presence(&["alice"]));
+    timeout(WAIT, async {
+        while state.open_connections() > 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("bob's connection ends");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_with_4000_and_the_room_goes_on() {
+    let state = state_with(Config {
+        queue_len: 8,
+        ..Config::default()
+    });
+    let mut alice = connect(&state);
+    // Bob's channel holds one frame; his writer then waits, and his queue of eight fills.
+    let mut bob = connect_buffered(&state, 0);
+    bob.join("lobby", "bob");
+    alice.join("lobby", "alice");
+    let mut echoes = 0;
+    for i in 0..20 {
+        alice.send(msg(&format!("m{i}"), "lobby", "flood"));
+        if let Frame::Msg(m) = alice.recv_event().await {
+            assert_eq!(m.seq, Some(echoes + 1));
+            echoes += 1;
+        }
+    }
+    assert_eq!(echoes, 20, "alice got every message");
+    // Now that Bob reads, the close frame reaches him after what was already queued.
+    assert_eq!(bob.close_code().await, close_code::SLOW_CONSUMER);
+    let presence = timeout(WAIT, async {
+        loop {
+            if let Frame::Presence(p) = alice.recv().await {
+                if p.users == ["alice"] {
+                    return p;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(presence.is_ok(), "bob left the room");
+}
+
+#[tokio::test]
+async fn going_away_closes_every_socket_with_1001() {
+    let state = state_with(Config::default());
+    let mut alice = connect(&state);
+    alice.recv().await;
+    state.go_away();
+    assert_eq!(alice.close_code().await, close_code::GOING_AWAY);
+    // Sockets opened afterwards are told at once.
+    let mut late = connect(&state);
+    assert_eq!(late.close_code().await, close_code::GOING_AWAY);
+}

@@ -1,0 +1,137 @@
+//! What every connection of one server shares.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::ws::Message;
+use tokio::sync::watch;
+use wirechat_protocol::{feature, Frame, Hello};
+
+use crate::config::Config;
+use crate::history::{HistoryStore, MemoryHistory};
+use crate::rooms::{text, ConnId, Hub, JOIN_RECENT};
+
+/// Shared state of one server: its configuration, rooms, history and shutdown signal.
+/// Cloning is cheap and every clone is the same server.
+#[derive(Clone)]
+pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    hub: Hub,
+    /// Encoded once: every connection starts with the same `hello`.
+    hello: Message,
+    going_away: watch::Sender<bool>,
+    open: watch::Sender<usize>,
+    next_id: AtomicU64,
+}
+
+impl AppState {
+    /// State with in-memory history of `config.history_per_room` messages per room.
+    pub fn new(config: Config) -> Self {
+        let store = MemoryHistory::new(config.history_per_room);
+        Self::with_history(config, store)
+    }
+
+    /// State keeping history in `store`, whose epoch the server announces.
+    pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
+        // A resume replays what a room keeps, and never less than a plain join shows.
+        let hub = Hub::new(
+            Box::new(store),
+            config.history_per_room.max(JOIN_RECENT),
+        );
+        let hello = text(&Frame::Hello(Hello {
+            server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),
+            epoch: hub.epoch().to_owned(),
+            features: [
+                feature::HISTORY,
+                feature::PRESENCE,
+                feature::TYPING,
+                feature::ACK,
+                feature::PING,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            max_text: Some(config.max_text_bytes),
+        }));
+        Self {
+            shared: Arc::new(Shared {
+                config,
+                hub,
+                hello,
+                going_away: watch::channel(false).0,
+                open: watch::channel(0).0,
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// The configuration the server was made with.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// The epoch announced in `hello`.
+    pub fn epoch(&self) -> &str {
+        self.shared.hub.epoch()
+    }
+
+    /// Asks every open socket, and every socket opened from now on, to close with 1001
+    /// (going away).
+    pub fn go_away(&self) {
+        self.shared.going_away.send_replace(true);
+    }
+
+    /// How many WebSocket connections are being served now.
+    pub fn open_connections(&self) -> usize {
+        *self.shared.open.borrow()
+    }
+
+    /// Waits until no WebSocket connection is being served.
+    pub async fn connections_closed(&self) {
+        let mut open = self.shared.open.subscribe();
+        // The sender lives in `self`, so waiting cannot fail.
+        let _ = open.wait_for(|&n| n == 0).await;
+    }
+
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.shared.hub
+    }
+
+    pub(crate) fn hello(&self) -> Message {
+        self.shared.hello.clone()
+    }
+
+    pub(crate) fn going_away(&self) -> watch::Receiver<bool> {
+        self.shared.going_away.subscribe()
+    }
+
+    /// Counts a new connection until the returned guard drops, and names it.
+    pub(crate) fn open_connection(&self) -> (ConnId, OpenConnection) {
+        self.shared.open.send_modify(|n| *n += 1);
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        (id, OpenConnection(self.clone()))
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", self.config())
+            .field("epoch", &self.epoch())
+            .field("open_connections", &self.open_connections())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps a connection counted; dropping it (even when the task is aborted) uncounts it.
+pub(crate) struct OpenConnection(AppState);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.shared.open.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}

@@ -1,0 +1,270 @@
+//! One headless Chromium session and the page-level helpers the tests speak in.
+
+use std::path::Path;
+use std::time::Duration;
+
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::key::Key;
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use crate::chromedriver::Chromedriver;
+use crate::message_row::MessageRow;
+use crate::wait::{wait_until, DEFAULT_WAIT};
+
+/// Where Chromium is unless `CHROME_BIN` says otherwise.
+const DEFAULT_CHROME: &str = "/usr/bin/chromium";
+
+/// The scripts every page query builds on.
+const PAGE_JS: &str = include_str!("page.js");
+
+/// The key W3C WebDriver uses to mark an element reference in script results.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// How long one browser may take to start.
+const LAUNCH_LIMIT: Duration = Duration::from_secs(20);
+
+/// A headless Chromium session driven over WebDriver.
+///
+/// Cloning shares the session; [`Browser::close`] ends it for every clone.
+#[derive(Clone)]
+pub struct Browser {
+    client: Client,
+    label: String,
+}
+
+impl Browser {
+    /// Starts a headless Chromium (`CHROME_BIN`, default `/usr/bin/chromium`) through
+    /// `driver`, with its profile in `profile_dir`. `label` names it in failure messages.
+    pub async fn launch(driver: &Chromedriver, profile_dir: &Path, label: &str) -> Self {
+        let client = tokio::time::timeout(
+            LAUNCH_LIMIT,
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities(profile_dir))
+                .connect(&driver.url()),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{label}: Chromium did not start within {LAUNCH_LIMIT:?} (log: {})",
+                driver.log_path().display()
+            )
+        })
+        .unwrap_or_else(|e| {
+            panic!(
+                "{label}: cannot start Chromium: {e} (log: {})",
+                driver.log_path().display()
+            )
+        });
+        Self {
+            client,
+            label: label.to_owned(),
+        }
+    }
+
+    /// The underlying WebDriver client, for anything the helpers do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The name this browser has in failure messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Navigates to `url` and waits for the document to load.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot open {url}: {e}", self.label));
+    }
+
+    /// Loads the current page afresh, as a person pressing reload would.
+    pub async fn reload(&self) {
+        self.client
+            .refresh()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot reload: {e}", self.label));
+    }
+
+    /// Runs `body` after the page queries of `page.js`, with `args` as `arguments`.
+    async fn run_page_script(&self, body: &str, args: Vec<Value>) -> Result<Value, String> {
+        self.client
+            .execute(&format!("{PAGE_JS}\n{body}"), args)
+            .await
+            .map_err(|e| format!("script failed: {e}"))
+    }
+
+    /// The first exposed element with ARIA `role` whose accessible name contains
+    /// `name_contains`, or what the page offers instead.
+    pub async fn query_by_role(&self, role: &str, name_contains: &str) -> Result<Element, String> {
+        let found = self
+            .run_page_script(
+                "const el = findByRole(arguments[0], arguments[1]);
+                 return el ? el : describeLandmarks();",
+                vec![json!(role), json!(name_contains)],
+            )
+            .await?;
+        match found.get(ELEMENT_KEY).and_then(Value::as_str) {
+            Some(id) => Ok(Element::from_element_id(
+                self.client.clone(),
+                ElementRef::from(id.to_owned()),
+            )),
+            None => Err(format!(
+                "no {role} named like {name_contains:?}; the page exposes: [{}]",
+                found.as_str().unwrap_or_default()
+            )),
+        }
+    }
+
+    /// Waits up to [`DEFAULT_WAIT`] for the element [`Browser::query_by_role`] describes.
+    pub async fn find_by_role(&self, role: &str, name_contains: &str) -> Element {
+        let what = format!("{}: a {role} named like {name_contains:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || self.query_by_role(role, name_contains)).await
+    }
+
+    /// The connection status text, or an empty string while the page shows none.
+    pub async fn status_text(&self) -> String {
+        self.read_status().await.unwrap_or_default()
+    }
+
+    async fn read_status(&self) -> Result<String, String> {
+        let text = self
+            .run_page_script(
+                "const el = findByRole('status', '');
+                 return el ? el.textContent.trim() : null;",
+                vec![],
+            )
+            .await?;
+        text.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| "no element with role status".to_owned())
+    }
+
+    /// Waits until the status text contains `expected` (case-sensitive), and returns it.
+    pub async fn wait_for_status(&self, expected: &str) -> String {
+        let what = format!("{}: status containing {expected:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || async {
+            let text = self.read_status().await?;
+            if text.contains(expected) {
+                Ok(text)
+            } else {
+                Err(format!("status {text:?}"))
+            }
+        })
+        .await
+    }
+
+    /// The rows of the message log, oldest first, or why they cannot be read.
+    pub async fn try_messages(&self) -> Result<Vec<MessageRow>, String> {
+        let rows = self.run_page_script("return messageRows();", vec![]).await?;
+        if rows.is_null() {
+            return Err("no log named like \"Messages\"".to_owned());
+        }
+        Ok(MessageRow::parse_all(&rows))
+    }
+
+    /// The rows of the message log, oldest first.
+    pub async fn messages(&self) -> Vec<MessageRow> {
+        self.try_messages()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot read messages: {e}", self.label))
+    }
+
+    /// Waits until the log shows every `(from, text)` in `expected`, and returns the rows.
+    pub async fn wait_for_messages(&self, expected: &[(&str, &str)]) -> Vec<MessageRow> {
+        let what = format!("{}: messages {expected:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || async {
+            let rows = self.try_messages().await?;
+            let all_shown = expected
+                .iter()
+                .all(|(from, text)| rows.iter().any(|row| row.shows(from, text)));
+            if all_shown {
+                Ok(rows)
+            } else {
+                Err(format!("{rows:?}"))
+            }
+        })
+        .await
+    }
+
+    /// Waits until the log shows `text` sent by `from`.
+    pub async fn wait_for_message(&self, from: &str, text: &str) -> Vec<MessageRow> {
+        self.wait_for_messages(&[(from, text)]).await
+    }
+
+    /// Types `text` into the composer and presses Enter.
+    pub async fn send(&self, text: &str) {
+        assert!(
+            !text.contains('\n'),
+            "a newline would press Enter and send early: use send_lines"
+        );
+        self.type_into_composer(&format!("{text}{}", Key::Enter))
+            .await;
+    }
+
+    /// Types `lines` into the composer separated by Shift+Enter, then presses Enter.
+    pub async fn send_lines(&self, lines: &[&str]) {
+        // In one Send Keys, Shift stays held until the Null key releases it.
+        let line_break = format!("{}{}{}", Key::Shift, Key::Enter, Key::Null);
+        let keys = format!("{}{}", lines.join(&line_break), Key::Enter);
+        self.type_into_composer(&keys).await;
+    }
+
+    async fn type_into_composer(&self, keys: &str) {
+        let composer = self.find_by_role("textbox", "Message").await;
+        composer
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot type into the composer: {e}", self.label));
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        self.client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot take a screenshot: {e}", self.label))
+    }
+
+    /// Ends the WebDriver session, which closes the browser.
+    pub async fn close(self) -> Result<(), String> {
+        self.client.close().await.map_err(|e| e.to_string())
+    }
+}
+
+/// What chromedriver needs to start a headless Chromium on a machine with no outside
+/// network, running as root.
+fn capabilities(profile_dir: &Path) -> Capabilities {
+    let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| DEFAULT_CHROME.to_owned());
+    let args = [
+        "--headless=new",
+        // Chromium's sandbox refuses to run as root.
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        // These would reach for the network at startup and slow every launch.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+    ]
+    .map(str::to_owned)
+    .into_iter()
+    .chain([format!("--user-data-dir={}", profile_dir.display())])
+    .collect::<Vec<_>>();
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": binary, "args": args },
+        "timeouts": { "pageLoad": 20_000, "script": 10_000, "implicit": 0 },
+    });
+    match capabilities {
+        Value::Object(map) => map,
+        _ => unreachable!("the capabilities literal is an object"),
+    }
+}

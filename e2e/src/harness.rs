@@ -1,0 +1,114 @@
+//! One test's world: the served app, a chromedriver and the browsers opened on it.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::sync::MutexGuard;
+
+use crate::browser::Browser;
+use crate::chromedriver::Chromedriver;
+use crate::served_app::ServedApp;
+
+/// Only one test drives browsers at a time: several Chromiums per test already fill two
+/// cores, and tests that race for CPU fail on timeouts instead of on bugs.
+static BROWSER_SLOT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How long closing one browser may take during shutdown.
+const CLOSE_LIMIT: Duration = Duration::from_secs(5);
+
+/// How long the server may take to stop: longer than its own bounded wait for sockets to
+/// close, so a slow close is the server's decision and a hang is ours to report.
+const SERVER_STOP_LIMIT: Duration = Duration::from_secs(15);
+
+/// The server, chromedriver and browsers of one test.
+///
+/// [`Harness::shutdown`] closes everything in order. If a test panics first, dropping the
+/// harness kills chromedriver with its browsers, and the test's runtime takes the server.
+pub struct Harness {
+    app: Option<ServedApp>,
+    browsers: Mutex<Vec<Browser>>,
+    // Declared before the profiles so the browsers are dead before their directories go.
+    driver: Chromedriver,
+    profiles: Mutex<Vec<TempDir>>,
+    _slot: MutexGuard<'static, ()>,
+}
+
+impl Harness {
+    /// Waits for the browser slot, then starts the server and chromedriver.
+    pub async fn start() -> Self {
+        let slot = BROWSER_SLOT.lock().await;
+        let app = ServedApp::start().await;
+        let driver = Chromedriver::start().await;
+        Self {
+            app: Some(app),
+            browsers: Mutex::new(Vec::new()),
+            driver,
+            profiles: Mutex::new(Vec::new()),
+            _slot: slot,
+        }
+    }
+
+    /// The served app.
+    ///
+    /// Panics after [`Harness::stop_server`].
+    pub fn app(&self) -> &ServedApp {
+        self.app.as_ref().expect("the server was stopped")
+    }
+
+    /// Starts a new, independent browser on a blank page.
+    pub async fn launch(&self, label: &str) -> Browser {
+        let profile = tempfile::Builder::new()
+            .prefix("wirechat-e2e-profile-")
+            .tempdir()
+            .expect("create a browser profile directory");
+        let browser = Browser::launch(&self.driver, profile.path(), label).await;
+        self.profiles.lock().expect("profiles lock").push(profile);
+        self.browsers
+            .lock()
+            .expect("browsers lock")
+            .push(browser.clone());
+        browser
+    }
+
+    /// Starts a browser on `url` and waits for the message log to appear.
+    pub async fn open_url(&self, url: &str, label: &str) -> Browser {
+        let browser = self.launch(label).await;
+        browser.goto(url).await;
+        browser.find_by_role("log", "Messages").await;
+        browser
+    }
+
+    /// Starts a browser named `name` in `room` and waits for the message log to appear.
+    pub async fn open(&self, room: &str, name: &str) -> Browser {
+        self.open_url(&self.app().room_url(room, name), name).await
+    }
+
+    /// Like [`Harness::open`], then waits for the status to say "Connected".
+    pub async fn join(&self, room: &str, name: &str) -> Browser {
+        let browser = self.open(room, name).await;
+        browser.wait_for_status("Connected").await;
+        browser
+    }
+
+    /// Stops the server while the browsers stay open.
+    pub async fn stop_server(&mut self) {
+        if let Some(app) = self.app.take() {
+            let stopped = tokio::time::timeout(SERVER_STOP_LIMIT, app.shutdown()).await;
+            assert!(
+                stopped.is_ok(),
+                "the server did not stop within {SERVER_STOP_LIMIT:?}"
+            );
+        }
+    }
+
+    /// Closes every browser, stops the server and then chromedriver.
+    pub async fn shutdown(mut self) {
+        let browsers = std::mem::take(&mut *self.browsers.lock().expect("browsers lock"));
+        for browser in browsers {
+            // A browser that will not close is killed with chromedriver below.
+            let _ = tokio::time::timeout(CLOSE_LIMIT, browser.close()).await;
+        }
+        self.stop_server().await;
+    }
+}

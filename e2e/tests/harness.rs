@@ -1,0 +1,55 @@
+//! Checks the harness itself on a static page that keeps the frontend's accessibility
+//! contract, so a broken helper is told apart from a broken app. Needs no server or dist/.
+
+use std::path::Path;
+use std::time::Duration;
+
+use wirechat_e2e::{bounded, png_size, Browser, Chromedriver, MessageRow};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helpers_read_and_drive_a_page_by_role() {
+    let driver = Chromedriver::start().await;
+    let profile = tempfile::tempdir().expect("create a browser profile directory");
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_chat.html");
+    let browser = Browser::launch(&driver, profile.path(), "fixture").await;
+
+    bounded(Duration::from_secs(60), async {
+        browser.goto(&format!("file://{}", page.display())).await;
+
+        browser.find_by_role("log", "Messages").await;
+        browser.find_by_role("button", "Send").await;
+        let composer = browser.find_by_role("textbox", "Message").await;
+        assert_eq!(
+            composer.attr("id").await.expect("read the composer id"),
+            Some("composer".to_owned()),
+            "the hidden textarea must not be found"
+        );
+        let missing = browser.query_by_role("dialog", "Name").await;
+        assert!(
+            matches!(&missing, Err(seen) if seen.contains("textbox \"Message\"")),
+            "a missing element reports what the page has: {:?}",
+            missing.map(|_| "found")
+        );
+
+        assert_eq!(browser.status_text().await, "Connected");
+        assert_eq!(
+            browser.messages().await,
+            vec![MessageRow {
+                from: Some("bob".to_owned()),
+                text: "hi\nthere".to_owned()
+            }],
+            "a <br> reads as a newline"
+        );
+
+        browser.send("hello").await;
+        browser.wait_for_message("me", "hello").await;
+        browser.send_lines(&["one", "two"]).await;
+        let rows = browser.wait_for_message("me", "one\ntwo").await;
+        assert_eq!(rows.len(), 3, "Shift+Enter must not send: {rows:?}");
+
+        let png = browser.screenshot_png().await;
+        assert_eq!(png_size(&png), Some((1280, 800)), "the viewport size");
+    })
+    .await;
+    let _ = browser.close().await;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what building (and, with `--browser`, testing) needs, skipping what is already
+# there. Everything comes from the package registries: crates.io, npm and Debian.
+# Tools go to ~/.cargo/bin (cargo install) and ./node_modules (npm); Chromium from apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=false
+[ "${1:-}" = "--browser" ] && want_browser=true
+
+say() { printf '==> %s\n' "$*"; }
+
+# Rust: the wasm target and the lint/format components.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in clippy rustfmt; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
+
+# trunk 0.21.x: 0.22 needs a newer rustc than this toolchain.
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  say "installing trunk 0.21"
+  cargo install trunk --version '~0.21' --locked
+fi
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock, and Trunk.toml
+# must pin the same, or trunk would try to download its own.
+lock_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+pin_version=$(sed -n 's/^wasm_bindgen *= *"\(.*\)"/\1/p' Trunk.toml)
+if [ "$lock_version" != "$pin_version" ]; then
+  echo "Trunk.toml pins wasm-bindgen $pin_version but Cargo.lock has $lock_version: update Trunk.toml" >&2
+  exit 1
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $lock_version"; then
+  say "installing wasm-bindgen-cli $lock_version"
+  # --locked fails to resolve for this crate; the plain install works.
+  cargo install wasm-bindgen-cli --version "=$lock_version" --force
+fi
+
+# wasm-opt from the npm package binaryen (Debian's is too old for current wasm features).
+if [ ! -x node_modules/.bin/wasm-opt ]; then
+  say "installing binaryen (wasm-opt) from npm"
+  npm ci --no-audit --no-fund
+fi
+
+# Chromium and its driver, only when browsers are needed.
+if $want_browser && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+  say "installing chromium and chromium-driver"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
+fi
+exit 0

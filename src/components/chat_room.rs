@@ -1,0 +1,69 @@
+use crate::chat::{use_chat, ChatOptions};
+use crate::components::{Composer, ConnectionStatus, MessageList};
+use leptos::prelude::*;
+
+/// A complete chat room: status line, message list and composer, on its own connection.
+///
+/// Embed it in any Leptos app:
+/// ```no_run
+/// use leptos::prelude::*;
+/// use wirechat::{ChatOptions, ChatRoom};
+///
+/// #[component]
+/// fn Support() -> impl IntoView {
+///     view! { <ChatRoom options=ChatOptions::new("wss://chat.example/ws", "support", "alice")/> }
+/// }
+/// ```
+#[component]
+pub fn ChatRoom(
+    /// Server, room, name and timings.
+    options: ChatOptions,
+) -> impl IntoView {
+    let chat = use_chat(options);
+    provide_context(chat);
+    let dropped = move || chat.connection.with(|c| c.dropped);
+    let protocol = move || {
+        chat.connection.with(|c| {
+            if c.protocol.is_empty() {
+                "none".to_owned()
+            } else {
+                c.protocol.clone()
+            }
+        })
+    };
+    let server_kind = move || {
+        chat.connection.with(|c| {
+            if c.full_server {
+                "announced server"
+            } else if c.relay {
+                "plain relay (no history)"
+            } else {
+                "unknown yet"
+            }
+        })
+    };
+    view! {
+        <section class="chat-room">
+            <header class="room-header">
+                <h1 class="room-name">"#" {move || chat.room.get()}</h1>
+                <span class="me">{move || chat.name.get()}</span>
+                <ConnectionStatus/>
+            </header>
+            <MessageList/>
+            <Composer/>
+            <details class="devbar">
+                <summary>"Connection details"</summary>
+                <dl>
+                    <dt>"Subprotocol"</dt>
+                    <dd>{protocol}</dd>
+                    <dt>"Server"</dt>
+                    <dd>{server_kind}</dd>
+                    <dt>"Dropped frames"</dt>
+                    <dd data-testid="dropped-frames">{dropped}</dd>
+                    <dt>"Last server error"</dt>
+                    <dd>{move || chat.connection.with(|c| c.server_error.clone().unwrap_or_else(|| "none".into()))}</dd>
+                </dl>
+            </details>
+        </section>
+    }
+}

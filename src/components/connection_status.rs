@@ -1,0 +1,72 @@
+use crate::chat::ChatHandle;
+use crate::glue::page::now_ms;
+use leptos::prelude::*;
+use std::time::Duration;
+use wirechat_session::Status;
+
+/// The connection state as an ARIA live status. Its text contains "Connected" only while
+/// the socket is open; otherwise it says Connecting, Reconnecting in N s, or Offline.
+#[component]
+pub fn ConnectionStatus() -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    let status = Memo::new(move |_| chat.connection.with(|c| c.status.clone()));
+    let now = use_second_clock(Signal::derive(move || {
+        matches!(status.get(), Status::Reconnecting { .. })
+    }));
+    let text = move || match status.get() {
+        Status::Connecting => "Connecting…".to_owned(),
+        Status::Connected => "Connected".to_owned(),
+        Status::Reconnecting { at } => {
+            let secs = at.saturating_sub(now.get()).div_ceil(1000);
+            format!("Reconnecting in {secs} s")
+        }
+        Status::Offline => "Offline".to_owned(),
+        Status::Closed { reason } => format!("Offline: {reason}"),
+    };
+    let state = move || match status.get() {
+        Status::Connected => "connected",
+        Status::Connecting => "connecting",
+        Status::Reconnecting { .. } => "reconnecting",
+        Status::Offline | Status::Closed { .. } => "offline",
+    };
+    let can_retry = move || {
+        matches!(
+            status.get(),
+            Status::Reconnecting { .. } | Status::Closed { .. }
+        )
+    };
+    view! {
+        <div class="connection">
+            <span role="status" class="status" data-state=state>{text}</span>
+            <Show when=can_retry>
+                <button type="button" class="retry-now" on:click=move |_| chat.retry_now()>
+                    "Retry now"
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// The current time in ms, refreshed every second while `active` holds; the interval is
+/// cleared when it stops holding and when the component goes away.
+fn use_second_clock(active: Signal<bool>) -> ReadSignal<u64> {
+    let (now, set_now) = signal(now_ms());
+    let handle = StoredValue::new_local(None::<IntervalHandle>);
+    let stop = move || {
+        handle.update_value(|h| {
+            if let Some(h) = h.take() {
+                h.clear();
+            }
+        })
+    };
+    Effect::new(move |_| {
+        stop();
+        if active.get() {
+            set_now.set(now_ms());
+            let h = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_secs(1));
+            handle.set_value(h.ok());
+        }
+    });
+    on_cleanup(stop);
+    now
+}

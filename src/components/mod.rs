@@ -1,0 +1,13 @@
+//! The UI, one component per file.
+
+mod chat_room;
+mod composer;
+mod connection_status;
+mod message_list;
+mod name_prompt;
+
+pub use chat_room::ChatRoom;
+pub use composer::Composer;
+pub use connection_status::ConnectionStatus;
+pub use message_list::MessageList;
+pub use name_prompt::NamePrompt;

@@ -1,0 +1,32 @@
+use leptos::prelude::*;
+use wirechat_protocol::validate_name;
+
+/// Asks for a display name once; `on_done` gets the accepted name.
+#[component]
+pub fn NamePrompt(
+    /// Called with the chosen, valid name.
+    on_done: Callback<String>,
+) -> impl IntoView {
+    let (error, set_error) = signal(None::<String>);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = input.get_untracked().map(|el| el.value()).unwrap_or_default();
+        let name = name.trim().to_owned();
+        match validate_name(&name) {
+            Ok(()) => on_done.run(name),
+            Err(reason) => set_error.set(Some(reason)),
+        }
+    };
+    view! {
+        <form class="name-prompt" on:submit=submit>
+            <h1>"Welcome to wirechat"</h1>
+            <label>
+                "Your name"
+                <input node_ref=input type="text" autocomplete="nickname" maxlength="64" required autofocus/>
+            </label>
+            <button type="submit">"Start chatting"</button>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}

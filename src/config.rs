@@ -1,0 +1,144 @@
+//! Runtime configuration: one build serves every deployment.
+//!
+//! Sources, later ones winning: built-in defaults, `config.json` next to `index.html`, the
+//! URL query (`?server=ws://…&room=…&name=…`), then the display name kept in localStorage
+//! (only when neither the query nor the file names one).
+
+use serde::Deserialize;
+use wirechat_protocol::{validate_name, validate_room, DEFAULT_ROOM};
+
+/// Settings the app starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// WebSocket URL of the chat server (`ws://` or `wss://`).
+    pub server: String,
+    /// Room to open.
+    pub room: String,
+    /// Display name; `None` until the user has chosen one.
+    pub name: Option<String>,
+    /// Subprotocols to offer in the handshake; empty offers none.
+    pub protocols: Vec<String>,
+}
+
+/// The shape of `config.json`. Every key is optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ConfigFile {
+    /// Absolute `ws://`/`wss://` URL, or a path such as `/ws` on the page's own host.
+    pub server: Option<String>,
+    /// Default room.
+    pub room: Option<String>,
+    /// Default display name (normally left out, so each user picks one).
+    pub name: Option<String>,
+    /// Subprotocols to offer, e.g. `["chat"]`.
+    pub protocols: Option<Vec<String>>,
+}
+
+/// Overrides taken from the page URL's query string.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct QueryOverrides {
+    /// `server=`
+    pub server: Option<String>,
+    /// `room=`
+    pub room: Option<String>,
+    /// `name=`
+    pub name: Option<String>,
+}
+
+/// The page location parts the defaults depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOrigin {
+    /// `http:` or `https:`.
+    pub protocol: String,
+    /// `host[:port]`.
+    pub host: String,
+}
+
+impl PageOrigin {
+    /// The same origin's `/ws`, with `wss` on https pages.
+    pub fn default_server(&self) -> String {
+        self.resolve("/ws")
+    }
+
+    /// Turns a server setting into a WebSocket URL: absolute ws/wss URLs pass through,
+    /// http(s) URLs become ws(s), and a path is taken on the page's own host.
+    pub fn resolve(&self, server: &str) -> String {
+        let server = server.trim();
+        if let Some(rest) = server.strip_prefix("https://") {
+            return format!("wss://{rest}");
+        }
+        if let Some(rest) = server.strip_prefix("http://") {
+            return format!("ws://{rest}");
+        }
+        if server.starts_with('/') && !server.starts_with("//") {
+            let scheme = if self.protocol == "https:" {
+                "wss"
+            } else {
+                "ws"
+            };
+            return format!("{scheme}://{}{server}", self.host);
+        }
+        server.to_owned()
+    }
+}
+
+/// Why a configuration cannot be used, in words for the page.
+pub type ConfigError = String;
+
+/// Merges the sources into one configuration and checks it.
+pub fn merge(
+    page: &PageOrigin,
+    file: ConfigFile,
+    query: QueryOverrides,
+    stored_name: Option<String>,
+) -> Result<ClientConfig, ConfigError> {
+    let server = query
+        .server
+        .or(file.server)
+        .map(|s| page.resolve(&s))
+        .unwrap_or_else(|| page.default_server());
+    check_server_url(page, &server)?;
+    let room = query
+        .room
+        .or(file.room)
+        .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+    validate_room(&room)?;
+    let name = query.name.or(file.name).or(stored_name);
+    if let Some(name) = &name {
+        validate_name(name)?;
+    }
+    Ok(ClientConfig {
+        server,
+        room,
+        name,
+        protocols: file.protocols.unwrap_or_default(),
+    })
+}
+
+/// Checks that `url` is a WebSocket URL the page may open.
+pub fn check_server_url(page: &PageOrigin, url: &str) -> Result<(), ConfigError> {
+    let rest = if let Some(rest) = url.strip_prefix("wss://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("ws://") {
+        if page.protocol == "https:" {
+            return Err(format!(
+                "The server {url} uses ws://, but this page was loaded over https. Browsers block \
+                 unencrypted sockets from secure pages (mixed content): use a wss:// address."
+            ));
+        }
+        rest
+    } else {
+        return Err(format!(
+            "The server address {url:?} is not a WebSocket URL: it must start with ws:// or wss://."
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("The server address {url:?} has no valid host."));
+    }
+    Ok(())
+}
+
+/// Parses `config.json`; an unreadable file is an error the page shows.
+pub fn parse_config_file(text: &str) -> Result<ConfigFile, ConfigError> {
+    serde_json::from_str(text).map_err(|err| format!("config.json is not valid: {err}"))
+}

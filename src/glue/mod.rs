@@ -1,0 +1,7 @@
+//! Everything that touches the browser: socket, timers, storage, clock. Kept thin: the
+//! rules live in `wirechat-session`, and this layer only carries them out.
+
+pub mod driver;
+pub mod page;
+pub mod time;
+pub mod websocket;
