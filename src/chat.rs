@@ -3,6 +3,7 @@
 use crate::glue::driver::{Driver, Endpoint};
 use crate::glue::page::{self, new_message_id};
 use crate::glue::websocket::WebSocketTransport;
+use crate::transport::Transport;
 use leptos::ev;
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -27,7 +28,11 @@ pub struct ChatOptions {
 
 impl ChatOptions {
     /// Options with the defaults for everything but the essentials.
-    pub fn new(server: impl Into<String>, room: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(
+        server: impl Into<String>,
+        room: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
             server: server.into(),
             room: room.into(),
@@ -153,6 +158,12 @@ impl ChatHandle {
 /// }
 /// ```
 pub fn use_chat(options: ChatOptions) -> ChatHandle {
+    use_chat_with(options, Box::new(WebSocketTransport))
+}
+
+/// [`use_chat`] over another [`Transport`], such as a fallback for networks that block
+/// WebSockets, or an in-memory one in component tests.
+pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> ChatHandle {
     let mut session_config = options.session.clone();
     session_config.name = options.name.clone();
     session_config.rooms = vec![options.room.clone()];
@@ -175,7 +186,7 @@ pub fn use_chat(options: ChatOptions) -> ChatHandle {
             url: options.server.clone(),
             protocols: options.protocols.clone(),
         },
-        Box::new(WebSocketTransport),
+        transport,
         on_change,
     );
     driver.start();
@@ -209,12 +220,15 @@ pub fn use_chat(options: ChatOptions) -> ChatHandle {
     let dispatch = move |input: Input| driver.with_value(|d| d.dispatch(input));
     let online = window_event_listener(ev::online, move |_| dispatch(Input::Online));
     let offline = window_event_listener(ev::offline, move |_| dispatch(Input::Offline));
-    let visible = window_event_listener(ev::Custom::<web_sys::Event>::new("visibilitychange"), move |_| {
-        let hidden = document().hidden();
-        if !hidden {
-            dispatch(Input::Visible);
-        }
-    });
+    let visible = window_event_listener(
+        ev::Custom::<web_sys::Event>::new("visibilitychange"),
+        move |_| {
+            let hidden = document().hidden();
+            if !hidden {
+                dispatch(Input::Visible);
+            }
+        },
+    );
     on_cleanup(move || {
         online.remove();
         offline.remove();

@@ -13,6 +13,6 @@ pub mod glue;
 pub mod transport;
 
 pub use app::App;
-pub use chat::{use_chat, ChatHandle, ChatOptions, ConnectionView, MessageView};
-pub use components::ChatRoom;
+pub use chat::{use_chat, use_chat_with, ChatHandle, ChatOptions, ConnectionView, MessageView};
+pub use components::{ChatLayout, ChatRoom};
 pub use wirechat_session::{Delivery, SessionConfig, Status};

@@ -23,6 +23,9 @@ const PAGE_JS: &str = include_str!("page.js");
 /// The key W3C WebDriver uses to mark an element reference in script results.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The size of the page area every browser gets, which is also the screenshot size.
+pub const VIEWPORT: (u32, u32) = (1280, 800);
+
 /// How long one browser may take to start.
 const LAUNCH_LIMIT: Duration = Duration::from_secs(20);
 
@@ -58,10 +61,32 @@ impl Browser {
                 driver.log_path().display()
             )
         });
-        Self {
+        let browser = Self {
             client,
             label: label.to_owned(),
-        }
+        };
+        browser.fit_viewport().await;
+        browser
+    }
+
+    /// Sizes the window so the page itself gets [`VIEWPORT`]: `--window-size` sets the outer
+    /// window, and headless Chromium still reserves room for its toolbar inside it.
+    async fn fit_viewport(&self) {
+        let (width, height) = VIEWPORT;
+        let frame = self
+            .client
+            .execute(
+                "return [window.outerWidth - window.innerWidth, \
+                         window.outerHeight - window.innerHeight];",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot measure the window: {e}", self.label));
+        let extra = |i: usize| u32::try_from(frame[i].as_u64().unwrap_or(0)).unwrap_or(0);
+        self.client
+            .set_window_size(width + extra(0), height + extra(1))
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot size the window: {e}", self.label));
     }
 
     /// The underlying WebDriver client, for anything the helpers do not cover.
@@ -123,7 +148,10 @@ impl Browser {
     /// Waits up to [`DEFAULT_WAIT`] for the element [`Browser::query_by_role`] describes.
     pub async fn find_by_role(&self, role: &str, name_contains: &str) -> Element {
         let what = format!("{}: a {role} named like {name_contains:?}", self.label);
-        wait_until(&what, DEFAULT_WAIT, || self.query_by_role(role, name_contains)).await
+        wait_until(&what, DEFAULT_WAIT, || {
+            self.query_by_role(role, name_contains)
+        })
+        .await
     }
 
     /// The connection status text, or an empty string while the page shows none.
@@ -160,7 +188,9 @@ impl Browser {
 
     /// The rows of the message log, oldest first, or why they cannot be read.
     pub async fn try_messages(&self) -> Result<Vec<MessageRow>, String> {
-        let rows = self.run_page_script("return messageRows();", vec![]).await?;
+        let rows = self
+            .run_page_script("return messageRows();", vec![])
+            .await?;
         if rows.is_null() {
             return Err("no log named like \"Messages\"".to_owned());
         }

@@ -52,7 +52,10 @@ impl Chromedriver {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             log_path,
         };
-        let what = format!("chromedriver to be ready (log: {})", driver.log_path.display());
+        let what = format!(
+            "chromedriver to be ready (log: {})",
+            driver.log_path.display()
+        );
         wait_until(&what, STARTUP_LIMIT, || driver.status()).await;
         driver
     }
@@ -80,15 +83,23 @@ impl Chromedriver {
             .write_all(request.as_bytes())
             .await
             .map_err(|e| format!("write: {e}"))?;
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .map_err(|e| format!("read: {e}"))?;
-        if response.contains("\"ready\":true") || response.contains("\"ready\": true") {
-            Ok(())
-        } else {
-            Err(response)
+        // chromedriver may keep the connection open after answering, so read only until
+        // the answer is complete enough to judge.
+        let mut response = Vec::new();
+        let mut chunk = [0u8; 1024];
+        loop {
+            let read = stream
+                .read(&mut chunk)
+                .await
+                .map_err(|e| format!("read: {e}"))?;
+            response.extend_from_slice(&chunk[..read]);
+            let text = String::from_utf8_lossy(&response);
+            if text.contains("\"ready\":true") || text.contains("\"ready\": true") {
+                return Ok(());
+            }
+            if read == 0 || text.contains("\"ready\":false") {
+                return Err(text.into_owned());
+            }
         }
     }
 }

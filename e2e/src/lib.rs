@@ -33,7 +33,7 @@ mod png;
 mod served_app;
 mod wait;
 
-pub use browser::Browser;
+pub use browser::{Browser, VIEWPORT};
 pub use chromedriver::{free_loopback_port, Chromedriver};
 pub use harness::Harness;
 pub use message_row::MessageRow;

@@ -12,6 +12,9 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(15);
 /// How often [`wait_until`] asks again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
+/// How long one probe may take before [`wait_until`] gives up on it and asks again.
+const PROBE_LIMIT: Duration = Duration::from_secs(5);
+
 /// Polls `probe` every [`POLL_INTERVAL`] until it returns `Ok`, and returns that value.
 ///
 /// `probe` returns `Err(seen)` while the condition does not hold; `seen` describes the
@@ -27,11 +30,16 @@ where
     let mut last_seen = String::from("nothing yet");
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        // A single probe is a WebDriver round trip that can itself stall, so it shares the bound.
-        match timeout(remaining, probe()).await {
+        // A probe is a round trip that can itself stall; one stall must not eat the whole bound.
+        let probe_limit = remaining.min(PROBE_LIMIT);
+        match timeout(probe_limit, probe()).await {
             Ok(Ok(value)) => return value,
             Ok(Err(seen)) => last_seen = seen.to_string(),
-            Err(_) => last_seen = format!("{last_seen} (then a probe did not answer)"),
+            Err(_) if probe_limit == PROBE_LIMIT => {
+                last_seen = format!("a probe that did not answer within {PROBE_LIMIT:?}")
+            }
+            // Cut short by the deadline: what was seen before is still the best description.
+            Err(_) => {}
         }
         if Instant::now() >= deadline {
             panic!("timed out after {limit:?} waiting for {what}; last saw: {last_seen}");
@@ -60,7 +68,11 @@ mod tests {
         let mut calls = 0;
         let value = wait_until("the third call", Duration::from_secs(2), || {
             calls += 1;
-            let result = if calls >= 3 { Ok(calls) } else { Err(format!("call {calls}")) };
+            let result = if calls >= 3 {
+                Ok(calls)
+            } else {
+                Err(format!("call {calls}"))
+            };
             async move { result }
         })
         .await;
@@ -70,9 +82,11 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "last saw: still 7")]
     async fn a_timeout_reports_what_it_last_saw() {
-        wait_until::<(), _, _, _>("something impossible", Duration::from_millis(200), || async {
-            Err("still 7")
-        })
+        wait_until::<(), _, _, _>(
+            "something impossible",
+            Duration::from_millis(200),
+            || async { Err("still 7") },
+        )
         .await;
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use wirechat_e2e::{
     bounded, free_loopback_port, png_size, wait_until, workspace_root, Browser, Harness,
-    MessageRow, TEST_BOUND,
+    MessageRow, TEST_BOUND, VIEWPORT,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +130,10 @@ async fn the_status_never_says_connected_without_a_server() {
         // Watch a few reconnect attempts: none of them may be reported as a success.
         for _ in 0..30 {
             let text = alice.status_text().await;
-            assert!(!text.contains("Connected"), "status says {text:?} with no server");
+            assert!(
+                !text.contains("Connected"),
+                "status says {text:?} with no server"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
@@ -194,10 +197,11 @@ async fn shift_enter_makes_one_message_with_two_lines() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshot_of_a_conversation() {
     let harness = Harness::start().await;
-    let png = bounded(TEST_BOUND, async {
-        let maya = harness.join("general", "maya").await;
-        let theo = harness.join("general", "theo").await;
-        let conversation = [
+    let png =
+        bounded(TEST_BOUND, async {
+            let maya = harness.join("general", "maya").await;
+            let theo = harness.join("general", "theo").await;
+            let conversation = [
             ("maya", "Morning! Did the release go out?"),
             ("theo", "Yes, at 9:40. The reconnect fix is live."),
             (
@@ -207,23 +211,23 @@ async fn screenshot_of_a_conversation() {
             ("theo", "That's the resume doing its job."),
             ("maya", "Release notes are in the doc, have a look when you can."),
         ];
-        for (from, text) in conversation {
-            let sender = if from == "maya" { &maya } else { &theo };
-            sender.send(text).await;
-            maya.wait_for_message(from, text).await;
-        }
-        theo.send_lines(&["Will do.", "Lunch at 12:30?"]).await;
-        maya.wait_for_message("theo", "Will do.\nLunch at 12:30?")
-            .await;
-        maya.wait_for_status("Connected").await;
-        // Lets entry transitions and the scroll to the newest message settle.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        maya.screenshot_png().await
-    })
-    .await;
+            for (from, text) in conversation {
+                let sender = if from == "maya" { &maya } else { &theo };
+                sender.send(text).await;
+                maya.wait_for_message(from, text).await;
+            }
+            theo.send_lines(&["Will do.", "Lunch at 12:30?"]).await;
+            maya.wait_for_message("theo", "Will do.\nLunch at 12:30?")
+                .await;
+            maya.wait_for_status("Connected").await;
+            // Lets entry transitions and the scroll to the newest message settle.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            maya.screenshot_png().await
+        })
+        .await;
     harness.shutdown().await;
 
-    assert_eq!(png_size(&png), Some((1280, 800)), "screenshot size");
+    assert_eq!(png_size(&png), Some(VIEWPORT), "screenshot size");
     let docs = workspace_root().join("docs");
     std::fs::create_dir_all(&docs).expect("create docs/");
     let path = docs.join("screenshot.png");

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use wirechat_e2e::{bounded, png_size, Browser, Chromedriver, MessageRow};
+use wirechat_e2e::{bounded, png_size, Browser, Chromedriver, MessageRow, VIEWPORT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_helpers_read_and_drive_a_page_by_role() {
@@ -48,7 +48,7 @@ async fn the_helpers_read_and_drive_a_page_by_role() {
         assert_eq!(rows.len(), 3, "Shift+Enter must not send: {rows:?}");
 
         let png = browser.screenshot_png().await;
-        assert_eq!(png_size(&png), Some((1280, 800)), "the viewport size");
+        assert_eq!(png_size(&png), Some(VIEWPORT), "the viewport size");
     })
     .await;
     let _ = browser.close().await;

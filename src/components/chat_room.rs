@@ -1,4 +1,4 @@
-use crate::chat::{use_chat, ChatOptions};
+use crate::chat::{use_chat, ChatHandle, ChatOptions};
 use crate::components::{Composer, ConnectionStatus, MessageList};
 use leptos::prelude::*;
 
@@ -19,8 +19,15 @@ pub fn ChatRoom(
     /// Server, room, name and timings.
     options: ChatOptions,
 ) -> impl IntoView {
-    let chat = use_chat(options);
-    provide_context(chat);
+    provide_context(use_chat(options));
+    view! { <ChatLayout/> }
+}
+
+/// The room's layout around the [`ChatHandle`] found in context; use it with
+/// [`crate::chat::use_chat_with`] to show a chat on another transport.
+#[component]
+pub fn ChatLayout() -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
     let dropped = move || chat.connection.with(|c| c.dropped);
     let protocol = move || {
         chat.connection.with(|c| {

@@ -6,8 +6,8 @@ mod connection_status;
 mod message_list;
 mod name_prompt;
 
-pub use chat_room::ChatRoom;
-pub use composer::Composer;
+pub use chat_room::{ChatLayout, ChatRoom};
+pub use composer::{is_send_key, Composer};
 pub use connection_status::ConnectionStatus;
 pub use message_list::MessageList;
 pub use name_prompt::NamePrompt;

@@ -11,7 +11,10 @@ pub fn NamePrompt(
     let input = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let name = input.get_untracked().map(|el| el.value()).unwrap_or_default();
+        let name = input
+            .get_untracked()
+            .map(|el| el.value())
+            .unwrap_or_default();
         let name = name.trim().to_owned();
         match validate_name(&name) {
             Ok(()) => on_done.run(name),

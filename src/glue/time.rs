@@ -16,7 +16,10 @@ pub fn short_time(ts: u64) -> String {
     TIME_FORMAT.with(|format| {
         format
             .format()
-            .call1(&JsValue::UNDEFINED, &js_sys::Date::new(&JsValue::from_f64(ts as f64)))
+            .call1(
+                &JsValue::UNDEFINED,
+                &js_sys::Date::new(&JsValue::from_f64(ts as f64)),
+            )
             .ok()
             .and_then(|v| v.as_string())
             .unwrap_or_default()

@@ -138,7 +138,13 @@ async fn close_requested(
 ) -> u16 {
     // The watch guards are dropped inside these blocks: holding one across an await would
     // block the sender and make the future not `Send`.
-    let asked = async { close.wait_for(Option::is_some).await.ok().and_then(|code| *code) };
+    let asked = async {
+        close
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|code| *code)
+    };
     let away = async { going_away.wait_for(|away| *away).await.is_ok() };
     tokio::select! {
         Some(code) = asked => code,
@@ -203,7 +209,11 @@ impl Session {
             Ok(frame) => frame,
             Err(DecodeError::TooLarge { .. }) => return Some(close_code::TOO_BIG),
             Err(DecodeError::Invalid(reason)) => {
-                self.refuse(error_code::BAD_FRAME, format!("Unreadable frame: {reason}"), None);
+                self.refuse(
+                    error_code::BAD_FRAME,
+                    format!("Unreadable frame: {reason}"),
+                    None,
+                );
                 return None;
             }
         };

@@ -239,7 +239,9 @@ mod tests {
         assert_eq!(store.rooms["lobby"].ids.len(), 3);
         assert_eq!(store.find_by_id("lobby", "m1").unwrap(), None);
         // An id that fell out of the window is stored again under a new seq.
-        assert!(matches!(store.append(msg("m1")).unwrap(), Appended::Stored(m) if m.seq == Some(6)));
+        assert!(
+            matches!(store.append(msg("m1")).unwrap(), Appended::Stored(m) if m.seq == Some(6))
+        );
     }
 
     #[test]

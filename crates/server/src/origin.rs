@@ -110,8 +110,7 @@ impl Origin {
     /// origin's own scheme when both are the same site.
     fn is_served_from(&self, host: &Authority) -> bool {
         let default = self.default_port();
-        self.authority.host == host.host
-            && self.authority.port.or(default) == host.port.or(default)
+        self.authority.host == host.host && self.authority.port.or(default) == host.port.or(default)
     }
 }
 
@@ -162,7 +161,11 @@ mod tests {
         assert!(origin_allowed("HTTPS://FRIENDS.EXAMPLE/", Some("x"), &list));
         assert!(origin_allowed("null", Some("x"), &list));
         assert!(!origin_allowed("http://friends.example", Some("x"), &list));
-        assert!(!origin_allowed("https://friends.example:8443", Some("x"), &list));
+        assert!(!origin_allowed(
+            "https://friends.example:8443",
+            Some("x"),
+            &list
+        ));
     }
 
     #[test]

@@ -236,12 +236,17 @@ impl Hub {
             .min(FETCH_MAX);
         let rooms = self.lock();
         let page = match (fetch.before, fetch.after) {
-            (Some(before), after) => rooms.store.before(&fetch.room, before, limit).map(|mut page| {
-                if let Some(after) = after {
-                    page.msgs.retain(|m| m.seq.unwrap_or(0) > after);
-                }
-                page
-            }),
+            (Some(before), after) => {
+                rooms
+                    .store
+                    .before(&fetch.room, before, limit)
+                    .map(|mut page| {
+                        if let Some(after) = after {
+                            page.msgs.retain(|m| m.seq.unwrap_or(0) > after);
+                        }
+                        page
+                    })
+            }
             (None, Some(after)) => rooms.store.after(&fetch.room, after, limit),
             (None, None) => rooms.store.recent(&fetch.room, limit),
         };

@@ -28,7 +28,11 @@ pub fn app(state: AppState) -> Router {
     router.with_state(state)
 }
 
-async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = String::from_utf8_lossy(origin.as_bytes());
         let host = headers.get(HOST).and_then(|h| h.to_str().ok());

@@ -39,10 +39,7 @@ impl AppState {
     /// State keeping history in `store`, whose epoch the server announces.
     pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
         // A resume replays what a room keeps, and never less than a plain join shows.
-        let hub = Hub::new(
-            Box::new(store),
-            config.history_per_room.max(JOIN_RECENT),
-        );
+        let hub = Hub::new(Box::new(store), config.history_per_room.max(JOIN_RECENT));
         let hello = text(&Frame::Hello(Hello {
             server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),
             epoch: hub.epoch().to_owned(),

@@ -110,6 +110,10 @@ impl Outbox {
 
     /// Creation time of the oldest item still waiting (not failed).
     pub fn oldest_pending(&self) -> Option<u64> {
-        self.items.iter().filter(|i| !i.failed).map(|i| i.created).min()
+        self.items
+            .iter()
+            .filter(|i| !i.failed)
+            .map(|i| i.created)
+            .min()
     }
 }

@@ -6,8 +6,8 @@ use crate::outbox::Outbox;
 use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
-    close_code, decode, encode, feature, ChatMessage, DecodeError, Fetch, Frame, Hello, Join,
-    Ping, DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode, encode, feature, ChatMessage, DecodeError, Fetch, Frame, Hello, Join, Ping,
+    DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -159,11 +159,21 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq)]
 enum Link {
     Idle,
-    Connecting { since: u64 },
-    Open { since: u64, last_rx: u64, ping_sent: bool },
-    Waiting { until: u64 },
+    Connecting {
+        since: u64,
+    },
+    Open {
+        since: u64,
+        last_rx: u64,
+        ping_sent: bool,
+    },
+    Waiting {
+        until: u64,
+    },
     Offline,
-    Stopped { reason: String },
+    Stopped {
+        reason: String,
+    },
 }
 
 /// The sans-IO chat session: connection, rooms, outbox and store in one state machine.
@@ -467,8 +477,7 @@ impl Session {
                 last_rx,
                 ping_sent,
             } => {
-                if self.mode == ServerMode::Unknown && now >= since + self.config.hello_timeout_ms
-                {
+                if self.mode == ServerMode::Unknown && now >= since + self.config.hello_timeout_ms {
                     self.mode = ServerMode::Relay;
                     self.attempt = 0;
                     // A relay never confirms: what was written is as far as it goes.

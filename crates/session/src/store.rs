@@ -123,11 +123,7 @@ impl RoomLog {
             arrival,
         };
         self.keys.insert(msg.id.clone(), key);
-        let entry = Entry {
-            msg,
-            delivery,
-            key,
-        };
+        let entry = Entry { msg, delivery, key };
         // Live traffic almost always lands at the end; only history and confirmations of
         // own messages need a search.
         match self.entries.last() {

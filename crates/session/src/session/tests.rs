@@ -323,7 +323,9 @@ fn close_codes_that_forbid_retry_stop_reconnecting() {
     );
     assert!(!cmds.contains(&Command::Connect));
     assert!(matches!(s.status(), Status::Closed { .. }));
-    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+    assert!(!s
+        .handle(T0 + 100_000, Input::Tick)
+        .contains(&Command::Connect));
 }
 
 #[test]
@@ -338,7 +340,9 @@ fn a_deliberate_stop_never_reconnects() {
             reason: String::new(),
         },
     );
-    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+    assert!(!s
+        .handle(T0 + 100_000, Input::Tick)
+        .contains(&Command::Connect));
     assert!(matches!(s.status(), Status::Closed { .. }));
 }
 
@@ -354,7 +358,9 @@ fn offline_waits_and_online_connects_at_once() {
         },
     );
     assert_eq!(s.status(), Status::Offline);
-    assert!(!s.handle(T0 + 100_000, Input::Tick).contains(&Command::Connect));
+    assert!(!s
+        .handle(T0 + 100_000, Input::Tick)
+        .contains(&Command::Connect));
     assert_eq!(s.handle(T0 + 100_001, Input::Online)[0], Command::Connect);
 }
 

@@ -1,0 +1,379 @@
+//! Rooms, messages and history, through real WebSocket clients.
+
+mod common;
+
+use common::{join_frame, local, msg, start, Client};
+use wirechat_protocol::{
+    error_code, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Ping, Typing,
+};
+use wirechat_server::Config;
+
+fn seqs(msgs: &[ChatMessage]) -> Vec<u64> {
+    msgs.iter()
+        .map(|m| m.seq.expect("stored messages have a seq"))
+        .collect()
+}
+
+fn only_messages(frames: &[Frame]) -> Vec<&ChatMessage> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Msg(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sends a message and returns the server's echo of it.
+async fn post(client: &mut Client, id: &str, room: &str, text: &str) -> ChatMessage {
+    client.send(msg(id, room, text)).await;
+    match client
+        .recv_until(|f| matches!(f, Frame::Msg(m) if m.id == id) || matches!(f, Frame::Error(_)))
+        .await
+    {
+        Frame::Msg(m) => m,
+        other => panic!("expected the echo of {id}, got {other:?}"),
+    }
+}
+
+async fn expect_error(client: &mut Client) -> ErrorFrame {
+    match client
+        .recv_until(|f| matches!(f, Frame::Error(_) | Frame::Msg(_)))
+        .await
+    {
+        Frame::Error(err) => err,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn hello_announces_the_server() {
+    let server = start(Config {
+        max_text_bytes: 123,
+        ..local()
+    })
+    .await;
+    let a = Client::connect(&server).await;
+    let b = Client::connect(&server).await;
+    assert!(a.hello.server.starts_with("wirechat-server/"));
+    assert_eq!(a.hello.epoch, server.state().epoch());
+    assert_eq!(a.hello.epoch, b.hello.epoch);
+    assert_eq!(a.hello.max_text, Some(123));
+    for feature in ["history", "presence", "typing", "ack", "ping"] {
+        assert!(a.hello.has(feature), "{feature}");
+    }
+}
+
+#[tokio::test]
+async fn a_message_reaches_its_room_and_only_its_room() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let mut bob = Client::connect(&server).await;
+    let mut carol = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    carol.join("elsewhere", "carol").await;
+    alice.presence_is("lobby", &["alice", "bob"]).await;
+    bob.presence_is("lobby", &["alice", "bob"]).await;
+    carol.presence_is("elsewhere", &["carol"]).await;
+
+    // The sender's echo is its confirmation: same id and ts, the joined name, a seq.
+    let mut spoof = msg("m1", "lobby", "Hello");
+    if let Frame::Msg(m) = &mut spoof {
+        m.from = "mallory".into();
+        m.seq = Some(999);
+    }
+    alice.send(spoof).await;
+    let echo = match alice.recv_until(|f| matches!(f, Frame::Msg(_))).await {
+        Frame::Msg(m) => m,
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        (echo.id.as_str(), echo.from.as_str(), echo.text.as_str()),
+        ("m1", "alice", "Hello")
+    );
+    assert_eq!((echo.ts, echo.seq), (1_764_000_000_000, Some(1)));
+    let at_bob = bob.recv_until(|f| matches!(f, Frame::Msg(_))).await;
+    assert_eq!(at_bob, Frame::Msg(echo));
+
+    // The broadcast finished before alice saw her echo, so carol's queue already holds
+    // anything it was going to get.
+    assert!(only_messages(&carol.sync().await).is_empty());
+
+    let second = post(&mut bob, "m2", "lobby", "Hi").await;
+    assert_eq!((second.from.as_str(), second.seq), ("bob", Some(2)));
+    let third = post(&mut carol, "m3", "elsewhere", "Alone").await;
+    assert_eq!(third.seq, Some(1), "each room counts on its own");
+    assert!(only_messages(&alice.sync().await)
+        .iter()
+        .all(|m| m.room == "lobby"));
+}
+
+#[tokio::test]
+async fn presence_follows_joins_leaves_and_hangups() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let mut bob = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    alice.join("side", "alice").await;
+    bob.join("lobby", "bob").await;
+    alice.presence_is("lobby", &["alice", "bob"]).await;
+
+    // One connection can be in several rooms, and a message goes only to the room it names.
+    let in_side = post(&mut alice, "s1", "side", "side talk").await;
+    assert_eq!(in_side.room, "side");
+    assert!(only_messages(&bob.sync().await).is_empty());
+
+    bob.send(Frame::Leave(wirechat_protocol::Leave {
+        room: "lobby".into(),
+    }))
+    .await;
+    alice.presence_is("lobby", &["alice"]).await;
+
+    let mut carol = Client::connect(&server).await;
+    carol.join("lobby", "carol").await;
+    alice.presence_is("lobby", &["alice", "carol"]).await;
+    drop(carol);
+    alice.presence_is("lobby", &["alice"]).await;
+
+    // Two connections with one name are listed once.
+    let mut alice_again = Client::connect(&server).await;
+    alice_again.join("lobby", "alice").await;
+    alice_again.presence_is("lobby", &["alice"]).await;
+}
+
+#[tokio::test]
+async fn a_late_joiner_gets_the_recent_history() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let empty = alice.join("lobby", "alice").await;
+    assert_eq!((empty.msgs.len(), empty.more), (0, false));
+    for i in 1..=3 {
+        post(&mut alice, &format!("m{i}"), "lobby", &format!("text {i}")).await;
+    }
+    let mut bob = Client::connect(&server).await;
+    let history = bob.join("lobby", "bob").await;
+    assert_eq!(seqs(&history.msgs), [1, 2, 3]);
+    assert_eq!(history.msgs[0].text, "text 1");
+    assert_eq!(history.msgs[0].from, "alice");
+    assert!(!history.more);
+}
+
+#[tokio::test]
+async fn a_join_holds_at_most_the_100_newest_and_says_more_exist() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    for i in 1..=105 {
+        post(&mut alice, &format!("m{i}"), "lobby", "x").await;
+    }
+    let mut bob = Client::connect(&server).await;
+    let history = bob.join("lobby", "bob").await;
+    assert_eq!(seqs(&history.msgs), (6..=105).collect::<Vec<_>>());
+    assert!(history.more);
+}
+
+#[tokio::test]
+async fn a_rejoin_with_the_same_epoch_gets_only_what_it_missed() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    for i in 1..=5 {
+        post(&mut alice, &format!("m{i}"), "lobby", "x").await;
+    }
+    let mut bob = Client::connect(&server).await;
+    let epoch = bob.hello.epoch.clone();
+    bob.send(Frame::Join(Join {
+        room: "lobby".into(),
+        name: "bob".into(),
+        after: Some(3),
+        epoch: Some(epoch),
+    }))
+    .await;
+    assert_eq!(seqs(&bob.history_of("lobby").await.msgs), [4, 5]);
+
+    // A cursor from another epoch means nothing here: the recent history instead.
+    let mut carol = Client::connect(&server).await;
+    carol
+        .send(Frame::Join(Join {
+            room: "lobby".into(),
+            name: "carol".into(),
+            after: Some(3),
+            epoch: Some("an-old-epoch".into()),
+        }))
+        .await;
+    assert_eq!(seqs(&carol.history_of("lobby").await.msgs), [1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn a_retried_id_is_stored_once_and_acknowledged() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let mut bob = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    let first = post(&mut alice, "m1", "lobby", "once").await;
+
+    alice.send(msg("m1", "lobby", "once")).await;
+    let ack = alice
+        .recv_until(|f| matches!(f, Frame::Ack(_) | Frame::Msg(_)))
+        .await;
+    assert_eq!(
+        ack,
+        Frame::Ack(wirechat_protocol::Ack {
+            id: "m1".into(),
+            room: "lobby".into(),
+            seq: first.seq,
+        })
+    );
+    // A retry from a new connection (after a reconnect) is recognised too.
+    let mut alice_again = Client::connect(&server).await;
+    alice_again.join("lobby", "alice").await;
+    alice_again.send(msg("m1", "lobby", "once")).await;
+    let ack = alice_again
+        .recv_until(|f| matches!(f, Frame::Ack(_) | Frame::Msg(_)))
+        .await;
+    assert!(matches!(ack, Frame::Ack(a) if a.seq == first.seq));
+
+    let at_bob = only_messages(&bob.sync().await)
+        .into_iter()
+        .map(|m| m.id.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(at_bob, ["m1"], "others see it once");
+    let mut carol = Client::connect(&server).await;
+    assert_eq!(seqs(&carol.join("lobby", "carol").await.msgs), [1]);
+}
+
+#[tokio::test]
+async fn refused_frames_leave_the_connection_working() {
+    let server = start(Config {
+        max_text_bytes: 20,
+        ..local()
+    })
+    .await;
+    let mut alice = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+
+    alice.send(msg("long", "lobby", &"x".repeat(21))).await;
+    let err = expect_error(&mut alice).await;
+    assert_eq!(
+        (err.code.as_str(), err.id.as_deref()),
+        (error_code::TOO_LARGE, Some("long"))
+    );
+
+    alice.send_text("{\"type\":\"msg\",").await;
+    assert_eq!(expect_error(&mut alice).await.code, error_code::BAD_FRAME);
+    alice.send_text("[1,2,3]").await;
+    assert_eq!(expect_error(&mut alice).await.code, error_code::BAD_FRAME);
+
+    alice.send(msg("m1", "not-joined", "hi")).await;
+    let err = expect_error(&mut alice).await;
+    assert_eq!(
+        (err.code.as_str(), err.id.as_deref()),
+        (error_code::NOT_JOINED, Some("m1"))
+    );
+
+    alice.send(join_frame("lobby", "")).await;
+    assert_eq!(expect_error(&mut alice).await.code, error_code::BAD_NAME);
+    alice.send(join_frame(&"r".repeat(65), "alice")).await;
+    assert_eq!(expect_error(&mut alice).await.code, error_code::BAD_NAME);
+
+    // Unknown types, `here` and binary frames are ignored without a word.
+    alice.send_text(r#"{"type":"reaction","emoji":"+1"}"#).await;
+    alice
+        .send_text(r#"{"type":"here","room":"lobby","from":"alice","ttl":30000}"#)
+        .await;
+    futures_util::SinkExt::send(
+        &mut alice.ws,
+        tokio_tungstenite::tungstenite::Message::binary(vec![0u8, 1, 2]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(alice.sync().await, []);
+
+    let ok = post(&mut alice, "m2", "lobby", &"x".repeat(20)).await;
+    assert_eq!(ok.seq, Some(1), "refused messages took no seq");
+}
+
+#[tokio::test]
+async fn fetch_reads_before_and_after_a_seq() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    for i in 1..=10 {
+        post(&mut alice, &format!("m{i}"), "lobby", "x").await;
+    }
+    let mut reader = Client::connect(&server).await;
+    let mut fetch = |before, after, limit| {
+        Frame::Fetch(Fetch {
+            room: "lobby".into(),
+            before,
+            after,
+            limit,
+        })
+    };
+
+    reader.send(fetch(Some(8), None, Some(3))).await;
+    let page: History = reader.history_of("lobby").await;
+    assert_eq!((seqs(&page.msgs), page.more), (vec![5, 6, 7], true));
+
+    reader.send(fetch(Some(3), None, Some(50))).await;
+    let page = reader.history_of("lobby").await;
+    assert_eq!((seqs(&page.msgs), page.more), (vec![1, 2], false));
+
+    reader.send(fetch(None, Some(7), None)).await;
+    let page = reader.history_of("lobby").await;
+    assert_eq!(seqs(&page.msgs), [8, 9, 10]);
+
+    reader.send(fetch(None, Some(2), Some(2))).await;
+    assert_eq!(seqs(&reader.history_of("lobby").await.msgs), [3, 4]);
+
+    // No limit means 50, and no request gets more than 200.
+    for i in 11..=260 {
+        post(&mut alice, &format!("m{i}"), "lobby", "x").await;
+    }
+    reader.send(fetch(Some(261), None, None)).await;
+    assert_eq!(reader.history_of("lobby").await.msgs.len(), 50);
+    reader.send(fetch(None, Some(0), Some(10_000))).await;
+    let page = reader.history_of("lobby").await;
+    assert_eq!(seqs(&page.msgs), (1..=200).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn typing_reaches_the_others_under_the_joined_name() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let mut bob = Client::connect(&server).await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    alice.presence_is("lobby", &["alice", "bob"]).await;
+
+    bob.send(Frame::Typing(Typing {
+        room: "lobby".into(),
+        from: "somebody".into(),
+    }))
+    .await;
+    let typing = alice.recv_until(|f| matches!(f, Frame::Typing(_))).await;
+    assert_eq!(
+        typing,
+        Frame::Typing(Typing {
+            room: "lobby".into(),
+            from: "bob".into(),
+        })
+    );
+    let at_bob = bob.sync().await;
+    assert!(
+        !at_bob.iter().any(|f| matches!(f, Frame::Typing(_))),
+        "{at_bob:?}"
+    );
+}
+
+#[tokio::test]
+async fn ping_is_answered_with_its_ts() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    alice.send(Frame::Ping(Ping { ts: Some(12345) })).await;
+    assert_eq!(alice.recv().await, Frame::Pong(Ping { ts: Some(12345) }));
+    alice.send_text(r#"{"type":"ping"}"#).await;
+    assert_eq!(alice.recv().await, Frame::Pong(Ping { ts: None }));
+}

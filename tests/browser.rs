@@ -1,0 +1,189 @@
+//! Browser tests: the real components, session and glue in headless Chromium, with the
+//! socket replaced by an in-memory far end so each test controls exactly what arrives.
+
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use support::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn msg_frame(id: &str, from: &str, text: &str, seq: u64) -> String {
+    serde_json::json!({
+        "type": "msg", "id": id, "room": "lobby", "from": from, "text": text,
+        "ts": 1_764_000_000_000u64, "seq": seq
+    })
+    .to_string()
+}
+
+#[wasm_bindgen_test]
+async fn mounts_with_the_accessible_parts() {
+    let chat = mount_chat().await;
+    let log = find(&chat.root, r#"[role="log"]"#);
+    assert!(log
+        .get_attribute("aria-label")
+        .unwrap()
+        .contains("Messages"));
+    textarea(&chat.root);
+    let send = find(&chat.root, r#"button[type="submit"]"#);
+    assert_eq!(send.text_content().unwrap(), "Send");
+    let status = find(&chat.root, r#"[role="status"]"#);
+    assert_eq!(status.text_content().unwrap(), "Connected");
+}
+
+#[wasm_bindgen_test]
+async fn renders_received_messages_with_sender_and_text() {
+    let chat = mount_chat().await;
+    chat.server.push(&msg_frame("a1", "bob", "Hello, Alice", 1));
+    chat.server.push(&msg_frame("a2", "carol", "Hi both", 2));
+    chat.server.push(&msg_frame("a1", "bob", "Hello, Alice", 1));
+    settle().await;
+    let rows = find_all(&chat.root, r#"[role="log"] [role="article"]"#);
+    assert_eq!(rows.len(), 2, "the repeated frame is shown once");
+    assert_eq!(find(&rows[0], ".msg-from").text_content().unwrap(), "bob");
+    assert_eq!(
+        find(&rows[0], ".msg-text").text_content().unwrap(),
+        "Hello, Alice"
+    );
+    assert_eq!(find(&rows[1], ".msg-from").text_content().unwrap(), "carol");
+}
+
+#[wasm_bindgen_test]
+async fn markup_in_text_and_name_is_shown_as_literal_text() {
+    let chat = mount_chat().await;
+    let text = r#"<img src=x onerror="window.__wirechatInjected=1">"#;
+    chat.server
+        .push(&msg_frame("x1", "<b>mallory</b>", text, 1));
+    settle().await;
+    sleep(100).await;
+    let row = find(&chat.root, r#"[role="article"]"#);
+    assert_eq!(find(&row, ".msg-text").text_content().unwrap(), text);
+    assert_eq!(
+        find(&row, ".msg-from").text_content().unwrap(),
+        "<b>mallory</b>"
+    );
+    assert!(find_all(&chat.root, r#"[role="log"] img, [role="log"] b"#).is_empty());
+    assert!(!markup_ran(), "the onerror handler must never run");
+}
+
+#[wasm_bindgen_test]
+async fn enter_sends_and_clears_the_composer() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    type_text(&area, "Hello there", false);
+    let allowed = key_down(&area, "Enter", false, false, 13);
+    assert!(!allowed, "Enter that sends must not also insert a newline");
+    settle().await;
+    let sent = chat.server.sent_messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].text, "Hello there");
+    assert_eq!(sent[0].from, "alice");
+    assert_eq!(area.value(), "");
+    let row = find(&chat.root, r#"[role="article"]"#);
+    assert_eq!(
+        find(&row, ".msg-text").text_content().unwrap(),
+        "Hello there"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn shift_enter_does_not_send() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    type_text(&area, "line one", false);
+    assert!(
+        key_down(&area, "Enter", true, false, 13),
+        "the newline is left to the browser"
+    );
+    type_text(&area, "line one\nline two", false);
+    settle().await;
+    assert!(chat.server.sent_messages().is_empty());
+    key_down(&area, "Enter", false, false, 13);
+    settle().await;
+    assert_eq!(chat.server.sent_messages()[0].text, "line one\nline two");
+}
+
+#[wasm_bindgen_test]
+async fn blank_text_is_not_sent() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    for blank in ["", "   ", "\n\n", "\t "] {
+        type_text(&area, blank, false);
+        key_down(&area, "Enter", false, false, 13);
+    }
+    find(&chat.root, r#"button[type="submit"]"#).click();
+    settle().await;
+    assert!(chat.server.sent_messages().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn enter_during_ime_composition_never_sends() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    // Chromium: the Enter that ends a composition has isComposing = true (and keyCode 229).
+    composition(&area, "compositionstart", "");
+    type_text(&area, "안녕하세", true);
+    type_text(&area, "안녕하세요", true);
+    assert!(!key_down(&area, "Enter", false, true, 229) || chat.server.sent_messages().is_empty());
+    composition(&area, "compositionend", "요");
+    type_text(&area, "안녕하세요", false);
+    settle().await;
+    assert!(
+        chat.server.sent_messages().is_empty(),
+        "the composing Enter sent"
+    );
+    // Safari: compositionend comes first, then a keydown with isComposing = false but keyCode 229.
+    key_down(&area, "Enter", false, false, 229);
+    settle().await;
+    assert!(chat.server.sent_messages().is_empty(), "keyCode 229 sent");
+    // The user's own Enter afterwards sends the whole text, once.
+    key_down(&area, "Enter", false, false, 13);
+    settle().await;
+    let sent = chat.server.sent_messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].text, "안녕하세요");
+    assert_eq!(area.value(), "");
+}
+
+#[wasm_bindgen_test]
+async fn the_send_button_sends_too() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    type_text(&area, "by click", false);
+    find(&chat.root, r#"button[type="submit"]"#).click();
+    settle().await;
+    assert_eq!(chat.server.sent_messages()[0].text, "by click");
+}
+
+#[wasm_bindgen_test]
+async fn invalid_frames_are_counted_and_the_chat_goes_on() {
+    let chat = mount_chat().await;
+    for bad in [
+        "not json",
+        "[1]",
+        "{}",
+        r#"{"type":null}"#,
+        r#"{"type":"msg","text":5}"#,
+    ] {
+        chat.server.push(bad);
+    }
+    chat.server.push_binary();
+    chat.server.push(&msg_frame("ok1", "bob", "still here", 1));
+    settle().await;
+    let counter = find(&chat.root, r#"[data-testid="dropped-frames"]"#);
+    assert_eq!(counter.text_content().unwrap(), "6");
+    let rows = find_all(&chat.root, r#"[role="article"]"#);
+    assert_eq!(rows.len(), 1);
+}
+
+#[wasm_bindgen_test]
+fn send_key_rule() {
+    use wirechat::components::is_send_key;
+    assert!(is_send_key("Enter", false, false, 13));
+    assert!(!is_send_key("Enter", true, false, 13));
+    assert!(!is_send_key("Enter", false, true, 13));
+    assert!(!is_send_key("Enter", false, false, 229));
+    assert!(!is_send_key("a", false, false, 65));
+}

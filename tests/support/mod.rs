@@ -1,0 +1,218 @@
+//! Shared pieces of the browser tests: an in-memory transport standing in for the network,
+//! a fresh mount point per test, and small DOM helpers.
+
+#![allow(dead_code)]
+
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wirechat::transport::{Connection, EventSink, Transport, TransportEvent};
+use wirechat::{use_chat_with, ChatLayout, ChatOptions};
+
+#[derive(Default)]
+struct LoopState {
+    sink: Option<EventSink>,
+    sent: Vec<String>,
+}
+
+/// The far end of the socket, driven by the test: it records what the client sends and
+/// delivers whatever frames the test pushes.
+#[derive(Clone, Default)]
+pub struct Loopback(Rc<RefCell<LoopState>>);
+
+impl Loopback {
+    /// Delivers `text` to the client as a text frame.
+    pub fn push(&self, text: &str) {
+        let sink = self.0.borrow().sink.clone().expect("client connected");
+        sink(TransportEvent::Text(text.to_owned()));
+    }
+
+    /// Delivers a binary frame.
+    pub fn push_binary(&self) {
+        let sink = self.0.borrow().sink.clone().expect("client connected");
+        sink(TransportEvent::Binary);
+    }
+
+    /// Frames the client has sent so far.
+    pub fn sent(&self) -> Vec<String> {
+        self.0.borrow().sent.clone()
+    }
+
+    /// Sent frames of type `msg`, decoded.
+    pub fn sent_messages(&self) -> Vec<wirechat_protocol::ChatMessage> {
+        self.sent()
+            .iter()
+            .filter_map(|t| match wirechat_protocol::decode(t) {
+                Ok(wirechat_protocol::Frame::Msg(m)) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+struct LoopConnection(Rc<RefCell<LoopState>>);
+
+impl Transport for Loopback {
+    fn connect(
+        &self,
+        _url: &str,
+        _protocols: &[String],
+        events: EventSink,
+    ) -> Result<Box<dyn Connection>, String> {
+        self.0.borrow_mut().sink = Some(events.clone());
+        // Like a real socket, it opens a moment later, not inside `connect`.
+        wasm_bindgen_futures::spawn_local(async move {
+            events(TransportEvent::Opened {
+                protocol: String::new(),
+            })
+        });
+        Ok(Box::new(LoopConnection(self.0.clone())))
+    }
+}
+
+impl Connection for LoopConnection {
+    fn send(&self, text: &str) -> Result<(), String> {
+        self.0.borrow_mut().sent.push(text.to_owned());
+        Ok(())
+    }
+    fn close(&self, _code: u16, _reason: &str) {}
+    fn buffered_amount(&self) -> u32 {
+        0
+    }
+}
+
+/// A mounted chat: the DOM root and the far end of its transport.
+pub struct Mounted {
+    pub root: web_sys::HtmlElement,
+    pub server: Loopback,
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+/// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element, connected to a
+/// loopback whose server has said hello.
+pub async fn mount_chat() -> Mounted {
+    // Each test starts as a first visit: no saved outbox from an earlier test.
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let root: web_sys::HtmlElement = root.unchecked_into();
+    let server = Loopback::default();
+    let transport = server.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let chat = use_chat_with(
+            ChatOptions::new("ws://loopback.test/ws", "lobby", "alice"),
+            Box::new(transport),
+        );
+        provide_context(chat);
+        view! { <ChatLayout/> }
+    });
+    settle().await;
+    server.push(r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack"]}"#);
+    settle().await;
+    Mounted {
+        root,
+        server,
+        _handle: Box::new(handle),
+    }
+}
+
+/// Waits `ms` milliseconds of real time.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Lets pending tasks, effects and animation frames run.
+pub async fn settle() {
+    sleep(50).await;
+}
+
+/// The first element under `root` matching `selector`.
+pub fn find(root: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .unchecked_into()
+}
+
+/// All elements under `root` matching `selector`.
+pub fn find_all(root: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::HtmlElement> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into())
+        .collect()
+}
+
+/// The composer textarea.
+pub fn textarea(root: &web_sys::HtmlElement) -> web_sys::HtmlTextAreaElement {
+    find(root, r#"textarea[aria-label="Message"]"#).unchecked_into()
+}
+
+/// Fires a keydown on `target` the way a browser does.
+pub fn key_down(
+    target: &web_sys::HtmlElement,
+    key: &str,
+    shift: bool,
+    composing: bool,
+    key_code: u32,
+) -> bool {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_shift_key(shift);
+    init.set_is_composing(composing);
+    init.set_key_code(key_code);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&event).unwrap()
+}
+
+/// Fires a composition event (`compositionstart`, `compositionupdate`, `compositionend`).
+pub fn composition(target: &web_sys::HtmlElement, kind: &str, data: &str) {
+    let init = web_sys::CompositionEventInit::new();
+    init.set_data(data);
+    init.set_bubbles(true);
+    let event = web_sys::CompositionEvent::new_with_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+/// Sets the textarea's value and fires `input`, as typing does.
+pub fn type_text(area: &web_sys::HtmlTextAreaElement, value: &str, composing: bool) {
+    area.set_value(value);
+    let init = web_sys::InputEventInit::new();
+    init.set_is_composing(composing);
+    init.set_bubbles(true);
+    let event = web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap();
+    area.dispatch_event(&event).unwrap();
+}
+
+/// Whether an injected `onerror` handler ran (it would set `window.__wirechatInjected`).
+pub fn markup_ran() -> bool {
+    js_sys::Reflect::get(
+        &web_sys::window().unwrap(),
+        &JsValue::from_str("__wirechatInjected"),
+    )
+    .map(|v| v.is_truthy())
+    .unwrap_or(false)
+}
