@@ -6,7 +6,6 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
 BIND ?= 127.0.0.1:8080
-CARGO_WASM := cargo --config 'build.target="wasm32-unknown-unknown"'
 
 .PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e
 

@@ -304,7 +304,7 @@ async fn fetch_reads_before_and_after_a_seq() {
         post(&mut alice, &format!("m{i}"), "lobby", "x").await;
     }
     let mut reader = Client::connect(&server).await;
-    let mut fetch = |before, after, limit| {
+    let fetch = |before, after, limit| {
         Frame::Fetch(Fetch {
             room: "lobby".into(),
             before,
