@@ -18,7 +18,8 @@ const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long chromedriver may take before its `/status` reports ready.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
 
-/// A running chromedriver. Dropping it kills chromedriver and every browser it launched.
+/// A running chromedriver. Dropping it kills chromedriver and every browser it launched,
+/// and removes its log unless the test is failing.
 pub struct Chromedriver {
     child: Child,
     addr: SocketAddr,
@@ -27,7 +28,8 @@ pub struct Chromedriver {
 
 impl Chromedriver {
     /// Starts chromedriver (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) and waits until
-    /// its `/status` says it is ready. Its output goes to [`Chromedriver::log_path`].
+    /// its `/status` says it is ready. Its output goes to [`Chromedriver::log_path`], under
+    /// the system temp directory's `wirechat-e2e/`.
     pub async fn start() -> Self {
         let program =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| DEFAULT_CHROMEDRIVER.to_owned());
@@ -115,11 +117,15 @@ impl Drop for Chromedriver {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The log only matters when something went wrong.
+        if !std::thread::panicking() {
+            let _ = fs::remove_file(&self.log_path);
+        }
     }
 }
 
-/// A port nobody listens on right now. Another process could take it before chromedriver
-/// binds it, but on a test machine that window is negligible and a failure is loud.
+/// A loopback port nobody listens on right now. Another process could take it before the
+/// caller binds it, but on a test machine that window is negligible and a failure is loud.
 pub fn free_loopback_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())

@@ -143,8 +143,8 @@ impl Hub {
     }
 
     fn lock(&self) -> MutexGuard<'_, Rooms> {
-        // A panic elsewhere must not take every room down with it; the data stays consistent
-        // because no method leaves it half-changed across a call that can panic.
+        // A panic in one connection's task must not stop every room: the maps stay usable,
+        // at worst holding a member that is removed when its connection ends.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -228,7 +228,9 @@ impl Hub {
         Ok(())
     }
 
-    /// Replies with stored messages of a room, which the peer need not have joined.
+    /// Replies with stored messages of a room, which the peer need not have joined: the
+    /// newest `limit` before `before`, the oldest `limit` after `after`, or with both, the
+    /// newest `limit` below `before` that are above `after`.
     pub fn fetch(&self, peer: &Peer, fetch: &Fetch) {
         let limit = fetch
             .limit

@@ -286,3 +286,44 @@ async fn going_away_closes_every_socket_with_1001() {
     let mut late = connect(&state);
     assert_eq!(late.close_code().await, close_code::GOING_AWAY);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_quiet_client_is_pinged_and_closed_only_once_it_stops_answering() {
+    use super::{HEARTBEAT, IDLE_LIMIT};
+    use tokio::time::Instant;
+
+    async fn next_raw(client: &mut Client) -> Message {
+        timeout(IDLE_LIMIT * 2, client.from_server.next())
+            .await
+            .expect("a message in time")
+            .expect("the server is still there")
+    }
+
+    let state = state_with(Config::default());
+    let mut client = connect(&state);
+    let started = Instant::now();
+    assert!(matches!(next_raw(&mut client).await, Message::Text(_)));
+    for _ in 0..3 {
+        let Message::Ping(payload) = next_raw(&mut client).await else {
+            panic!("a heartbeat ping")
+        };
+        client
+            .to_server
+            .unbounded_send(Ok(Message::Pong(payload)))
+            .unwrap();
+    }
+    assert!(started.elapsed() >= HEARTBEAT * 3, "pings are spaced");
+
+    let silent_since = Instant::now();
+    loop {
+        match next_raw(&mut client).await {
+            Message::Ping(_) => continue,
+            Message::Close(Some(frame)) => {
+                assert_eq!(frame.code, close_code::NORMAL);
+                break;
+            }
+            other => panic!("expected pings, then a close frame; got {other:?}"),
+        }
+    }
+    assert!(silent_since.elapsed() >= IDLE_LIMIT, "closed only after the limit");
+}
