@@ -9,6 +9,10 @@
 //! makes it actionable. Processes and profile directories are cleaned up on drop, so a
 //! failing test leaves nothing running.
 //!
+//! Running: build the frontend into `dist/` first, then
+//! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
+//! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use wirechat_e2e::{bounded, Harness, TEST_BOUND};

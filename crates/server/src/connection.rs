@@ -10,13 +10,14 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
+use tokio::task::AbortHandle;
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
     DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
-use crate::rooms::{NotJoined, Peer, PeerInbox};
+use crate::rooms::{ConnId, NotJoined, Peer, PeerInbox};
 use crate::state::AppState;
 
 /// How often the writer pings an otherwise quiet socket.
@@ -46,6 +47,11 @@ where
         state: state.clone(),
     };
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
+    let _teardown = Teardown {
+        state: state.clone(),
+        id,
+        tasks: [writer.abort_handle(), reader.abort_handle()],
+    };
 
     let ended = tokio::select! {
         closing = &mut writer => Ended::Writer(closing.ok().flatten()),
@@ -68,8 +74,23 @@ where
             }
         }
     }
-    reader.abort();
-    writer.abort();
+}
+
+/// Stops both tasks and leaves every room when the connection ends, also when the future
+/// serving it is dropped halfway.
+struct Teardown {
+    state: AppState,
+    id: ConnId,
+    tasks: [AbortHandle; 2],
+}
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.state.hub().leave_all(self.id);
+    }
 }
 
 enum Ended<Tx> {

@@ -325,5 +325,8 @@ async fn a_quiet_client_is_pinged_and_closed_only_once_it_stops_answering() {
             other => panic!("expected pings, then a close frame; got {other:?}"),
         }
     }
-    assert!(silent_since.elapsed() >= IDLE_LIMIT, "closed only after the limit");
+    assert!(
+        silent_since.elapsed() >= IDLE_LIMIT,
+        "closed only after the limit"
+    );
 }
