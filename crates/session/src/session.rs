@@ -196,6 +196,8 @@ pub struct Session {
     stats: Stats,
     wake: Option<u64>,
     revision: u64,
+    /// Rooms with a gap fetch in flight, and the `after` it asked for.
+    gap_fetches: BTreeMap<String, u64>,
 }
 
 impl Session {
@@ -228,6 +230,7 @@ impl Session {
             stats: Stats::default(),
             wake: None,
             revision: 0,
+            gap_fetches: BTreeMap::new(),
         }
     }
 
@@ -423,6 +426,8 @@ impl Session {
             return;
         }
         self.protocol = protocol;
+        // Answers to fetches sent on the old socket will never come.
+        self.gap_fetches.clear();
         self.set_link(Link::Open {
             since: now,
             last_rx: now,
@@ -602,7 +607,11 @@ impl Session {
         };
         match frame {
             Frame::Hello(hello) => self.on_hello(hello),
-            Frame::Msg(msg) => self.on_message(msg, out),
+            Frame::Msg(msg) => {
+                let room = msg.room.clone();
+                self.on_message(msg);
+                self.fetch_gap(&room, out);
+            }
             Frame::Ack(ack) => {
                 if self.outbox.remove(&ack.id).is_some() {
                     self.set_delivery(&ack.room, &ack.id, Delivery::Delivered, ack.seq);
@@ -614,8 +623,18 @@ impl Session {
                     log.more_before = history.more;
                 }
                 for msg in history.msgs {
-                    self.on_message(msg, out);
+                    self.on_message(msg);
                 }
+                // The answer to a gap fetch that still leaves the gap means the server no
+                // longer has those messages; asking again would loop forever.
+                if let Some(asked) = self.gap_fetches.remove(&room) {
+                    if let Some(log) = self.rooms.get_mut(&room) {
+                        if log.gap_after() == Some(asked) {
+                            log.skip_gap();
+                        }
+                    }
+                }
+                self.fetch_gap(&room, out);
             }
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
@@ -655,7 +674,7 @@ impl Session {
         self.touch();
     }
 
-    fn on_message(&mut self, msg: ChatMessage, out: &mut Vec<Command>) {
+    fn on_message(&mut self, msg: ChatMessage) {
         let room = msg.room.clone();
         if !self.rooms.contains_key(&room) {
             return;
@@ -680,7 +699,6 @@ impl Session {
             log.insert(msg, None, era, arrival);
             self.touch();
         }
-        self.fetch_gap(&room, out);
     }
 
     fn fetch_gap(&mut self, room: &str, out: &mut Vec<Command>) {
@@ -688,7 +706,11 @@ impl Session {
         if !history {
             return;
         }
-        if let Some(after) = self.rooms.get(room).and_then(RoomLog::gap_after) {
+        let Some(after) = self.rooms.get(room).and_then(RoomLog::gap_after) else {
+            return;
+        };
+        if self.gap_fetches.get(room) != Some(&after) {
+            self.gap_fetches.insert(room.to_owned(), after);
             out.push(Command::Send(encode(&Frame::Fetch(Fetch {
                 room: room.to_owned(),
                 before: None,

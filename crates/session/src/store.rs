@@ -165,6 +165,15 @@ impl RoomLog {
         Some(self.entries.remove(at))
     }
 
+    /// Accepts that the missing seqs before the first one seen past the gap will never come
+    /// (the server no longer keeps them), so resuming and gap checks move past them.
+    pub fn skip_gap(&mut self) {
+        if let Some(first) = self.ahead.pop_first() {
+            self.contiguous = Some(first);
+            self.advance();
+        }
+    }
+
     /// Forgets the seq cursor: the server started a new numbering.
     pub fn reset_cursor(&mut self) {
         self.contiguous = None;
@@ -183,6 +192,10 @@ impl RoomLog {
                 self.ahead.insert(seq);
             }
         }
+        self.advance();
+    }
+
+    fn advance(&mut self) {
         while let Some(c) = self.contiguous {
             if self.ahead.remove(&(c + 1)) {
                 self.contiguous = Some(c + 1);
@@ -253,6 +266,18 @@ mod tests {
         log.insert(m("b2", Some(7)), None, 0, 3);
         assert_eq!(log.gap_after(), None);
         assert_eq!(log.resume_after(), Some(8));
+    }
+
+    #[test]
+    fn a_gap_the_server_cannot_fill_is_skipped() {
+        let mut log = RoomLog::default();
+        log.insert(m("a", Some(1)), None, 0, 0);
+        log.insert(m("d", Some(4)), None, 0, 1);
+        log.insert(m("e", Some(5)), None, 0, 2);
+        assert_eq!(log.gap_after(), Some(1));
+        log.skip_gap();
+        assert_eq!(log.gap_after(), None);
+        assert_eq!(log.resume_after(), Some(5));
     }
 
     #[test]

@@ -287,6 +287,30 @@ fn a_seq_gap_triggers_a_fetch() {
 }
 
 #[test]
+fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
+    let mut s = connected();
+    s.handle(T0, text(&msg("a", "bob", Some(1))));
+    let first = s.handle(T0, text(&msg("c", "bob", Some(5))));
+    assert_eq!(sent_frames(&first).len(), 1);
+    let again = s.handle(T0, text(&msg("d", "bob", Some(6))));
+    assert!(
+        sent_frames(&again).is_empty(),
+        "one fetch per gap: {again:?}"
+    );
+    // The server trimmed seqs 2-4: its answer brings nothing older.
+    let answer = s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![],
+            more: false,
+        }))),
+    );
+    assert!(sent_frames(&answer).is_empty(), "no fetch loop: {answer:?}");
+    assert_eq!(s.room("lobby").unwrap().resume_after(), Some(6));
+}
+
+#[test]
 fn a_new_epoch_keeps_old_messages_first_and_shows_none_twice() {
     let mut s = connected();
     s.handle(T0, text(&msg("a", "bob", Some(7))));
