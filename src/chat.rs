@@ -99,6 +99,10 @@ pub struct ChatHandle {
     pub connection: Signal<ConnectionView>,
     /// The newest messages of the room, oldest first.
     pub messages: Signal<Vec<MessageView>>,
+    /// Everyone online in the room, sorted, this user included.
+    pub online: Signal<Vec<String>>,
+    /// Everyone else typing in the room now.
+    pub typing: Signal<Vec<String>>,
     /// The display name in use.
     pub name: Signal<String>,
     /// The room in use.
@@ -117,6 +121,11 @@ impl ChatHandle {
             text: text.to_owned(),
         });
         true
+    }
+
+    /// Tells the room this user is typing (throttled by the session).
+    pub fn notify_typing(&self) {
+        self.input(Input::Typing);
     }
 
     /// Reconnects now instead of waiting for the backoff.
@@ -216,11 +225,22 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
         })
     });
 
+    let people_room = options.room.clone();
+    let online = Memo::new(move |_| {
+        revision.track();
+        driver.with_value(|d| d.with_session(|s| s.online(&people_room)))
+    });
+    let typing_room = options.room.clone();
+    let typing = Memo::new(move |_| {
+        revision.track();
+        driver.with_value(|d| d.with_session(|s| s.typing(&typing_room)))
+    });
+
     // The browser's own view of the network and of the tab drive reconnects.
     let dispatch = move |input: Input| driver.with_value(|d| d.dispatch(input));
-    let online = window_event_listener(ev::online, move |_| dispatch(Input::Online));
-    let offline = window_event_listener(ev::offline, move |_| dispatch(Input::Offline));
-    let visible = window_event_listener(
+    let online_listener = window_event_listener(ev::online, move |_| dispatch(Input::Online));
+    let offline_listener = window_event_listener(ev::offline, move |_| dispatch(Input::Offline));
+    let visible_listener = window_event_listener(
         ev::Custom::<web_sys::Event>::new("visibilitychange"),
         move |_| {
             let hidden = document().hidden();
@@ -230,15 +250,17 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
         },
     );
     on_cleanup(move || {
-        online.remove();
-        offline.remove();
-        visible.remove();
+        online_listener.remove();
+        offline_listener.remove();
+        visible_listener.remove();
         driver.with_value(|d| d.shut_down());
     });
 
     ChatHandle {
         connection: connection.into(),
         messages: messages.into(),
+        online: online.into(),
+        typing: typing.into(),
         name: Signal::stored(options.name),
         room: Signal::stored(options.room),
         driver,

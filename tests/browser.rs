@@ -187,3 +187,82 @@ fn send_key_rule() {
     assert!(!is_send_key("Enter", false, false, 229));
     assert!(!is_send_key("a", false, false, 65));
 }
+
+#[wasm_bindgen_test]
+async fn a_server_without_hello_is_a_relay_and_says_history_is_unavailable() {
+    let chat = mount_chat_greeted_by(None).await;
+    assert!(
+        find_all(&chat.root, r#"[role="note"]"#).is_empty(),
+        "no verdict before the wait"
+    );
+    let area = textarea(&chat.root);
+    type_text(&area, "anyone?", false);
+    key_down(&area, "Enter", false, false, 13);
+    sleep(2_800).await;
+    let note = find(&chat.root, r#"[role="note"]"#);
+    assert!(note
+        .text_content()
+        .unwrap()
+        .contains("History is unavailable"));
+    let state = find(&chat.root, r#"[role="article"] .msg-state"#);
+    assert_eq!(state.get_attribute("aria-label").as_deref(), Some("Sent"));
+    assert!(
+        chat.server
+            .sent()
+            .iter()
+            .any(|f| f.contains(r#""type":"here""#)),
+        "peer presence is announced on a relay"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn presence_and_typing_are_shown() {
+    let chat = mount_chat().await;
+    chat.server
+        .push(r#"{"type":"presence","room":"lobby","users":["alice","bob","carol"]}"#);
+    chat.server
+        .push(r#"{"type":"typing","room":"lobby","from":"bob"}"#);
+    settle().await;
+    let online: Vec<String> = find_all(&chat.root, ".people-list li")
+        .iter()
+        .map(|li| li.text_content().unwrap())
+        .collect();
+    assert_eq!(online, ["alice", "bob", "carol"]);
+    assert_eq!(
+        find(&chat.root, ".typing").text_content().unwrap(),
+        "bob is typing…"
+    );
+    chat.server.push(&msg_frame("b1", "bob", "done typing", 1));
+    settle().await;
+    assert_eq!(find(&chat.root, ".typing").text_content().unwrap(), "");
+}
+
+#[wasm_bindgen_test]
+async fn typing_in_the_composer_tells_the_room_at_most_every_few_seconds() {
+    let chat = mount_chat().await;
+    let area = textarea(&chat.root);
+    for text in ["h", "he", "hel", "hell", "hello"] {
+        type_text(&area, text, false);
+    }
+    settle().await;
+    let typing_frames = chat
+        .server
+        .sent()
+        .iter()
+        .filter(|f| f.contains(r#""type":"typing""#))
+        .count();
+    assert_eq!(typing_frames, 1);
+}
+
+#[wasm_bindgen_test]
+fn typing_sentences() {
+    use wirechat::components::typing_sentence;
+    let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(typing_sentence(&names(&[])), "");
+    assert_eq!(typing_sentence(&names(&["a"])), "a is typing…");
+    assert_eq!(typing_sentence(&names(&["a", "b"])), "a and b are typing…");
+    assert_eq!(
+        typing_sentence(&names(&["a", "b", "c", "d"])),
+        "a, b and 2 others are typing…"
+    );
+}

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::chromedriver::Chromedriver;
 use crate::message_row::MessageRow;
-use crate::wait::{wait_until, DEFAULT_WAIT};
+use crate::wait::{wait_until, DEFAULT_WAIT, POLL_INTERVAL};
 
 /// Where Chromium is unless `CHROME_BIN` says otherwise.
 const DEFAULT_CHROME: &str = "/usr/bin/chromium";
@@ -22,6 +22,9 @@ const PAGE_JS: &str = include_str!("page.js");
 
 /// The key W3C WebDriver uses to mark an element reference in script results.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The `data-testid` of the dropped-frame count under Connection details.
+const DROPPED_FRAMES: &str = "dropped-frames";
 
 /// The size of the page area every browser gets, which is also the screenshot size.
 pub const VIEWPORT: (u32, u32) = (1280, 800);
@@ -224,6 +227,115 @@ impl Browser {
     /// Waits until the log shows `text` sent by `from`.
     pub async fn wait_for_message(&self, from: &str, text: &str) -> Vec<MessageRow> {
         self.wait_for_messages(&[(from, text)]).await
+    }
+
+    /// Waits until the row showing `text` from `from` carries the delivery badge
+    /// `delivery` ("Sending", "Sent", "Delivered" or "Not delivered"), and returns the rows.
+    pub async fn wait_for_delivery(&self, from: &str, text: &str, delivery: &str) -> Vec<MessageRow> {
+        let what = format!("{}: {from}'s {text:?} marked {delivery:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || async {
+            let rows = self.try_messages().await?;
+            let marked = rows
+                .iter()
+                .any(|row| row.shows(from, text) && row.delivery.as_deref() == Some(delivery));
+            if marked {
+                Ok(rows)
+            } else {
+                Err(format!("{rows:?}"))
+            }
+        })
+        .await
+    }
+
+    /// Checks the status every [`POLL_INTERVAL`] for `duration` and panics the first time it
+    /// does not contain `expected`.
+    pub async fn expect_status_throughout(&self, expected: &str, duration: Duration) {
+        let deadline = tokio::time::Instant::now() + duration;
+        while tokio::time::Instant::now() < deadline {
+            let text = self.status_text().await;
+            assert!(
+                text.contains(expected),
+                "{}: the status left {expected:?} and said {text:?}",
+                self.label
+            );
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// The texts of the exposed `role="note"` elements.
+    pub async fn notes(&self) -> Vec<String> {
+        let notes = self
+            .evaluate(
+                "return findAllByRole('note', '').map((el) => el.textContent.trim());",
+                vec![],
+            )
+            .await;
+        notes
+            .as_array()
+            .map(|notes| notes.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits until a `role="note"` element's text contains `expected`, and returns that text.
+    pub async fn wait_for_note(&self, expected: &str) -> String {
+        let what = format!("{}: a note containing {expected:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || async {
+            let notes = self.notes().await;
+            match notes.iter().find(|note| note.contains(expected)) {
+                Some(note) => Ok(note.clone()),
+                None => Err(format!("notes {notes:?}")),
+            }
+        })
+        .await
+    }
+
+    /// The trimmed text of the element with `data-testid="{test_id}"`, shown or not.
+    pub async fn test_id_text(&self, test_id: &str) -> Result<String, String> {
+        let text = self
+            .run_page_script(
+                "const el = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);
+                 return el ? el.textContent.trim() : null;",
+                vec![json!(test_id)],
+            )
+            .await?;
+        text.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no element with data-testid {test_id:?}"))
+    }
+
+    /// Waits until the element with `data-testid="{test_id}"` says exactly `expected`.
+    pub async fn wait_for_test_id_text(&self, test_id: &str, expected: &str) -> String {
+        let what = format!("{}: [data-testid={test_id:?}] saying {expected:?}", self.label);
+        wait_until(&what, DEFAULT_WAIT, || async {
+            let text = self.test_id_text(test_id).await?;
+            if text == expected {
+                Ok(text)
+            } else {
+                Err(format!("{text:?}"))
+            }
+        })
+        .await
+    }
+
+    /// The count under Connection details → Dropped frames.
+    pub async fn dropped_frames(&self) -> Result<u64, String> {
+        let text = self.test_id_text(DROPPED_FRAMES).await?;
+        text.parse()
+            .map_err(|_| format!("dropped frames shows {text:?}, not a count"))
+    }
+
+    /// Waits until the dropped-frame count is exactly `expected`.
+    pub async fn wait_for_dropped_frames(&self, expected: u64) {
+        self.wait_for_test_id_text(DROPPED_FRAMES, &expected.to_string())
+            .await;
+    }
+
+    /// Runs `body` after the page queries of `page.js`, with `args` as `arguments`, and
+    /// returns what it returns.
+    pub async fn evaluate(&self, body: &str, args: Vec<Value>) -> Value {
+        self.run_page_script(body, args)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", self.label))
     }
 
     /// Types `text` into the composer and presses Enter.

@@ -91,6 +91,21 @@ impl Harness {
         browser
     }
 
+    /// Starts a browser named `name` in `room` on the served page, told to connect to
+    /// `socket_url` (a relay, say) instead of the served app's own `/ws`, and waits for the
+    /// message log to appear.
+    pub async fn open_on(&self, socket_url: &str, room: &str, name: &str) -> Browser {
+        let url = self.app().room_url_using_socket(room, name, socket_url);
+        self.open_url(&url, name).await
+    }
+
+    /// Like [`Harness::open_on`], then waits for the status to say "Connected".
+    pub async fn join_on(&self, socket_url: &str, room: &str, name: &str) -> Browser {
+        let browser = self.open_on(socket_url, room, name).await;
+        browser.wait_for_status("Connected").await;
+        browser
+    }
+
     /// Stops the server while the browsers stay open.
     pub async fn stop_server(&mut self) {
         if let Some(app) = self.app.take() {

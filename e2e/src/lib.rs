@@ -11,7 +11,9 @@
 //!
 //! Running: build the frontend into `dist/` first, then
 //! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
-//! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`.
+//! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`. The relay tests also
+//! need Node.js with the root `node_modules` installed (`npm ci`), and the static-hosting
+//! test needs `python3`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -34,7 +36,10 @@ mod chromedriver;
 mod harness;
 mod message_row;
 mod png;
+mod raw_socket;
+mod relay;
 mod served_app;
+mod static_host;
 mod wait;
 
 pub use browser::{Browser, VIEWPORT};
@@ -42,7 +47,10 @@ pub use chromedriver::{free_loopback_port, Chromedriver};
 pub use harness::Harness;
 pub use message_row::MessageRow;
 pub use png::png_size;
+pub use raw_socket::{RawFrame, RawSocket};
+pub use relay::{Relay, RelayMode};
 pub use served_app::{dist_dir, workspace_root, ServedApp};
+pub use static_host::{site_with_app, StaticHost};
 pub use wait::{bounded, wait_until, DEFAULT_WAIT, POLL_INTERVAL};
 
 use std::time::Duration;

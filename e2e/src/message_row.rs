@@ -10,6 +10,9 @@ pub struct MessageRow {
     pub from: Option<String>,
     /// The text from the row's `.msg-text` element, with `<br>` read as a newline.
     pub text: String,
+    /// The `aria-label` of the row's `.msg-state` badge ("Sending", "Sent", "Delivered" or
+    /// "Not delivered"), which only the viewer's own messages carry.
+    pub delivery: Option<String>,
 }
 
 impl MessageRow {
@@ -31,6 +34,7 @@ impl MessageRow {
             .map(|row| Self {
                 from: row["from"].as_str().map(clean_sender),
                 text: row["text"].as_str().unwrap_or_default().to_owned(),
+                delivery: row["delivery"].as_str().map(str::to_owned),
             })
             .collect()
     }

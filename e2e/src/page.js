@@ -85,8 +85,10 @@ function messageRows() {
   return rows.map((row) => {
     const from = row.querySelector(".msg-from");
     const text = row.querySelector(".msg-text");
-    if (from && text) return { from: plainText(from), text: plainText(text) };
-    return { from: null, text: plainText(row) };
+    const badge = row.querySelector(".msg-state");
+    const delivery = badge ? badge.getAttribute("aria-label") : null;
+    if (from && text) return { from: plainText(from), text: plainText(text), delivery };
+    return { from: null, text: plainText(row), delivery };
   });
 }
 

@@ -36,7 +36,8 @@ async fn the_helpers_read_and_drive_a_page_by_role() {
             browser.messages().await,
             vec![MessageRow {
                 from: Some("bob".to_owned()),
-                text: "hi\nthere".to_owned()
+                text: "hi\nthere".to_owned(),
+                delivery: None,
             }],
             "a <br> reads as a newline"
         );

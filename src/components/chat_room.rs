@@ -1,5 +1,5 @@
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
-use crate::components::{Composer, ConnectionStatus, MessageList};
+use crate::components::{Composer, ConnectionStatus, MessageList, People, TypingIndicator};
 use leptos::prelude::*;
 
 /// A complete chat room: status line, message list and composer, on its own connection.
@@ -56,13 +56,21 @@ pub fn ChatLayout() -> impl IntoView {
                 <span class="me">{move || chat.name.get()}</span>
                 <ConnectionStatus/>
             </header>
+            <People/>
+            <Show when=move || chat.connection.with(|c| c.relay)>
+                <p role="note" class="relay-note">
+                    "History is unavailable: this server does not announce itself, so it is treated \
+                     as a plain relay. You see the messages sent while you are here."
+                </p>
+            </Show>
             <MessageList/>
+            <TypingIndicator/>
             <Composer/>
             <details class="devbar">
                 <summary>"Connection details"</summary>
                 <dl>
                     <dt>"Subprotocol"</dt>
-                    <dd>{protocol}</dd>
+                    <dd data-testid="subprotocol">{protocol}</dd>
                     <dt>"Server"</dt>
                     <dd>{server_kind}</dd>
                     <dt>"Dropped frames"</dt>

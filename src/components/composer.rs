@@ -46,7 +46,10 @@ pub fn Composer() -> impl IntoView {
                 placeholder="Write a message…"
                 rows="1"
                 on:keydown=on_keydown
-                on:input=move |ev| set_length.set(event_target_value(&ev).len())
+                on:input=move |ev| {
+                    set_length.set(event_target_value(&ev).len());
+                    chat.notify_typing();
+                }
             ></textarea>
             <button type="submit" disabled=too_long>"Send"</button>
             <Show when=too_long>

@@ -5,9 +5,11 @@ mod composer;
 mod connection_status;
 mod message_list;
 mod name_prompt;
+mod people;
 
 pub use chat_room::{ChatLayout, ChatRoom};
 pub use composer::{is_send_key, Composer};
 pub use connection_status::ConnectionStatus;
 pub use message_list::MessageList;
 pub use name_prompt::NamePrompt;
+pub use people::{typing_sentence, People, TypingIndicator};

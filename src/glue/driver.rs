@@ -4,6 +4,7 @@ use crate::glue::page::{self, now_ms};
 use crate::transport::{Connection, Transport, TransportEvent};
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 use wirechat_protocol::ChatMessage;
@@ -18,6 +19,13 @@ pub struct Endpoint {
     pub protocols: Vec<String>,
 }
 
+/// Above this many bytes waiting in the socket's buffer, frames queue here instead, so a burst
+/// of sends cannot grow the browser's buffer without bound.
+const HIGH_WATER_BYTES: u32 = 256 * 1024;
+
+/// How often a queued burst checks whether the socket's buffer has drained.
+const DRAIN_EVERY: Duration = Duration::from_millis(25);
+
 /// Owns the session, the live connection and the one pending timer.
 pub struct Driver {
     session: RefCell<Session>,
@@ -31,6 +39,13 @@ pub struct Driver {
     outbox_key: String,
     saved_outbox: RefCell<Vec<ChatMessage>>,
     on_change: Box<dyn Fn(&Session)>,
+    /// Frames held back while the socket's buffer is above [`HIGH_WATER_BYTES`].
+    backlog: RefCell<VecDeque<String>>,
+    draining: Cell<bool>,
+    /// Whether the next attempt offers the configured subprotocols. Browsers fail the
+    /// handshake when a server answers none of them, so after an attempt that never opened,
+    /// the next one flips to offering none (and back, in case the server needs them).
+    offer_protocols: Cell<bool>,
 }
 
 impl Driver {
@@ -52,6 +67,9 @@ impl Driver {
             outbox_key,
             saved_outbox: RefCell::new(Vec::new()),
             on_change,
+            backlog: RefCell::new(VecDeque::new()),
+            draining: Cell::new(false),
+            offer_protocols: Cell::new(true),
         })
     }
 
@@ -92,14 +110,12 @@ impl Driver {
         match command {
             Command::Connect => self.connect(),
             Command::Send(text) => {
-                if let Some(conn) = self.connection.borrow().as_ref() {
-                    // A failed send means the socket is going away; its close event follows
-                    // and the outbox resends on the next socket.
-                    let _ = conn.send(&text);
-                }
+                self.backlog.borrow_mut().push_back(text);
+                self.drain();
             }
             Command::Close { code, reason } => {
                 self.generation.set(self.generation.get() + 1);
+                self.backlog.borrow_mut().clear();
                 if let Some(conn) = self.connection.borrow_mut().take() {
                     conn.close(code, &reason);
                 }
@@ -108,22 +124,77 @@ impl Driver {
         }
     }
 
+    /// Writes queued frames while the socket's buffer is below the high-water mark, and
+    /// polls again later if it is not.
+    fn drain(self: &Rc<Self>) {
+        let connection = self.connection.borrow();
+        let Some(conn) = connection.as_ref() else {
+            // Nothing to write to: whatever matters is in the outbox and is resent on open.
+            self.backlog.borrow_mut().clear();
+            return;
+        };
+        while conn.buffered_amount() < HIGH_WATER_BYTES {
+            let Some(text) = self.backlog.borrow_mut().pop_front() else {
+                break;
+            };
+            // A failed send means the socket is going away; its close event follows and the
+            // outbox resends on the next socket.
+            let _ = conn.send(&text);
+        }
+        if !self.backlog.borrow().is_empty() && !self.draining.replace(true) {
+            let weak = Rc::downgrade(self);
+            let _ = set_timeout_with_handle(
+                move || {
+                    if let Some(driver) = weak.upgrade() {
+                        driver.draining.set(false);
+                        driver.drain();
+                    }
+                },
+                DRAIN_EVERY,
+            );
+        }
+    }
+
+    /// Frames waiting for the socket's buffer to drain.
+    pub fn backlog_len(&self) -> usize {
+        self.backlog.borrow().len()
+    }
+
     fn connect(self: &Rc<Self>) {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
+        self.backlog.borrow_mut().clear();
         // Dropping the old connection closes it.
         self.connection.borrow_mut().take();
+        let protocols: &[String] = if self.offer_protocols.get() {
+            &self.endpoint.protocols
+        } else {
+            &[]
+        };
+        let offered_protocols = !protocols.is_empty();
+        let opened = Cell::new(false);
         let weak = Rc::downgrade(self);
         let events = Rc::new(move |event: TransportEvent| {
-            if let Some(driver) = weak.upgrade() {
-                if driver.generation.get() == generation {
-                    driver.dispatch(to_input(event));
-                }
+            let Some(driver) = weak.upgrade() else {
+                return;
+            };
+            if driver.generation.get() != generation {
+                return;
             }
+            match &event {
+                TransportEvent::Opened { .. } => opened.set(true),
+                TransportEvent::Closed { .. } if !opened.get() => {
+                    if offered_protocols || !driver.endpoint.protocols.is_empty() {
+                        driver.offer_protocols.set(!offered_protocols);
+                    }
+                }
+                _ => {}
+            }
+            driver.dispatch(to_input(event));
         });
         match self
             .transport
-            .connect(&self.endpoint.url, &self.endpoint.protocols, events)
+            .connect(&self.endpoint.url, protocols, events)
         {
             Ok(conn) => *self.connection.borrow_mut() = Some(conn),
             Err(reason) => {

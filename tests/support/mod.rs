@@ -99,6 +99,15 @@ impl Drop for Mounted {
 /// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element, connected to a
 /// loopback whose server has said hello.
 pub async fn mount_chat() -> Mounted {
+    mount_chat_greeted_by(Some(
+        r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack","presence","typing"]}"#,
+    ))
+    .await
+}
+
+/// Mounts like [`mount_chat`], with `hello` as the server's first frame, or none at all
+/// (a plain relay).
+pub async fn mount_chat_greeted_by(hello: Option<&str>) -> Mounted {
     // Each test starts as a first visit: no saved outbox from an earlier test.
     web_sys::window()
         .unwrap()
@@ -121,7 +130,9 @@ pub async fn mount_chat() -> Mounted {
         view! { <ChatLayout/> }
     });
     settle().await;
-    server.push(r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack"]}"#);
+    if let Some(hello) = hello {
+        server.push(hello);
+    }
     settle().await;
     Mounted {
         root,

@@ -8,10 +8,12 @@
 
 mod backoff;
 mod outbox;
+mod people;
 mod session;
 mod store;
 
 pub use backoff::{BackoffConfig, Jitter};
 pub use outbox::{Outbox, OutboxItem};
+pub use people::RoomPeople;
 pub use session::{Command, Input, ServerMode, Session, SessionConfig, Stats, Status};
 pub use store::{Delivery, Entry, Inserted, RoomLog};

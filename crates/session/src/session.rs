@@ -3,11 +3,12 @@
 
 use crate::backoff::{BackoffConfig, Jitter};
 use crate::outbox::Outbox;
+use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
-    close_code, decode, encode, feature, ChatMessage, DecodeError, Fetch, Frame, Hello, Join, Ping,
-    DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode, encode, feature, Ack, ChatMessage, DecodeError, Fetch, Frame, Hello, Here,
+    Join, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -30,6 +31,15 @@ pub struct SessionConfig {
     pub dead_after_ms: u64,
     /// An unconfirmed message becomes failed this long after it was created. Default 60 s.
     pub fail_after_ms: u64,
+    /// On relays, announce `here` this often. Default 15 s.
+    pub here_every_ms: u64,
+    /// How long a `here` keeps its sender online (sent as `ttl`, and the most honoured from
+    /// others). Default 40 s.
+    pub here_ttl_ms: u64,
+    /// Send at most one `typing` frame per room this often. Default 3 s.
+    pub typing_every_ms: u64,
+    /// How long a `typing` frame shows its indicator. Default 6 s.
+    pub typing_shown_ms: u64,
 }
 
 impl Default for SessionConfig {
@@ -43,6 +53,10 @@ impl Default for SessionConfig {
             ping_after_ms: 10_000,
             dead_after_ms: 25_000,
             fail_after_ms: 60_000,
+            here_every_ms: 15_000,
+            here_ttl_ms: 40_000,
+            typing_every_ms: 3_000,
+            typing_shown_ms: 6_000,
         }
     }
 }
@@ -91,6 +105,8 @@ pub enum Input {
     RetryMessage(String),
     /// Delete a failed or pending message.
     DeleteMessage(String),
+    /// The user is typing in the current room.
+    Typing,
 }
 
 /// What the glue must do.
@@ -198,6 +214,11 @@ pub struct Session {
     revision: u64,
     /// Rooms with a gap fetch in flight, and the `after` it asked for.
     gap_fetches: BTreeMap<String, u64>,
+    people: BTreeMap<String, RoomPeople>,
+    /// On relays: when to announce `here` next.
+    next_here: Option<u64>,
+    /// When this client last sent `typing`, per room.
+    typing_sent: BTreeMap<String, u64>,
 }
 
 impl Session {
@@ -231,6 +252,9 @@ impl Session {
             wake: None,
             revision: 0,
             gap_fetches: BTreeMap::new(),
+            people: BTreeMap::new(),
+            next_here: None,
+            typing_sent: BTreeMap::new(),
         }
     }
 
@@ -270,6 +294,22 @@ impl Session {
     /// The display name.
     pub fn name(&self) -> &str {
         &self.config.name
+    }
+
+    /// Everyone online in `room`, sorted, this user included.
+    pub fn online(&self, room: &str) -> Vec<String> {
+        self.people
+            .get(room)
+            .map(|p| p.online(&self.config.name))
+            .unwrap_or_else(|| vec![self.config.name.clone()])
+    }
+
+    /// Everyone else typing in `room` now, sorted.
+    pub fn typing(&self, room: &str) -> Vec<String> {
+        self.people
+            .get(room)
+            .map(|p| p.typing(&self.config.name))
+            .unwrap_or_default()
     }
 
     /// Messages of `room`, if joined.
@@ -364,6 +404,7 @@ impl Session {
                     self.flush_outbox(now, &mut out);
                 }
             }
+            Input::Typing => self.on_typing(now, &mut out),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
                     if let Some(log) = self.rooms.get_mut(&item.room) {
@@ -489,7 +530,11 @@ impl Session {
                     for item in self.outbox.take_written() {
                         self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
                     }
+                    self.next_here = Some(now);
                     self.touch();
+                }
+                if self.mode == ServerMode::Relay && self.next_here.is_some_and(|t| now >= t) {
+                    self.announce_here(now, out);
                 }
                 if self.answers_pings() {
                     if now >= last_rx + self.config.dead_after_ms {
@@ -507,6 +552,48 @@ impl Session {
             _ => {}
         }
         self.fail_overdue(now);
+        let mut expired = false;
+        for people in self.people.values_mut() {
+            expired |= people.expire(now);
+        }
+        if expired {
+            self.touch();
+        }
+    }
+
+    fn announce_here(&mut self, now: u64, out: &mut Vec<Command>) {
+        for room in self.rooms.keys() {
+            out.push(Command::Send(encode(&Frame::Here(Here {
+                room: room.clone(),
+                from: self.config.name.clone(),
+                ttl: self.config.here_ttl_ms,
+            }))));
+        }
+        self.next_here = Some(now + self.config.here_every_ms);
+    }
+
+    fn on_typing(&mut self, now: u64, out: &mut Vec<Command>) {
+        let relays_typing = match &self.mode {
+            ServerMode::Full(hello) => hello.has(feature::TYPING),
+            ServerMode::Relay => true,
+            ServerMode::Unknown => false,
+        };
+        if !relays_typing || !matches!(self.link, Link::Open { .. }) {
+            return;
+        }
+        let room = self.current_room.clone();
+        if self
+            .typing_sent
+            .get(&room)
+            .is_some_and(|t| now < t + self.config.typing_every_ms)
+        {
+            return;
+        }
+        self.typing_sent.insert(room.clone(), now);
+        out.push(Command::Send(encode(&Frame::Typing(Typing {
+            room,
+            from: self.config.name.clone(),
+        }))));
     }
 
     fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
@@ -609,14 +696,16 @@ impl Session {
             Frame::Hello(hello) => self.on_hello(hello),
             Frame::Msg(msg) => {
                 let room = msg.room.clone();
+                let from = msg.from.clone();
+                if let Some(people) = self.people_of(&room) {
+                    if people.stopped_typing(&from) {
+                        self.touch();
+                    }
+                }
                 self.on_message(msg);
                 self.fetch_gap(&room, out);
             }
-            Frame::Ack(ack) => {
-                if self.outbox.remove(&ack.id).is_some() {
-                    self.set_delivery(&ack.room, &ack.id, Delivery::Delivered, ack.seq);
-                }
-            }
+            Frame::Ack(ack) => self.on_ack(&ack),
             Frame::History(history) => {
                 let room = history.room.clone();
                 if let Some(log) = self.rooms.get_mut(&room) {
@@ -649,6 +738,26 @@ impl Session {
                 }
                 self.touch();
             }
+            Frame::Presence(presence) => {
+                if let Some(people) = self.people_of(&presence.room) {
+                    people.set_server_list(presence.users);
+                    self.touch();
+                }
+            }
+            Frame::Here(here) if here.from != self.config.name => {
+                let until = now + here.ttl.min(self.config.here_ttl_ms);
+                if let Some(people) = self.people_of(&here.room) {
+                    people.saw_peer(&here.from, until);
+                    self.touch();
+                }
+            }
+            Frame::Typing(typing) if typing.from != self.config.name => {
+                let until = now + self.config.typing_shown_ms;
+                if let Some(people) = self.people_of(&typing.room) {
+                    people.saw_typing(&typing.from, until);
+                    self.touch();
+                }
+            }
             Frame::Unknown => {
                 self.stats.ignored += 1;
             }
@@ -656,6 +765,20 @@ impl Session {
             // carry nothing the message store needs.
             _ => {}
         }
+    }
+
+    fn on_ack(&mut self, ack: &Ack) {
+        if self.outbox.remove(&ack.id).is_some() {
+            self.set_delivery(&ack.room, &ack.id, Delivery::Delivered, ack.seq);
+        }
+    }
+
+    /// The people of a joined room (`None` for rooms this client is not in).
+    fn people_of(&mut self, room: &str) -> Option<&mut RoomPeople> {
+        if !self.rooms.contains_key(room) {
+            return None;
+        }
+        Some(self.people.entry(room.to_owned()).or_default())
     }
 
     fn on_hello(&mut self, hello: Hello) {
@@ -738,15 +861,21 @@ impl Session {
                         last_rx + self.config.ping_after_ms
                     }
                 });
-                hello.into_iter().chain(liveness).min()
+                let here = self.next_here.filter(|_| self.mode == ServerMode::Relay);
+                hello.into_iter().chain(liveness).chain(here).min()
             }
             _ => None,
         };
+        let expiry = self
+            .people
+            .values()
+            .filter_map(RoomPeople::next_expiry)
+            .min();
         let outbox = self
             .outbox
             .oldest_pending()
             .map(|created| created + self.config.fail_after_ms);
-        link.into_iter().chain(outbox).min()
+        link.into_iter().chain(outbox).chain(expiry).min()
     }
 
     fn schedule(&mut self, now: u64, out: &mut Vec<Command>) {

@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{Ack, History};
+use wirechat_protocol::{Ack, Here, History};
 
 const T0: u64 = 1_764_000_000_000;
 
@@ -419,7 +419,18 @@ fn without_hello_the_server_is_a_relay_and_silence_is_not_death() {
     assert_eq!(s.mode(), &ServerMode::Relay);
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Sent));
     let cmds = s.handle(T0 + 600_000, Input::Tick);
-    assert!(cmds.is_empty(), "no pings, no closes: {cmds:?}");
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::Close { .. } | Command::Connect)),
+        "no closes, no reconnects: {cmds:?}"
+    );
+    assert!(
+        sent_frames(&cmds)
+            .iter()
+            .all(|f| matches!(f, Frame::Here(_))),
+        "only presence announcements, no pings: {cmds:?}"
+    );
     assert_eq!(s.status(), Status::Connected);
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Sent));
     // A relay that does echo upgrades the message to delivered.
@@ -534,4 +545,101 @@ fn unconfirmed_messages_survive_a_reload() {
         },
     );
     assert!(matches!(sent_frames(&cmds)[1], Frame::Msg(ref m) if m.id == "m1"));
+}
+
+fn relay_session() -> Session {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s
+}
+
+#[test]
+fn on_a_relay_presence_is_announced_periodically_and_peers_expire() {
+    let mut s = relay_session();
+    let cmds = s.handle(T0 + 2_500, Input::Tick);
+    assert_eq!(
+        sent_frames(&cmds),
+        vec![Frame::Here(Here {
+            room: "lobby".into(),
+            from: "alice".into(),
+            ttl: 40_000,
+        })]
+    );
+    assert!(sent_frames(&s.handle(T0 + 10_000, Input::Tick)).is_empty());
+    assert_eq!(sent_frames(&s.handle(T0 + 17_500, Input::Tick)).len(), 1);
+
+    let here = |from: &str, ttl: u64| {
+        Input::Text(encode(&Frame::Here(Here {
+            room: "lobby".into(),
+            from: from.into(),
+            ttl,
+        })))
+    };
+    s.handle(T0 + 18_000, here("bob", 30_000));
+    s.handle(T0 + 18_000, here("alice", 30_000));
+    // An absurd ttl is capped: nobody stays online forever.
+    s.handle(T0 + 18_000, here("carol", u64::MAX));
+    assert_eq!(s.online("lobby"), ["alice", "bob", "carol"]);
+    s.handle(T0 + 48_000, Input::Tick);
+    assert_eq!(s.online("lobby"), ["alice", "carol"]);
+    s.handle(T0 + 58_000, Input::Tick);
+    assert_eq!(s.online("lobby"), ["alice"]);
+}
+
+#[test]
+fn the_servers_presence_list_is_shown_as_is() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Text(r#"{"type":"presence","room":"lobby","users":["bob","alice"]}"#.into()),
+    );
+    assert_eq!(s.online("lobby"), ["alice", "bob"]);
+}
+
+#[test]
+fn typing_is_throttled_shown_and_expires() {
+    let mut s = relay_session();
+    s.handle(T0 + 2_500, Input::Tick);
+    let first = s.handle(T0 + 3_000, Input::Typing);
+    assert!(matches!(sent_frames(&first)[..], [Frame::Typing(_)]));
+    assert!(sent_frames(&s.handle(T0 + 4_000, Input::Typing)).is_empty());
+    assert_eq!(sent_frames(&s.handle(T0 + 6_000, Input::Typing)).len(), 1);
+
+    let typing = |from: &str| {
+        Input::Text(format!(
+            r#"{{"type":"typing","room":"lobby","from":"{from}"}}"#
+        ))
+    };
+    s.handle(T0 + 7_000, typing("bob"));
+    s.handle(T0 + 7_000, typing("alice"));
+    s.handle(T0 + 7_000, typing("dan"));
+    assert_eq!(s.typing("lobby"), ["bob", "dan"]);
+    // bob's message ends his indicator; dan's times out.
+    s.handle(T0 + 8_000, text(&msg("b1", "bob", None)));
+    assert_eq!(s.typing("lobby"), ["dan"]);
+    s.handle(T0 + 13_000, Input::Tick);
+    assert!(s.typing("lobby").is_empty());
+}
+
+#[test]
+fn typing_is_not_sent_to_a_server_without_the_feature() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(
+        T0,
+        Input::Text(r#"{"type":"hello","epoch":"e","features":["history"]}"#.into()),
+    );
+    assert!(sent_frames(&s.handle(T0, Input::Typing)).is_empty());
 }
