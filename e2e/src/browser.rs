@@ -231,7 +231,12 @@ impl Browser {
 
     /// Waits until the row showing `text` from `from` carries the delivery badge
     /// `delivery` ("Sending", "Sent", "Delivered" or "Not delivered"), and returns the rows.
-    pub async fn wait_for_delivery(&self, from: &str, text: &str, delivery: &str) -> Vec<MessageRow> {
+    pub async fn wait_for_delivery(
+        &self,
+        from: &str,
+        text: &str,
+        delivery: &str,
+    ) -> Vec<MessageRow> {
         let what = format!("{}: {from}'s {text:?} marked {delivery:?}", self.label);
         wait_until(&what, DEFAULT_WAIT, || async {
             let rows = self.try_messages().await?;
@@ -272,7 +277,13 @@ impl Browser {
             .await;
         notes
             .as_array()
-            .map(|notes| notes.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|notes| {
+                notes
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -293,7 +304,8 @@ impl Browser {
     pub async fn test_id_text(&self, test_id: &str) -> Result<String, String> {
         let text = self
             .run_page_script(
-                "const el = document.querySelector(`[data-testid=\"${arguments[0]}\"]`);
+                "const el = Array.from(document.querySelectorAll('[data-testid]'))
+                     .find((el) => el.getAttribute('data-testid') === arguments[0]);
                  return el ? el.textContent.trim() : null;",
                 vec![json!(test_id)],
             )
@@ -305,7 +317,10 @@ impl Browser {
 
     /// Waits until the element with `data-testid="{test_id}"` says exactly `expected`.
     pub async fn wait_for_test_id_text(&self, test_id: &str, expected: &str) -> String {
-        let what = format!("{}: [data-testid={test_id:?}] saying {expected:?}", self.label);
+        let what = format!(
+            "{}: [data-testid={test_id:?}] saying {expected:?}",
+            self.label
+        );
         wait_until(&what, DEFAULT_WAIT, || async {
             let text = self.test_id_text(test_id).await?;
             if text == expected {

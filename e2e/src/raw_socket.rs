@@ -60,7 +60,11 @@ impl RawSocket {
     /// Reads frames until a text frame parses as JSON that `wanted` accepts, and returns it.
     /// Everything else that arrives meanwhile is skipped. Panics after `limit`, listing
     /// the last frames it skipped.
-    pub async fn wait_for_json(&mut self, limit: Duration, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_for_json(
+        &mut self,
+        limit: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
         let mut skipped: Vec<String> = Vec::new();
         let found = tokio::time::timeout(limit, async {
             while let Some(message) = self.stream.next().await {
@@ -99,7 +103,11 @@ fn describe(message: &Message) -> String {
                 .char_indices()
                 .nth(SHOWN)
                 .map_or(text.len(), |(at, _)| at);
-            format!("text {:?}{}", &text[..cut], if cut < text.len() { "…" } else { "" })
+            format!(
+                "text {:?}{}",
+                &text[..cut],
+                if cut < text.len() { "…" } else { "" }
+            )
         }
         other => format!("{other:?}").chars().take(SHOWN).collect(),
     }

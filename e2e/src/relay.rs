@@ -76,7 +76,12 @@ impl Relay {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `node {}` (is Node.js on PATH?): {e}", script.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start `node {}` (is Node.js on PATH?): {e}",
+                    script.display()
+                )
+            });
         let stdin = child.stdin.take().expect("the relay's stdin is piped");
         let stdout = child.stdout.take().expect("the relay's stdout is piped");
         let stderr = child.stderr.take().expect("the relay's stderr is piped");

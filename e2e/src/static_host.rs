@@ -76,7 +76,13 @@ impl StaticHost {
         let log_path = log_dir.join(format!("static-host-{port}.log"));
         let log = File::create(&log_path).expect("create the static host log");
         let child = Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
             .arg("--directory")
             .arg(site.path())
             .stdin(Stdio::null())
@@ -85,7 +91,9 @@ impl StaticHost {
             // Its own process group, so a launcher script in front of python goes down with it.
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3 -m http.server (is python3 on PATH?): {e}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start python3 -m http.server (is python3 on PATH?): {e}")
+            });
         let host = Self {
             child,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),

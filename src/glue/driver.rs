@@ -183,10 +183,10 @@ impl Driver {
             }
             match &event {
                 TransportEvent::Opened { .. } => opened.set(true),
-                TransportEvent::Closed { .. } if !opened.get() => {
-                    if offered_protocols || !driver.endpoint.protocols.is_empty() {
-                        driver.offer_protocols.set(!offered_protocols);
-                    }
+                TransportEvent::Closed { .. }
+                    if !opened.get() && !driver.endpoint.protocols.is_empty() =>
+                {
+                    driver.offer_protocols.set(!offered_protocols);
                 }
                 _ => {}
             }
