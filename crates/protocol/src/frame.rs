@@ -152,6 +152,10 @@ pub struct History {
     /// Whether older messages exist beyond the first one here.
     #[serde(default)]
     pub more: bool,
+    /// The room's newest `seq` when the server answered, so a client whose page stopped
+    /// short knows more came after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<u64>,
 }
 
 /// `{"type":"presence","room":"lobby","users":["alice","bob"]}`

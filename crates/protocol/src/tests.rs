@@ -67,6 +67,7 @@ fn every_frame_type_round_trips() {
             room: "lobby".into(),
             msgs: vec![msg()],
             more: true,
+            latest: Some(9),
         }),
         Frame::Presence(Presence {
             room: "lobby".into(),

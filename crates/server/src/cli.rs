@@ -5,7 +5,10 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::Config;
+use crate::{Config, Storage};
+
+/// Where the binary keeps its history unless told otherwise: `./data`.
+pub const DEFAULT_DATA_DIR: &str = "data";
 
 /// The text `--help` prints.
 pub const USAGE: &str = "\
@@ -18,6 +21,9 @@ Options:
   --dist DIR             serve the built frontend from DIR at /
   --allow-origin ORIGIN  also accept browser pages from ORIGIN, e.g. https://chat.example
                          (repeatable; the server's own origin and localhost always are)
+  --data-dir DIR         keep history in DIR/wirechat.sqlite3, creating DIR if missing
+                         (default ./data); it survives restarts, so clients resume
+  --memory               keep history in memory only: it is lost when the server stops
   -h, --help             print this help
   -V, --version          print the version
 ";
@@ -47,12 +53,17 @@ impl std::error::Error for UsageError {}
 
 /// Parses the arguments after the program name. Options take their value as the next
 /// argument or after `=` (`--bind=0.0.0.0:80`).
+///
+/// Unlike [`Config::default`], the binary keeps history in SQLite: in [`DEFAULT_DATA_DIR`]
+/// unless `--data-dir` names another directory or `--memory` asks for none.
 pub fn parse<I, A>(args: I) -> Result<Command, UsageError>
 where
     I: IntoIterator<Item = A>,
     A: Into<OsString>,
 {
     let mut config = Config::default();
+    let mut data_dir = None;
+    let mut memory = false;
     let mut args = args.into_iter().map(Into::into);
     while let Some(arg) = args.next() {
         let arg = utf8(arg)?;
@@ -74,12 +85,26 @@ where
             "--bind" => config.bind = bind_addr(&value()?)?,
             "--dist" => config.static_dir = Some(PathBuf::from(value()?)),
             "--allow-origin" => config.allowed_origins.push(origin(&value()?)?),
+            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "--memory" if inline.is_none() => memory = true,
+            "--memory" => return Err(UsageError("--memory takes no value".to_owned())),
             _ if flag.starts_with('-') => {
                 return Err(UsageError(format!("unknown option {flag}")));
             }
             _ => return Err(UsageError(format!("unexpected argument {arg:?}"))),
         }
     }
+    config.storage = match (data_dir, memory) {
+        (Some(_), true) => {
+            return Err(UsageError(
+                "--data-dir and --memory exclude each other".to_owned(),
+            ))
+        }
+        (None, true) => Storage::Memory,
+        (data_dir, false) => Storage::Sqlite {
+            data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+        },
+    };
     Ok(Command::Run(config))
 }
 
@@ -128,8 +153,33 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_mean_the_defaults() {
-        assert_eq!(run(&[]), Config::default());
+    fn no_arguments_mean_the_defaults_with_history_in_data() {
+        assert_eq!(
+            run(&[]),
+            Config {
+                storage: Storage::Sqlite {
+                    data_dir: PathBuf::from("data"),
+                },
+                ..Config::default()
+            }
+        );
+    }
+
+    #[test]
+    fn storage_is_chosen_with_data_dir_or_memory() {
+        assert_eq!(
+            run(&["--data-dir", "/var/lib/wirechat"]).storage,
+            Storage::Sqlite {
+                data_dir: PathBuf::from("/var/lib/wirechat"),
+            }
+        );
+        assert_eq!(
+            run(&["--data-dir=state"]).storage,
+            Storage::Sqlite {
+                data_dir: PathBuf::from("state"),
+            }
+        );
+        assert_eq!(run(&["--memory"]).storage, Storage::Memory);
     }
 
     #[test]
@@ -165,5 +215,9 @@ mod tests {
         assert!(refused(&["serve"]).contains("unexpected argument"));
         assert!(refused(&["--allow-origin", "chat.example"]).contains("scheme://host"));
         assert!(refused(&["--allow-origin=https://chat.example/path"]).contains("scheme://host"));
+        assert!(refused(&["--data-dir"]).contains("--data-dir needs a value"));
+        assert!(refused(&["--memory=yes"]).contains("--memory takes no value"));
+        assert!(refused(&["--memory", "--data-dir", "d"]).contains("exclude each other"));
+        assert!(refused(&["--data-dir=d", "--memory"]).contains("exclude each other"));
     }
 }

@@ -21,10 +21,30 @@ pub struct Config {
     /// Longest message `text` accepted, in bytes; longer ones get a `too_large` error and the
     /// socket stays open. Default [`wirechat_protocol::DEFAULT_MAX_TEXT_BYTES`].
     pub max_text_bytes: usize,
-    /// How many of the most recent messages each room keeps. Default 1000.
+    /// How many messages of each room a resuming `join` replays at most (never fewer than
+    /// [`JOIN_RECENT`](crate::JOIN_RECENT)), and with [`Storage::Memory`] how many of the
+    /// most recent messages each room keeps. [`Storage::Sqlite`] keeps every message.
+    /// Default 1000.
     pub history_per_room: usize,
     /// Frames that may wait for one slow socket before it is closed with 4000. Default 256.
     pub queue_len: usize,
+    /// Where message history is kept. Default [`Storage::Memory`]; the `wirechat-server`
+    /// binary defaults to SQLite in `./data`.
+    pub storage: Storage,
+}
+
+/// Where a server keeps its message history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// In memory: history is gone when the server stops, and every start announces a new
+    /// epoch, so clients forget their resume cursors.
+    Memory,
+    /// In the SQLite database `<data_dir>/wirechat.sqlite3`, created with the directory when
+    /// missing. History and the epoch survive restarts, so clients resume where they were.
+    Sqlite {
+        /// The directory holding the database.
+        data_dir: PathBuf,
+    },
 }
 
 impl Default for Config {
@@ -37,6 +57,7 @@ impl Default for Config {
             max_text_bytes: wirechat_protocol::DEFAULT_MAX_TEXT_BYTES,
             history_per_room: 1000,
             queue_len: 256,
+            storage: Storage::Memory,
         }
     }
 }

@@ -17,7 +17,8 @@ use wirechat_protocol::{
     DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
-use crate::rooms::{ConnId, NotJoined, Peer, PeerInbox};
+use crate::peer::{ConnId, Peer, PeerInbox};
+use crate::rooms::{Hub, NotJoined};
 use crate::state::AppState;
 
 /// How often the writer pings an otherwise quiet socket.
@@ -189,7 +190,7 @@ where
             None => return None,
             Some(Err(err)) => return close_code_for(err),
             Some(Ok(Message::Text(text))) => {
-                if let Some(code) = session.handle(&text) {
+                if let Some(code) = session.handle(&text).await {
                     return Some(code);
                 }
             }
@@ -224,8 +225,9 @@ struct Session {
 }
 
 impl Session {
-    /// Acts on one text frame; returns a close code when the connection must end.
-    fn handle(&self, text: &str) -> Option<u16> {
+    /// Acts on one text frame; returns a close code when the connection must end. Frames
+    /// are handled one at a time, so the client's frames take effect in the order sent.
+    async fn handle(&self, text: &str) -> Option<u16> {
         let frame = match decode_with_limit(text, self.state.config().max_frame_bytes) {
             Ok(frame) => frame,
             Err(DecodeError::TooLarge { .. }) => return Some(close_code::TOO_BIG),
@@ -240,10 +242,10 @@ impl Session {
         };
         let hub = self.state.hub();
         match frame {
-            Frame::Join(join) => self.join(join),
+            Frame::Join(join) => self.join(join).await,
             Frame::Leave(leave) => hub.leave(self.peer.id(), &leave.room),
-            Frame::Msg(msg) => self.post(msg),
-            Frame::Fetch(fetch) => self.fetch(&fetch),
+            Frame::Msg(msg) => self.post(msg).await,
+            Frame::Fetch(fetch) => self.fetch(fetch).await,
             Frame::Typing(typing) => hub.typing(self.peer.id(), &typing.room),
             Frame::Ping(ping) => self.peer.send(&Frame::Pong(ping)),
             // `here` is for servers without presence; the rest are frames only a server sends,
@@ -253,14 +255,16 @@ impl Session {
         None
     }
 
-    fn join(&self, join: Join) {
+    async fn join(&self, join: Join) {
         match validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
-            Ok(()) => self.state.hub().join(&self.peer, join),
+            Ok(()) => {
+                self.with_store(move |hub, peer| hub.join(peer, join)).await;
+            }
             Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
         }
     }
 
-    fn post(&self, msg: ChatMessage) {
+    async fn post(&self, msg: ChatMessage) {
         if msg.id.is_empty() || msg.id.len() > MAX_ID_BYTES {
             let reason = format!("A message id must be 1 to {MAX_ID_BYTES} bytes long.");
             return self.refuse(error_code::BAD_FRAME, reason, None);
@@ -274,16 +278,39 @@ impl Session {
             return self.refuse(error_code::TOO_LARGE, reason, Some(msg.id));
         }
         let (id, room) = (msg.id.clone(), msg.room.clone());
-        if let Err(NotJoined) = self.state.hub().post(&self.peer, msg) {
+        let posted = self.with_store(move |hub, peer| hub.post(peer, msg)).await;
+        if let Some(Err(NotJoined)) = posted {
             let reason = format!("Join the room {room:?} before sending to it.");
             self.refuse(error_code::NOT_JOINED, reason, Some(id));
         }
     }
 
-    fn fetch(&self, fetch: &Fetch) {
+    async fn fetch(&self, fetch: Fetch) {
         match validate_room(&fetch.room) {
-            Ok(()) => self.state.hub().fetch(&self.peer, fetch),
+            Ok(()) => {
+                self.with_store(move |hub, peer| hub.fetch(peer, &fetch))
+                    .await;
+            }
             Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
+        }
+    }
+
+    /// Runs a room operation that calls the history store on tokio's blocking pool: a store
+    /// may wait for the disk, which must not hold up the other sockets of a runtime worker.
+    /// Once started, the operation runs to its end even if this connection is dropped
+    /// meanwhile, so a stored message is always broadcast too. `None` means the runtime is
+    /// shutting down and the operation never ran.
+    async fn with_store<R, F>(&self, work: F) -> Option<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Hub, &Peer) -> R + Send + 'static,
+    {
+        let state = self.state.clone();
+        let peer = self.peer.clone();
+        match tokio::task::spawn_blocking(move || work(state.hub(), &peer)).await {
+            Ok(result) => Some(result),
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => None,
         }
     }
 

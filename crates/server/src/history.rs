@@ -1,4 +1,7 @@
-//! Where rooms keep their messages, and the in-memory store used by default.
+//! Where rooms keep their messages: the [`HistoryStore`] trait, the in-memory store and the
+//! SQLite store ([`SqliteHistory`]).
+
+mod sqlite;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -8,7 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use wirechat_protocol::ChatMessage;
 
-/// Why a store could not answer; the server logs it and leaves the request unanswered.
+pub use sqlite::{SqliteHistory, DATABASE_FILE};
+
+/// Why a store could not answer; the server logs it and answers the client's request with
+/// an `error` frame of code `unavailable`.
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What [`HistoryStore::append`] did with a message.
@@ -33,8 +39,11 @@ pub struct Page {
 
 /// Per-room message history with per-room sequence numbers.
 ///
-/// The server calls every method while it holds the lock that orders a room's broadcasts, so
-/// implementations need no locking of their own and `seq` order equals delivery order.
+/// The server makes one call at a time (it keeps the store behind a lock), so implementations
+/// need no locking of their own. It calls `append` while it holds the lock that orders the
+/// room's broadcasts, so `seq` order equals delivery order. Calls come from a blocking
+/// thread, so a call may wait for the disk, but it holds up every room's history while it
+/// does: keep each call short.
 pub trait HistoryStore: Send {
     /// Names the current `seq` numbering. It must change whenever numbering restarts (a
     /// memory store at every start) and stay the same while it does not (a persistent store

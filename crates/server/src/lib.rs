@@ -17,6 +17,9 @@
 //! # }
 //! ```
 //!
+//! [`Config::storage`] picks where history is kept: in memory (the default) or in SQLite
+//! ([`Storage::Sqlite`]), where it survives restarts.
+//!
 //! [`app`] gives the bare router for embedding into another axum server.
 
 pub mod cli;
@@ -24,6 +27,7 @@ mod config;
 mod connection;
 mod history;
 mod origin;
+mod peer;
 mod rooms;
 mod routes;
 mod state;
@@ -36,9 +40,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::Config;
+pub use config::{Config, Storage};
 pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
-pub use history::{Appended, HistoryStore, MemoryHistory, Page, StoreError};
+pub use history::{
+    Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
+};
 pub use origin::origin_allowed;
 pub use rooms::{FETCH_DEFAULT, FETCH_MAX, JOIN_RECENT};
 pub use routes::{app, WS_PATH};
@@ -59,11 +65,20 @@ pub struct RunningServer {
     task: JoinHandle<io::Result<()>>,
 }
 
-/// Binds `config.bind` (port 0 picks a free port) and serves in a background task.
+/// Opens the history store `config.storage` names, binds `config.bind` (port 0 picks a
+/// free port) and serves in a background task.
+///
+/// Fails, with a message naming the path or the address, when the store cannot be opened or
+/// the address cannot be bound.
 pub async fn spawn(config: Config) -> io::Result<RunningServer> {
-    let listener = TcpListener::bind(config.bind).await?;
+    let bind = config.bind;
+    // The store first, so a server that cannot keep history never takes the port. Opening
+    // blocks briefly, once, before anything else runs on this server.
+    let state = AppState::new(config)?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(config);
     let router = app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -41,11 +41,11 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let bind = config.bind;
     let server = match wirechat_server::spawn(config).await {
         Ok(server) => server,
+        // The error names the data directory or the address that failed.
         Err(err) => {
-            eprintln!("wirechat-server: cannot listen on {bind}: {err}");
+            eprintln!("wirechat-server: {err}");
             return ExitCode::FAILURE;
         }
     };

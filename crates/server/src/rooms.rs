@@ -1,21 +1,30 @@
 //! Rooms: who is in which, and delivery of frames to them.
 //!
-//! One lock guards the memberships and the history store together. Storing a message and
-//! queueing it for every member happen under it, so each member sees a room's messages in
-//! `seq` order and a joining member gets every message exactly once, from either its history
-//! or the live stream. Nothing under the lock waits: queueing is `try_send`.
+//! Three kinds of lock, always taken in this order:
+//!
+//! 1. Each room name hashes to one of a fixed set of *order* locks. Storing a message and
+//!    queueing it for every member happen under the room's order lock, and so do reading a
+//!    joiner's history and adding the joiner. Each member therefore sees a room's messages in
+//!    `seq` order with no gaps, and a joining member gets every message exactly once, from
+//!    either its history or the live stream.
+//! 2. The history store, held for one store call at a time.
+//! 3. The memberships, held only to look up or change them and to queue frames, never across
+//!    a store call, so presence, typing and leaving never wait for the disk.
+//!
+//! Store calls may block on the disk, so [`Hub::join`], [`Hub::post`] and [`Hub::fetch`]
+//! belong on a blocking thread (the connection uses `spawn_blocking`), not on a runtime
+//! worker. Nothing else here waits: queueing is `try_send`.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use axum::extract::ws::Message;
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, watch};
 use wirechat_protocol::{
-    close_code, encode, Ack, ChatMessage, Fetch, Frame, History, Join, Presence, Typing,
+    Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, Typing,
 };
 
 use crate::history::{Appended, HistoryStore, Page, StoreError};
+use crate::peer::{text, ConnId, Peer};
 
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
@@ -24,76 +33,13 @@ pub const FETCH_DEFAULT: usize = 50;
 /// Most messages one `fetch` returns, whatever it asks for.
 pub const FETCH_MAX: usize = 200;
 
-/// Identifies one connection for as long as the process runs.
-pub type ConnId = u64;
+/// The `error` code sent when the history store fails: the request may succeed later.
+pub(crate) const UNAVAILABLE: &str = "unavailable";
 
-/// The sending side of one connection, shared by every room it is in.
-#[derive(Debug, Clone)]
-pub struct Peer {
-    id: ConnId,
-    outbox: mpsc::Sender<Message>,
-    close: watch::Sender<Option<u16>>,
-}
-
-/// What the connection's writer reads: the queued frames and the close code, once one is
-/// asked for.
-#[derive(Debug)]
-pub struct PeerInbox {
-    /// Frames in the order they were queued.
-    pub frames: mpsc::Receiver<Message>,
-    /// `Some(code)` once someone asked for the socket to be closed.
-    pub close: watch::Receiver<Option<u16>>,
-}
-
-impl Peer {
-    /// A peer whose queue holds `queue_len` frames (at least one).
-    pub fn new(id: ConnId, queue_len: usize) -> (Self, PeerInbox) {
-        let (outbox, frames) = mpsc::channel(queue_len.max(1));
-        let (close, close_rx) = watch::channel(None);
-        let peer = Self { id, outbox, close };
-        (
-            peer,
-            PeerInbox {
-                frames,
-                close: close_rx,
-            },
-        )
-    }
-
-    /// This connection's id.
-    pub fn id(&self) -> ConnId {
-        self.id
-    }
-
-    /// Queues a frame without waiting. A full queue means the client reads slower than the
-    /// room talks: it is closed rather than let it hold up everyone else.
-    pub fn deliver(&self, message: Message) {
-        if let Err(TrySendError::Full(_)) = self.outbox.try_send(message) {
-            self.close(close_code::SLOW_CONSUMER);
-        }
-    }
-
-    /// Queues a protocol frame.
-    pub fn send(&self, frame: &Frame) {
-        self.deliver(text(frame));
-    }
-
-    /// Asks the writer to close the socket with `code`; the first code asked for wins.
-    pub fn close(&self, code: u16) {
-        self.close.send_if_modified(|current| {
-            let first = current.is_none();
-            if first {
-                *current = Some(code);
-            }
-            first
-        });
-    }
-}
-
-/// One encoded frame, ready to queue for any number of peers (cloning it shares the bytes).
-pub fn text(frame: &Frame) -> Message {
-    Message::Text(encode(frame).into())
-}
+/// How many order locks the rooms share. A fixed set rather than one lock per room name:
+/// any client can name any number of rooms, and a fixed set needs no cleanup. Two rooms on
+/// one stripe only wait for each other.
+const ORDER_STRIPES: usize = 16;
 
 /// A `msg` was refused because the connection has not joined its room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,16 +47,18 @@ pub struct NotJoined;
 
 /// All rooms of one server and their history.
 pub struct Hub {
-    inner: Mutex<Rooms>,
     epoch: String,
+    resume_limit: usize,
+    order: [Mutex<()>; ORDER_STRIPES],
+    store: Mutex<Box<dyn HistoryStore>>,
+    rooms: Mutex<Rooms>,
 }
 
+#[derive(Default)]
 struct Rooms {
-    store: Box<dyn HistoryStore>,
     rooms: HashMap<String, Room>,
     /// Rooms of each connection, so leaving everything does not scan every room.
     joined: HashMap<ConnId, BTreeSet<String>>,
-    resume_limit: usize,
 }
 
 #[derive(Default)]
@@ -123,17 +71,22 @@ struct Member {
     peer: Peer,
 }
 
+/// Locks `mutex` even if a thread panicked while holding it. A panic in one connection's
+/// task must not stop every room: the maps stay usable, at worst holding a member that is
+/// removed when its connection ends, and a store rolls back a call that did not finish.
+fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Hub {
     /// Rooms backed by `store`; a resuming `join` replays at most `resume_limit` messages.
     pub fn new(store: Box<dyn HistoryStore>, resume_limit: usize) -> Self {
         Self {
             epoch: store.epoch().to_owned(),
-            inner: Mutex::new(Rooms {
-                store,
-                rooms: HashMap::new(),
-                joined: HashMap::new(),
-                resume_limit,
-            }),
+            resume_limit,
+            order: std::array::from_fn(|_| Mutex::new(())),
+            store: Mutex::new(store),
+            rooms: Mutex::new(Rooms::default()),
         }
     }
 
@@ -142,30 +95,33 @@ impl Hub {
         &self.epoch
     }
 
-    fn lock(&self) -> MutexGuard<'_, Rooms> {
-        // A panic in one connection's task must not stop every room: the maps stay usable,
-        // at worst holding a member that is removed when its connection ends.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The lock that orders `room`'s history and broadcasts.
+    fn order_of(&self, room: &str) -> MutexGuard<'_, ()> {
+        let mut hasher = DefaultHasher::new();
+        room.hash(&mut hasher);
+        // The remainder is below ORDER_STRIPES, so the cast cannot truncate.
+        lock(&self.order[(hasher.finish() % ORDER_STRIPES as u64) as usize])
     }
 
     /// Adds the peer to a room (or renames it there), replies with the history it missed and
-    /// tells the room who is in it now. `join` must be validated already.
+    /// tells the room who is in it now. `join` must be validated already. Calls the store.
     pub fn join(&self, peer: &Peer, join: Join) {
-        let mut rooms = self.lock();
+        let _order = self.order_of(&join.room);
         let resume = match (join.after, &join.epoch) {
             (Some(after), Some(epoch)) if *epoch == self.epoch => Some(after),
             _ => None,
         };
-        let page = match resume {
-            Some(after) => {
-                let limit = rooms.resume_limit;
-                rooms.store.after(&join.room, after, limit)
+        let page = {
+            let store = lock(&self.store);
+            match resume {
+                Some(after) => store.after(&join.room, after, self.resume_limit),
+                None => store.recent(&join.room, JOIN_RECENT),
             }
-            None => rooms.store.recent(&join.room, JOIN_RECENT),
         };
+        let mut rooms = lock(&self.rooms);
         let room = rooms.rooms.entry(join.room.clone()).or_default();
         room.members.insert(
-            peer.id,
+            peer.id(),
             Member {
                 name: join.name,
                 peer: peer.clone(),
@@ -173,18 +129,26 @@ impl Hub {
         );
         rooms
             .joined
-            .entry(peer.id)
+            .entry(peer.id())
             .or_default()
             .insert(join.room.clone());
-        if let Some(page) = answered(page) {
-            peer.send(&history(&join.room, page));
+        // Without its history the member still gets the live stream; the error tells the
+        // client why the backlog is missing.
+        match page {
+            Ok(page) => peer.send(&history(&join.room, page)),
+            Err(err) => unavailable(
+                peer,
+                &err,
+                format!("The history of {:?} cannot be read now.", join.room),
+                None,
+            ),
         }
         rooms.announce_presence(&join.room);
     }
 
     /// Removes the connection from one room and tells the others.
     pub fn leave(&self, id: ConnId, room: &str) {
-        let mut rooms = self.lock();
+        let mut rooms = lock(&self.rooms);
         if let Some(joined) = rooms.joined.get_mut(&id) {
             joined.remove(room);
             if joined.is_empty() {
@@ -196,7 +160,7 @@ impl Hub {
 
     /// Removes the connection from every room it is in.
     pub fn leave_all(&self, id: ConnId) {
-        let mut rooms = self.lock();
+        let mut rooms = lock(&self.rooms);
         for room in rooms.joined.remove(&id).unwrap_or_default() {
             rooms.remove_member(id, &room);
         }
@@ -204,62 +168,77 @@ impl Hub {
 
     /// Stores a message from the peer and sends it to everyone in its room, the sender
     /// included, whose copy is its confirmation. A retry of a stored id is only acknowledged
-    /// to the sender. The sender's joined name replaces whatever `from` it claimed.
+    /// to the sender. The sender's joined name replaces whatever `from` it claimed. Calls
+    /// the store.
     pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<(), NotJoined> {
-        let mut rooms = self.lock();
-        let name = rooms
-            .member(peer.id, &msg.room)
+        let _order = self.order_of(&msg.room);
+        msg.from = lock(&self.rooms)
+            .member(peer.id(), &msg.room)
             .map(|m| m.name.clone())
             .ok_or(NotJoined)?;
-        msg.from = name;
         msg.seq = None;
         let room = msg.room.clone();
         let id = msg.id.clone();
-        match rooms.store.append(msg) {
-            Ok(Appended::Stored(stored)) => rooms.broadcast(&room, None, &Frame::Msg(stored)),
+        let appended = lock(&self.store).append(msg);
+        match appended {
+            Ok(Appended::Stored(stored)) => {
+                lock(&self.rooms).broadcast(&room, None, &Frame::Msg(stored));
+            }
             Ok(Appended::Duplicate(seq)) => peer.send(&Frame::Ack(Ack {
                 id,
                 room,
                 seq: Some(seq),
             })),
-            // Unconfirmed, the client keeps the message in its outbox and retries.
-            Err(err) => report(&err),
+            // Unconfirmed, the client keeps the message in its outbox and sends it again.
+            Err(err) => unavailable(
+                peer,
+                &err,
+                "The message could not be stored now.".to_owned(),
+                Some(id),
+            ),
         }
         Ok(())
     }
 
     /// Replies with stored messages of a room, which the peer need not have joined: the
     /// newest `limit` before `before`, the oldest `limit` after `after`, or with both, the
-    /// newest `limit` below `before` that are above `after`.
+    /// newest `limit` below `before` that are above `after`. Calls the store.
     pub fn fetch(&self, peer: &Peer, fetch: &Fetch) {
         let limit = fetch
             .limit
             .map_or(FETCH_DEFAULT, |l| l as usize)
             .min(FETCH_MAX);
-        let rooms = self.lock();
-        let page = match (fetch.before, fetch.after) {
-            (Some(before), after) => {
-                rooms
-                    .store
-                    .before(&fetch.room, before, limit)
-                    .map(|mut page| {
+        // No order lock: a fetch answers from whatever is stored, and the client merges it
+        // with the live stream by seq.
+        let page = {
+            let store = lock(&self.store);
+            match (fetch.before, fetch.after) {
+                (Some(before), after) => {
+                    store.before(&fetch.room, before, limit).map(|mut page| {
                         if let Some(after) = after {
                             page.msgs.retain(|m| m.seq.unwrap_or(0) > after);
                         }
                         page
                     })
+                }
+                (None, Some(after)) => store.after(&fetch.room, after, limit),
+                (None, None) => store.recent(&fetch.room, limit),
             }
-            (None, Some(after)) => rooms.store.after(&fetch.room, after, limit),
-            (None, None) => rooms.store.recent(&fetch.room, limit),
         };
-        if let Some(page) = answered(page) {
-            peer.send(&history(&fetch.room, page));
+        match page {
+            Ok(page) => peer.send(&history(&fetch.room, page)),
+            Err(err) => unavailable(
+                peer,
+                &err,
+                format!("The history of {:?} cannot be read now.", fetch.room),
+                None,
+            ),
         }
     }
 
     /// Tells the other members of the room that the connection is typing.
     pub fn typing(&self, id: ConnId, room: &str) {
-        let rooms = self.lock();
+        let rooms = lock(&self.rooms);
         if let Some(member) = rooms.member(id, room) {
             let frame = Frame::Typing(Typing {
                 room: room.to_owned(),
@@ -320,15 +299,17 @@ fn history(room: &str, page: Page) -> Frame {
         room: room.to_owned(),
         msgs: page.msgs,
         more: page.more,
+        latest: None,
     })
 }
 
-/// The page, or nothing after reporting why the store failed: the client then sees no answer
-/// and asks again later, which beats a made-up empty history.
-fn answered(page: Result<Page, StoreError>) -> Option<Page> {
-    page.map_err(|err| report(&err)).ok()
-}
-
-fn report(err: &StoreError) {
+/// Logs a store failure for the operator and tells the client that asked, so it does not
+/// wait for an answer that will not come.
+fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String>) {
     eprintln!("wirechat-server: history store failed: {err}");
+    peer.send(&Frame::Error(ErrorFrame {
+        code: UNAVAILABLE.to_owned(),
+        message,
+        id,
+    }));
 }

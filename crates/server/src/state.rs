@@ -1,6 +1,7 @@
 //! What every connection of one server shares.
 
 use std::fmt;
+use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -8,9 +9,10 @@ use axum::extract::ws::Message;
 use tokio::sync::watch;
 use wirechat_protocol::{feature, Frame, Hello};
 
-use crate::config::Config;
-use crate::history::{HistoryStore, MemoryHistory};
-use crate::rooms::{text, ConnId, Hub, JOIN_RECENT};
+use crate::config::{Config, Storage};
+use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
+use crate::peer::{text, ConnId};
+use crate::rooms::{Hub, JOIN_RECENT};
 
 /// Shared state of one server: its configuration, rooms, history and shutdown signal.
 /// Cloning is cheap and every clone is the same server.
@@ -30,10 +32,21 @@ struct Shared {
 }
 
 impl AppState {
-    /// State with in-memory history of `config.history_per_room` messages per room.
-    pub fn new(config: Config) -> Self {
-        let store = MemoryHistory::new(config.history_per_room);
-        Self::with_history(config, store)
+    /// State with the history store `config.storage` names: in memory, or the SQLite
+    /// database in its data directory, which is opened (and created when missing) here.
+    ///
+    /// Fails when the data directory or the database cannot be created or opened.
+    pub fn new(config: Config) -> io::Result<Self> {
+        match &config.storage {
+            Storage::Memory => {
+                let store = MemoryHistory::new(config.history_per_room);
+                Ok(Self::with_history(config, store))
+            }
+            Storage::Sqlite { data_dir } => {
+                let store = SqliteHistory::open(data_dir).map_err(io::Error::other)?;
+                Ok(Self::with_history(config, store))
+            }
+        }
     }
 
     /// State keeping history in `store`, whose epoch the server announces.

@@ -13,6 +13,9 @@ pub struct OutboxItem {
     pub written: bool,
     /// Given up on; waits for the user's Retry or Delete.
     pub failed: bool,
+    /// Written to a server that turned out to be a plain relay, which never confirms. Kept
+    /// for a while anyway: if that server was only slow to say hello, it is resent.
+    pub relayed: bool,
 }
 
 /// The queue of unconfirmed own messages.
@@ -30,6 +33,7 @@ impl Outbox {
             created: now,
             written: false,
             failed: false,
+            relayed: false,
         });
     }
 
@@ -48,23 +52,55 @@ impl Outbox {
         self.items.is_empty()
     }
 
-    /// Items to write now (not written on this socket, not failed); marks them written.
-    pub fn take_unwritten(&mut self, _now: u64) -> Vec<OutboxItem> {
+    /// Items to write now (not written on this socket, not failed, not left with a relay);
+    /// marks them written.
+    pub fn take_unwritten(&mut self) -> Vec<OutboxItem> {
         let mut due = Vec::new();
-        for item in self.items.iter_mut().filter(|i| !i.written && !i.failed) {
+        for item in self
+            .items
+            .iter_mut()
+            .filter(|i| !i.written && !i.failed && !i.relayed)
+        {
             item.written = true;
             due.push(item.clone());
         }
         due
     }
 
-    /// Removes and returns the written items (a relay will never confirm them).
-    pub fn take_written(&mut self) -> Vec<OutboxItem> {
-        let (written, rest) = std::mem::take(&mut self.items)
-            .into_iter()
-            .partition(|i| i.written && !i.failed);
-        self.items = rest;
-        written
+    /// Marks the written items as left with a relay at `now`, which will never confirm them,
+    /// and returns the ones newly marked.
+    pub fn mark_relayed(&mut self, now: u64) -> Vec<OutboxItem> {
+        let mut relayed = Vec::new();
+        for item in self
+            .items
+            .iter_mut()
+            .filter(|i| i.written && !i.failed && !i.relayed)
+        {
+            item.relayed = true;
+            // From here on `created` measures how long the relay has had it.
+            item.created = now;
+            relayed.push(item.clone());
+        }
+        relayed
+    }
+
+    /// The server announced itself after all: items left with it as a relay wait for
+    /// confirmation again and are returned, to be resent (the server drops duplicates).
+    pub fn unrelay(&mut self, now: u64) -> Vec<OutboxItem> {
+        let mut back = Vec::new();
+        for item in self.items.iter_mut().filter(|i| i.relayed) {
+            item.relayed = false;
+            item.written = false;
+            item.created = now;
+            back.push(item.clone());
+        }
+        back
+    }
+
+    /// Forgets items left with a relay more than `keep` ago: as delivered as they will get.
+    pub fn prune_relayed(&mut self, now: u64, keep: u64) {
+        self.items
+            .retain(|i| !(i.relayed && now >= i.created.saturating_add(keep)));
     }
 
     /// The socket closed: everything unconfirmed must be written again on the next one.
@@ -92,6 +128,7 @@ impl Outbox {
         let item = self.items.iter_mut().find(|i| i.id == id && i.failed)?;
         item.failed = false;
         item.written = false;
+        item.relayed = false;
         item.created = now;
         Some(item.room.clone())
     }
@@ -99,7 +136,7 @@ impl Outbox {
     /// Marks items older than `fail_after` as failed and returns them.
     pub fn overdue(&mut self, now: u64, fail_after: u64) -> Vec<OutboxItem> {
         let mut late = Vec::new();
-        for item in self.items.iter_mut().filter(|i| !i.failed) {
+        for item in self.items.iter_mut().filter(|i| !i.failed && !i.relayed) {
             if now >= item.created + fail_after {
                 item.failed = true;
                 late.push(item.clone());
@@ -112,7 +149,7 @@ impl Outbox {
     pub fn oldest_pending(&self) -> Option<u64> {
         self.items
             .iter()
-            .filter(|i| !i.failed)
+            .filter(|i| !i.failed && !i.relayed)
             .map(|i| i.created)
             .min()
     }

@@ -8,7 +8,7 @@ use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
     close_code, decode, encode, feature, Ack, ChatMessage, DecodeError, Fetch, Frame, Hello, Here,
-    Join, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
+    History, Join, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -212,6 +212,8 @@ pub struct Session {
     stats: Stats,
     wake: Option<u64>,
     revision: u64,
+    /// Rooms whose join has not been answered yet on this socket.
+    awaiting_join_reply: std::collections::BTreeSet<String>,
     /// Rooms with a gap fetch in flight, and the `after` it asked for.
     gap_fetches: BTreeMap<String, u64>,
     people: BTreeMap<String, RoomPeople>,
@@ -252,6 +254,7 @@ impl Session {
             wake: None,
             revision: 0,
             gap_fetches: BTreeMap::new(),
+            awaiting_join_reply: Default::default(),
             people: BTreeMap::new(),
             next_here: None,
             typing_sent: BTreeMap::new(),
@@ -469,6 +472,7 @@ impl Session {
         self.protocol = protocol;
         // Answers to fetches sent on the old socket will never come.
         self.gap_fetches.clear();
+        self.awaiting_join_reply = self.rooms.keys().cloned().collect();
         self.set_link(Link::Open {
             since: now,
             last_rx: now,
@@ -527,7 +531,7 @@ impl Session {
                     self.mode = ServerMode::Relay;
                     self.attempt = 0;
                     // A relay never confirms: what was written is as far as it goes.
-                    for item in self.outbox.take_written() {
+                    for item in self.outbox.mark_relayed(now) {
                         self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
                     }
                     self.next_here = Some(now);
@@ -552,6 +556,7 @@ impl Session {
             _ => {}
         }
         self.fail_overdue(now);
+        self.outbox.prune_relayed(now, self.config.fail_after_ms);
         let mut expired = false;
         for people in self.people.values_mut() {
             expired |= people.expire(now);
@@ -644,13 +649,13 @@ impl Session {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
-        for item in self.outbox.take_unwritten(now) {
+        for item in self.outbox.take_unwritten() {
             let Some(entry) = self.rooms.get(&item.room).and_then(|l| l.get(&item.id)) else {
                 continue;
             };
             out.push(Command::Send(encode(&Frame::Msg(entry.msg.clone()))));
             if relay {
-                self.outbox.remove(&item.id);
+                self.outbox.mark_relayed(now);
                 self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
             }
         }
@@ -693,7 +698,15 @@ impl Session {
             Err(DecodeError::Invalid(reason)) => return self.drop_frame(&reason),
         };
         match frame {
-            Frame::Hello(hello) => self.on_hello(hello),
+            Frame::Hello(hello) => {
+                self.on_hello(hello);
+                // Messages handed over while this looked like a relay now wait for the
+                // server's confirmation like any other.
+                for item in self.outbox.unrelay(now) {
+                    self.set_delivery(&item.room, &item.id, Delivery::Pending, None);
+                }
+                self.flush_outbox(now, out);
+            }
             Frame::Msg(msg) => {
                 let room = msg.room.clone();
                 let from = msg.from.clone();
@@ -706,25 +719,7 @@ impl Session {
                 self.fetch_gap(&room, out);
             }
             Frame::Ack(ack) => self.on_ack(&ack),
-            Frame::History(history) => {
-                let room = history.room.clone();
-                if let Some(log) = self.rooms.get_mut(&room) {
-                    log.more_before = history.more;
-                }
-                for msg in history.msgs {
-                    self.on_message(msg);
-                }
-                // The answer to a gap fetch that still leaves the gap means the server no
-                // longer has those messages; asking again would loop forever.
-                if let Some(asked) = self.gap_fetches.remove(&room) {
-                    if let Some(log) = self.rooms.get_mut(&room) {
-                        if log.gap_after() == Some(asked) {
-                            log.skip_gap();
-                        }
-                    }
-                }
-                self.fetch_gap(&room, out);
-            }
+            Frame::History(history) => self.on_history(history, out),
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }
@@ -765,6 +760,48 @@ impl Session {
             // carry nothing the message store needs.
             _ => {}
         }
+    }
+
+    fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
+        let room = history.room.clone();
+        if !self.rooms.contains_key(&room) {
+            return;
+        }
+        let newest = history.msgs.iter().filter_map(|m| m.seq).max();
+        let page_len = history.msgs.len();
+        for msg in history.msgs {
+            self.on_message(msg);
+        }
+        let join_reply = self.awaiting_join_reply.remove(&room);
+        let asked = self.gap_fetches.remove(&room);
+        let Some(log) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        log.more_before = history.more;
+        let resumed = join_reply && log.has_baseline();
+        if join_reply && !log.has_baseline() {
+            // The first history after a fresh join says where the room stands: what it
+            // holds is the baseline, and only seqs past it can be missing.
+            log.set_baseline(newest.or(history.latest).unwrap_or(0));
+        }
+        if asked.is_some() && log.gap_after() == asked {
+            // The answer to a gap fetch left the gap as it was: the server no longer has
+            // those messages, and asking again would loop forever.
+            log.skip_gap();
+        }
+        match history.latest {
+            Some(latest) => log.note_latest(latest),
+            // A server that does not say where the room stands may have cut the page short:
+            // ask for what follows until a page comes back empty.
+            None if page_len > 0 && (resumed || asked.is_some()) => {
+                if let Some(after) = log.resume_after() {
+                    self.gap_fetches.insert(room.clone(), after);
+                    out.push(fetch_after(&room, after));
+                }
+            }
+            None => {}
+        }
+        self.fetch_gap(&room, out);
     }
 
     fn on_ack(&mut self, ack: &Ack) {
@@ -834,12 +871,7 @@ impl Session {
         };
         if self.gap_fetches.get(room) != Some(&after) {
             self.gap_fetches.insert(room.to_owned(), after);
-            out.push(Command::Send(encode(&Frame::Fetch(Fetch {
-                room: room.to_owned(),
-                before: None,
-                after: Some(after),
-                limit: Some(200),
-            }))));
+            out.push(fetch_after(room, after));
         }
     }
 
@@ -887,6 +919,16 @@ impl Session {
             }
         }
     }
+}
+
+/// `fetch` for what follows `after`, as much as servers usually allow in one page.
+fn fetch_after(room: &str, after: u64) -> Command {
+    Command::Send(encode(&Frame::Fetch(Fetch {
+        room: room.to_owned(),
+        before: None,
+        after: Some(after),
+        limit: Some(200),
+    })))
 }
 
 #[cfg(test)]

@@ -52,10 +52,14 @@ pub enum Inserted {
 pub struct RoomLog {
     entries: Vec<Entry>,
     keys: HashMap<String, SortKey>,
-    /// Highest `seq` up to which nothing is missing, in the current era.
+    /// Highest `seq` up to which nothing is missing, in the current era. `None` until the
+    /// reply to a join says where the room stands.
     contiguous: Option<u64>,
     /// Seqs seen above `contiguous`; non-empty means there is a gap to fetch.
     ahead: BTreeSet<u64>,
+    /// The room's newest seq as the server last reported it; above `contiguous` it means
+    /// messages are still to be fetched.
+    latest: Option<u64>,
     /// Whether the server said older messages exist before the first one here.
     pub more_before: bool,
 }
@@ -97,10 +101,9 @@ impl RoomLog {
 
     /// The first missing seq range start, when a numbered message arrived past a gap.
     pub fn gap_after(&self) -> Option<u64> {
-        match (self.contiguous, self.ahead.first()) {
-            (Some(c), Some(_)) => Some(c),
-            _ => None,
-        }
+        let c = self.contiguous?;
+        let behind_latest = self.latest.is_some_and(|l| l > c);
+        (behind_latest || !self.ahead.is_empty()).then_some(c)
     }
 
     /// Adds a message unless its id is already present.
@@ -165,12 +168,33 @@ impl RoomLog {
         Some(self.entries.remove(at))
     }
 
+    /// Sets where the room stood when this client joined: everything up to `seq` is either
+    /// here or older history the user may scroll back to, not a gap.
+    pub fn set_baseline(&mut self, seq: u64) {
+        self.contiguous = Some(self.contiguous.map_or(seq, |c| c.max(seq)));
+        self.advance();
+    }
+
+    /// Notes that the room's newest seq is `latest`: anything between the cursor and it is
+    /// missing until fetched.
+    pub fn note_latest(&mut self, latest: u64) {
+        self.latest = Some(self.latest.map_or(latest, |l| l.max(latest)));
+    }
+
+    /// Whether the join reply has set where the room stands.
+    pub fn has_baseline(&self) -> bool {
+        self.contiguous.is_some()
+    }
+
     /// Accepts that the missing seqs before the first one seen past the gap will never come
     /// (the server no longer keeps them), so resuming and gap checks move past them.
     pub fn skip_gap(&mut self) {
-        if let Some(first) = self.ahead.pop_first() {
-            self.contiguous = Some(first);
-            self.advance();
+        match self.ahead.pop_first() {
+            Some(first) => {
+                self.contiguous = Some(first);
+                self.advance();
+            }
+            None => self.latest = None,
         }
     }
 
@@ -178,6 +202,7 @@ impl RoomLog {
     pub fn reset_cursor(&mut self) {
         self.contiguous = None;
         self.ahead.clear();
+        self.latest = None;
     }
 
     fn position(&self, key: &SortKey) -> Option<usize> {
@@ -186,9 +211,9 @@ impl RoomLog {
 
     fn note_seq(&mut self, seq: u64) {
         match self.contiguous {
-            None => self.contiguous = Some(seq),
             Some(c) if seq <= c => {}
-            Some(_) => {
+            // Without a baseline yet, a seq is only "seen"; the join reply places it.
+            _ => {
                 self.ahead.insert(seq);
             }
         }
@@ -196,6 +221,11 @@ impl RoomLog {
     }
 
     fn advance(&mut self) {
+        let Some(c) = self.contiguous else {
+            return;
+        };
+        // Seqs at or below the cursor are no longer ahead of it.
+        self.ahead = self.ahead.split_off(&(c + 1));
         while let Some(c) = self.contiguous {
             if self.ahead.remove(&(c + 1)) {
                 self.contiguous = Some(c + 1);
@@ -245,6 +275,7 @@ mod tests {
     #[test]
     fn pending_messages_move_into_place_when_confirmed() {
         let mut log = RoomLog::default();
+        log.set_baseline(0);
         log.insert(m("mine", None), Some(Delivery::Pending), 0, 0);
         log.insert(m("x", Some(1)), None, 0, 1);
         log.insert(m("y", Some(3)), None, 0, 2);
@@ -258,6 +289,7 @@ mod tests {
     #[test]
     fn a_gap_in_seq_is_reported_until_filled() {
         let mut log = RoomLog::default();
+        log.set_baseline(4);
         log.insert(m("a", Some(5)), None, 0, 0);
         assert_eq!(log.gap_after(), None);
         log.insert(m("c", Some(8)), None, 0, 1);
@@ -271,6 +303,7 @@ mod tests {
     #[test]
     fn a_gap_the_server_cannot_fill_is_skipped() {
         let mut log = RoomLog::default();
+        log.set_baseline(0);
         log.insert(m("a", Some(1)), None, 0, 0);
         log.insert(m("d", Some(4)), None, 0, 1);
         log.insert(m("e", Some(5)), None, 0, 2);
@@ -281,10 +314,26 @@ mod tests {
     }
 
     #[test]
+    fn messages_seen_before_the_join_reply_are_placed_by_it() {
+        let mut log = RoomLog::default();
+        // A live message overtook the join reply: it is no gap by itself.
+        log.insert(m("live", Some(12)), None, 0, 0);
+        assert_eq!(log.gap_after(), None);
+        assert_eq!(log.resume_after(), None);
+        log.insert(m("h10", Some(10)), None, 0, 1);
+        log.insert(m("h11", Some(11)), None, 0, 2);
+        log.set_baseline(11);
+        assert_eq!(log.resume_after(), Some(12));
+        assert_eq!(log.gap_after(), None);
+        assert_eq!(ids(&log), ["h10", "h11", "live"]);
+    }
+
+    #[test]
     fn a_new_era_sorts_after_the_old_one() {
         let mut log = RoomLog::default();
         log.insert(m("old", Some(90)), None, 0, 0);
         log.reset_cursor();
+        log.set_baseline(0);
         log.insert(m("new", Some(1)), None, 1, 1);
         assert_eq!(ids(&log), ["old", "new"]);
         assert_eq!(log.resume_after(), Some(1));

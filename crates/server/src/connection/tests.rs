@@ -7,11 +7,11 @@ use futures_channel::mpsc;
 use futures_util::StreamExt;
 use tokio::time::timeout;
 use wirechat_protocol::{
-    close_code, decode, encode, error_code, ChatMessage, Frame, Join, Ping, Presence,
+    close_code, decode, encode, error_code, ChatMessage, Fetch, Frame, Join, Ping, Presence,
 };
 
 use super::serve_connection;
-use crate::{AppState, Config};
+use crate::{AppState, Appended, Config, HistoryStore, Page, StoreError};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -97,7 +97,7 @@ impl Client {
 }
 
 fn state_with(config: Config) -> AppState {
-    AppState::new(config)
+    AppState::new(config).expect("a memory store opens")
 }
 
 fn msg(id: &str, room: &str, text: &str) -> Frame {
@@ -329,4 +329,61 @@ async fn a_quiet_client_is_pinged_and_closed_only_once_it_stops_answering() {
         silent_since.elapsed() >= IDLE_LIMIT,
         "closed only after the limit"
     );
+}
+
+/// A store whose every call fails, as a full disk or a damaged database would make it.
+struct BrokenStore;
+
+impl HistoryStore for BrokenStore {
+    fn epoch(&self) -> &str {
+        "0123456789abcdef"
+    }
+
+    fn append(&mut self, _: ChatMessage) -> Result<Appended, StoreError> {
+        Err("the disk is full".into())
+    }
+
+    fn recent(&self, _: &str, _: usize) -> Result<Page, StoreError> {
+        Err("the disk is gone".into())
+    }
+
+    fn after(&self, _: &str, _: u64, _: usize) -> Result<Page, StoreError> {
+        Err("the disk is gone".into())
+    }
+
+    fn before(&self, _: &str, _: u64, _: usize) -> Result<Page, StoreError> {
+        Err("the disk is gone".into())
+    }
+
+    fn find_by_id(&self, _: &str, _: &str) -> Result<Option<ChatMessage>, StoreError> {
+        Err("the disk is gone".into())
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_is_reported_to_the_client_as_unavailable() {
+    let state = AppState::with_history(Config::default(), BrokenStore);
+    let mut client = connect(&state);
+    client.recv().await;
+    let unavailable = |frame: Frame, id: Option<&str>| match frame {
+        Frame::Error(err) => {
+            assert_eq!((err.code.as_str(), err.id.as_deref()), ("unavailable", id));
+            assert!(!err.message.is_empty());
+        }
+        other => panic!("expected error unavailable, got {other:?}"),
+    };
+
+    client.join("lobby", "alice");
+    unavailable(client.recv_event().await, None);
+    // Joined all the same: the message reaches the store, which fails, instead of being
+    // refused with not_joined.
+    client.send(msg("m1", "lobby", "hi"));
+    unavailable(client.recv_event().await, Some("m1"));
+    client.send(Frame::Fetch(Fetch {
+        room: "lobby".into(),
+        before: None,
+        after: Some(3),
+        limit: None,
+    }));
+    unavailable(client.recv_event().await, None);
 }

@@ -28,6 +28,16 @@ fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
     }
 }
 
+/// The reply to a join in an empty room.
+fn empty_history() -> String {
+    encode(&Frame::History(History {
+        room: "lobby".into(),
+        msgs: vec![],
+        more: false,
+        latest: None,
+    }))
+}
+
 fn text(m: &ChatMessage) -> Input {
     Input::Text(encode(&Frame::Msg(m.clone())))
 }
@@ -207,7 +217,7 @@ fn retried_duplicate_is_confirmed_by_ack() {
         }))),
     );
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Delivered));
-    assert_eq!(s.room("lobby").unwrap().resume_after(), Some(9));
+    assert_eq!(s.room("lobby").unwrap().get("m1").unwrap().msg.seq, Some(9));
 }
 
 #[test]
@@ -243,6 +253,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             room: "lobby".into(),
             msgs: vec![msg("a", "bob", Some(4)), msg("b", "bob", Some(5))],
             more: true,
+            latest: None,
         }))),
     );
     s.handle(
@@ -273,6 +284,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
 #[test]
 fn a_seq_gap_triggers_a_fetch() {
     let mut s = connected();
+    s.handle(T0, Input::Text(empty_history()));
     s.handle(T0, text(&msg("a", "bob", Some(1))));
     let cmds = s.handle(T0, text(&msg("c", "bob", Some(3))));
     assert_eq!(
@@ -289,6 +301,7 @@ fn a_seq_gap_triggers_a_fetch() {
 #[test]
 fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
     let mut s = connected();
+    s.handle(T0, Input::Text(empty_history()));
     s.handle(T0, text(&msg("a", "bob", Some(1))));
     let first = s.handle(T0, text(&msg("c", "bob", Some(5))));
     assert_eq!(sent_frames(&first).len(), 1);
@@ -304,6 +317,7 @@ fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
             room: "lobby".into(),
             msgs: vec![],
             more: false,
+            latest: None,
         }))),
     );
     assert!(sent_frames(&answer).is_empty(), "no fetch loop: {answer:?}");
@@ -642,4 +656,26 @@ fn typing_is_not_sent_to_a_server_without_the_feature() {
         Input::Text(r#"{"type":"hello","epoch":"e","features":["history"]}"#.into()),
     );
     assert!(sent_frames(&s.handle(T0, Input::Typing)).is_empty());
+}
+
+#[test]
+fn a_server_slow_to_say_hello_gets_the_relayed_messages_again() {
+    let mut s = relay_session();
+    s.handle(
+        T0 + 1,
+        Input::Compose {
+            id: "m1".into(),
+            text: "x".into(),
+        },
+    );
+    s.handle(T0 + 2_500, Input::Tick);
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Sent));
+    let cmds = s.handle(T0 + 3_000, Input::Text(hello("e1")));
+    assert!(
+        sent_frames(&cmds)
+            .iter()
+            .any(|f| matches!(f, Frame::Msg(m) if m.id == "m1")),
+        "resent once the server turns out to confirm: {cmds:?}"
+    );
+    assert_eq!(delivery(&s, "m1"), Some(Delivery::Pending));
 }
