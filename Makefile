@@ -46,5 +46,7 @@ test-native:
 test-browser:
 	cargo test -p wirechat --target wasm32-unknown-unknown
 
+# The fault tests kill and restart the real server binary, so it is built first.
 test-e2e:
-	cargo test -p wirechat-e2e -- --test-threads=1
+	cargo build -p wirechat-server
+	WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server cargo test -p wirechat-e2e -- --test-threads=1 --nocapture

@@ -41,9 +41,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $lock_version";
   cargo install wasm-bindgen-cli --version "=$lock_version" --force
 fi
 
-# wasm-opt from the npm package binaryen (Debian's is too old for current wasm features).
-if [ ! -x node_modules/.bin/wasm-opt ]; then
-  say "installing binaryen (wasm-opt) from npm"
+# npm packages: wasm-opt from binaryen (Debian's is too old for current wasm features), and
+# the third-party WebSocket relays the end-to-end tests run against. npm leaves its own copy
+# of the lock file in node_modules; when that is older than ours, the install is stale.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (binaryen, ws)"
   npm ci --no-audit --no-fund
 fi
 

@@ -1,10 +1,12 @@
 //! Runtime configuration: one build serves every deployment.
 //!
 //! Sources, later ones winning: built-in defaults, `config.json` next to `index.html`, the
-//! URL query (`?server=ws://…&room=…&name=…`), then the display name kept in localStorage
-//! (only when neither the query nor the file names one).
+//! settings saved in the app (localStorage), then the URL query
+//! (`?server=ws://…&room=…&name=…`), because a link someone followed states what they want
+//! for this visit. Saving settings in the app removes those keys from the URL, so the saved
+//! values hold from then on.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wirechat_protocol::{validate_name, validate_room, DEFAULT_ROOM};
 
 /// Settings the app starts with.
@@ -20,16 +22,20 @@ pub struct ClientConfig {
     pub protocols: Vec<String>,
 }
 
-/// The shape of `config.json`. Every key is optional.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// The shape of `config.json`, and of the settings saved in the app. Every key is optional.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ConfigFile {
     /// Absolute `ws://`/`wss://` URL, or a path such as `/ws` on the page's own host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     /// Default room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
-    /// Default display name (normally left out, so each user picks one).
+    /// Default display name (normally left out of `config.json`, so each user picks one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Subprotocols to offer, e.g. `["chat"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Vec<String>>,
 }
 
@@ -88,30 +94,60 @@ pub type ConfigError = String;
 pub fn merge(
     page: &PageOrigin,
     file: ConfigFile,
+    saved: ConfigFile,
     query: QueryOverrides,
-    stored_name: Option<String>,
 ) -> Result<ClientConfig, ConfigError> {
     let server = query
         .server
+        .or(saved.server)
         .or(file.server)
         .map(|s| page.resolve(&s))
         .unwrap_or_else(|| page.default_server());
     check_server_url(page, &server)?;
     let room = query
         .room
+        .or(saved.room)
         .or(file.room)
         .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
     validate_room(&room)?;
-    let name = query.name.or(file.name).or(stored_name);
+    let name = query.name.or(saved.name).or(file.name);
     if let Some(name) = &name {
         validate_name(name)?;
+    }
+    let protocols = saved.protocols.or(file.protocols).unwrap_or_default();
+    for protocol in &protocols {
+        check_protocol(protocol)?;
     }
     Ok(ClientConfig {
         server,
         room,
         name,
-        protocols: file.protocols.unwrap_or_default(),
+        protocols,
     })
+}
+
+/// Checks a subprotocol name: an HTTP token, as the handshake requires.
+pub fn check_protocol(protocol: &str) -> Result<(), ConfigError> {
+    let token = !protocol.is_empty()
+        && protocol
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c));
+    if token {
+        Ok(())
+    } else {
+        Err(format!(
+            "The subprotocol {protocol:?} is not valid: use letters, digits and - . _ only."
+        ))
+    }
+}
+
+/// Splits a comma-separated list of subprotocols as typed in the settings.
+pub fn parse_protocol_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Checks that `url` is a WebSocket URL the page may open.

@@ -266,3 +266,54 @@ fn typing_sentences() {
         "a, b and 2 others are typing…"
     );
 }
+
+#[wasm_bindgen_test]
+async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
+    use leptos::prelude::*;
+    use std::sync::{Arc, Mutex};
+    use wirechat::components::SettingsPanel;
+    use wirechat::config::{ClientConfig, ConfigFile};
+
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let root: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(root);
+    let saved: Arc<Mutex<Option<ConfigFile>>> = Arc::default();
+    let sink = saved.clone();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let current = Signal::stored(ClientConfig {
+            server: "ws://127.0.0.1:1/ws".into(),
+            room: "lobby".into(),
+            name: Some("alice".into()),
+            protocols: vec![],
+        });
+        let on_save = Callback::new(move |s: ConfigFile| *sink.lock().unwrap() = Some(s));
+        view! { <SettingsPanel current on_save on_close=Callback::new(|_| ())/> }
+    });
+    settle().await;
+    let input = |label: &str| -> web_sys::HtmlInputElement {
+        let labels = find_all(&root, "label");
+        let label = labels
+            .iter()
+            .find(|l| l.text_content().unwrap().starts_with(label))
+            .unwrap_or_else(|| panic!("no field {label}"));
+        wasm_bindgen::JsCast::unchecked_into(find(label, "input"))
+    };
+    input("Server").set_value("http//nope");
+    find(&root, r#"button[type="submit"]"#).click();
+    settle().await;
+    let alert = find(&root, r#"[role="alert"]"#).text_content().unwrap();
+    assert!(alert.contains("ws:// or wss://"), "{alert}");
+    assert!(
+        saved.lock().unwrap().is_none(),
+        "nothing is saved while invalid"
+    );
+
+    input("Server").set_value("wss://chat.example/ws");
+    input("Subprotocols").set_value("chat");
+    find(&root, r#"button[type="submit"]"#).click();
+    settle().await;
+    let saved = saved.lock().unwrap().clone().expect("saved");
+    assert_eq!(saved.server.as_deref(), Some("wss://chat.example/ws"));
+    assert_eq!(saved.protocols, Some(vec!["chat".to_string()]));
+    root.remove();
+}

@@ -26,8 +26,8 @@ fn defaults_to_the_same_origin_ws_with_wss_on_https() {
     let c = merge(
         &http_page(),
         ConfigFile::default(),
+        ConfigFile::default(),
         QueryOverrides::default(),
-        None,
     )
     .unwrap();
     assert_eq!(c.server, "ws://chat.example:8080/ws");
@@ -36,8 +36,8 @@ fn defaults_to_the_same_origin_ws_with_wss_on_https() {
     let c = merge(
         &https_page(),
         ConfigFile::default(),
+        ConfigFile::default(),
         QueryOverrides::default(),
-        None,
     )
     .unwrap();
     assert_eq!(c.server, "wss://chat.example/ws");
@@ -48,11 +48,15 @@ fn the_query_overrides_the_file_and_the_file_the_defaults() {
     let file =
         parse_config_file(r#"{"server":"wss://a.example/chat","room":"ops","protocols":["chat"]}"#)
             .unwrap();
+    let saved_name = ConfigFile {
+        name: Some("kim".into()),
+        ..Default::default()
+    };
     let c = merge(
         &https_page(),
         file.clone(),
+        saved_name.clone(),
         QueryOverrides::default(),
-        Some("kim".into()),
     )
     .unwrap();
     assert_eq!(
@@ -66,7 +70,7 @@ fn the_query_overrides_the_file_and_the_file_the_defaults() {
         room: Some("dev".into()),
         name: Some("lee".into()),
     };
-    let c = merge(&https_page(), file, query, Some("kim".into())).unwrap();
+    let c = merge(&https_page(), file, saved_name, query).unwrap();
     assert_eq!(
         (c.server.as_str(), c.room.as_str()),
         ("wss://b.example/ws", "dev")
@@ -80,20 +84,99 @@ fn bad_settings_get_clear_messages() {
         server: Some("ftp://nope".into()),
         ..Default::default()
     };
-    let err = merge(&http_page(), ConfigFile::default(), bad_url, None).unwrap_err();
+    let err = merge(
+        &http_page(),
+        ConfigFile::default(),
+        ConfigFile::default(),
+        bad_url,
+    )
+    .unwrap_err();
     assert!(err.contains("ws:// or wss://"), "{err}");
     let mixed = QueryOverrides {
         server: Some("ws://insecure.example/ws".into()),
         ..Default::default()
     };
-    let err = merge(&https_page(), ConfigFile::default(), mixed, None).unwrap_err();
+    let err = merge(
+        &https_page(),
+        ConfigFile::default(),
+        ConfigFile::default(),
+        mixed,
+    )
+    .unwrap_err();
     assert!(err.contains("mixed content"), "{err}");
     let bad_room = QueryOverrides {
         room: Some(" ".into()),
         ..Default::default()
     };
-    assert!(merge(&http_page(), ConfigFile::default(), bad_room, None).is_err());
+    assert!(merge(
+        &http_page(),
+        ConfigFile::default(),
+        ConfigFile::default(),
+        bad_room
+    )
+    .is_err());
     assert!(parse_config_file("{nope")
         .unwrap_err()
         .contains("config.json"));
+}
+
+#[wasm_bindgen_test]
+fn saved_settings_beat_the_file_and_the_url_beats_both() {
+    let file = parse_config_file(
+        r#"{"server":"wss://file.example/ws","room":"from-file","protocols":["chat"]}"#,
+    )
+    .unwrap();
+    let saved = ConfigFile {
+        server: Some("wss://saved.example/ws".into()),
+        room: None,
+        name: Some("kim".into()),
+        protocols: Some(vec![]),
+    };
+    let c = merge(
+        &https_page(),
+        file.clone(),
+        saved.clone(),
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.server, "wss://saved.example/ws");
+    assert_eq!(c.room, "from-file");
+    assert!(
+        c.protocols.is_empty(),
+        "saved \"no subprotocols\" beats the file"
+    );
+    let query = QueryOverrides {
+        room: Some("linked".into()),
+        ..Default::default()
+    };
+    let c = merge(&https_page(), file, saved, query).unwrap();
+    assert_eq!(
+        (c.server.as_str(), c.room.as_str()),
+        ("wss://saved.example/ws", "linked")
+    );
+}
+
+#[wasm_bindgen_test]
+fn subprotocols_must_be_tokens() {
+    assert_eq!(
+        parse_protocol_list(" chat, superchat ,,"),
+        ["chat", "superchat"]
+    );
+    assert!(check_protocol("chat").is_ok());
+    assert!(check_protocol("v1.chat_x-y").is_ok());
+    for bad in ["", "two words", "a,b", "ünï", "x\"y"] {
+        assert!(check_protocol(bad).is_err(), "{bad:?}");
+    }
+    let file = ConfigFile {
+        protocols: Some(vec!["bad proto".into()]),
+        ..Default::default()
+    };
+    let err = merge(
+        &http_page(),
+        file,
+        ConfigFile::default(),
+        QueryOverrides::default(),
+    )
+    .unwrap_err();
+    assert!(err.contains("subprotocol"), "{err}");
 }

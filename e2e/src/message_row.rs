@@ -59,6 +59,16 @@ mod tests {
     }
 
     #[test]
+    fn the_delivery_badge_is_read_when_present() {
+        let rows = MessageRow::parse_all(&json!([
+            { "from": "me", "text": "hi", "delivery": "Sent" },
+            { "from": "bob", "text": "hey", "delivery": null },
+        ]));
+        assert_eq!(rows[0].delivery.as_deref(), Some("Sent"));
+        assert_eq!(rows[1].delivery, None);
+    }
+
+    #[test]
     fn a_row_without_a_sender_element_matches_by_content() {
         let rows = MessageRow::parse_all(&json!([{ "from": null, "text": "alice12:03hi there" }]));
         assert_eq!(rows[0].from, None);

@@ -42,8 +42,24 @@ async fn the_helpers_read_and_drive_a_page_by_role() {
             "a <br> reads as a newline"
         );
 
+        assert_eq!(
+            browser.notes().await,
+            vec!["History is unavailable on this server.".to_owned()],
+            "only the exposed note is read"
+        );
+        browser.wait_for_note("History is unavailable").await;
+        assert_eq!(
+            browser.dropped_frames().await,
+            Ok(3),
+            "read inside collapsed details"
+        );
+        browser.wait_for_test_id_text("subprotocol", "none").await;
+        assert!(browser.test_id_text("no-such-id").await.is_err());
+
         browser.send("hello").await;
         browser.wait_for_message("me", "hello").await;
+        let rows = browser.wait_for_delivery("me", "hello", "Sent").await;
+        assert_eq!(rows[0].delivery, None, "only own rows carry a badge");
         browser.send_lines(&["one", "two"]).await;
         let rows = browser.wait_for_message("me", "one\ntwo").await;
         assert_eq!(rows.len(), 3, "Shift+Enter must not send: {rows:?}");

@@ -1,3 +1,4 @@
+use crate::app::SettingsToggle;
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
 use crate::components::{Composer, ConnectionStatus, MessageList, People, TypingIndicator};
 use leptos::prelude::*;
@@ -55,6 +56,10 @@ pub fn ChatLayout() -> impl IntoView {
                 <h1 class="room-name">"#" {move || chat.room.get()}</h1>
                 <span class="me">{move || chat.name.get()}</span>
                 <ConnectionStatus/>
+                {use_context::<SettingsToggle>().map(|SettingsToggle(open)| view! {
+                    <button type="button" class="icon-button" aria-label="Settings" title="Settings"
+                        on:click=move |_| open.set(true)>"⚙"</button>
+                })}
             </header>
             <People/>
             <Show when=move || chat.connection.with(|c| c.relay)>

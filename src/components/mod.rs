@@ -6,6 +6,7 @@ mod connection_status;
 mod message_list;
 mod name_prompt;
 mod people;
+mod settings_panel;
 
 pub use chat_room::{ChatLayout, ChatRoom};
 pub use composer::{is_send_key, Composer};
@@ -13,3 +14,4 @@ pub use connection_status::ConnectionStatus;
 pub use message_list::MessageList;
 pub use name_prompt::NamePrompt;
 pub use people::{typing_sentence, People, TypingIndicator};
+pub use settings_panel::SettingsPanel;

@@ -1,6 +1,6 @@
 //! Small reads of the page: clock, randomness, location, localStorage.
 
-use crate::config::{PageOrigin, QueryOverrides};
+use crate::config::{ConfigFile, PageOrigin, QueryOverrides};
 
 /// Milliseconds since the Unix epoch, from the browser clock.
 pub fn now_ms() -> u64 {
@@ -88,5 +88,39 @@ pub fn forget(key: &str) {
     }
 }
 
-/// localStorage key of the display name.
-pub const NAME_KEY: &str = "wirechat.name";
+/// localStorage key of the settings saved in the app (JSON of [`ConfigFile`]).
+pub const SETTINGS_KEY: &str = "wirechat.settings";
+
+/// The settings saved in the app; unreadable JSON counts as none (and is replaced on save).
+pub fn saved_settings() -> ConfigFile {
+    load(SETTINGS_KEY)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the app's settings.
+pub fn save_settings(settings: &ConfigFile) {
+    if let Ok(text) = serde_json::to_string(settings) {
+        save(SETTINGS_KEY, &text);
+    }
+}
+
+/// Removes `server`, `room` and `name` from the address bar, so saved settings hold on reload.
+pub fn drop_query_overrides() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(href) = window.location().href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    let params = url.search_params();
+    for key in ["server", "room", "name"] {
+        params.delete(key);
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}

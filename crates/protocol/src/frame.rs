@@ -205,6 +205,8 @@ pub mod error_code {
     pub const BAD_NAME: &str = "bad_name";
     /// A message was sent to a room the connection has not joined.
     pub const NOT_JOINED: &str = "not_joined";
+    /// The server could not store or read history just now; the request may be retried.
+    pub const UNAVAILABLE: &str = "unavailable";
 }
 
 /// `{"type":"error","code":"too_large","message":"…","id":"m1"}`

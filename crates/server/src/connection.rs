@@ -17,7 +17,7 @@ use wirechat_protocol::{
     DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
-use crate::peer::{ConnId, Peer, PeerInbox};
+use crate::peer::{Peer, PeerInbox};
 use crate::rooms::{Hub, NotJoined};
 use crate::state::AppState;
 
@@ -50,7 +50,7 @@ where
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
     let _teardown = Teardown {
         state: state.clone(),
-        id,
+        peer: peer.clone(),
         tasks: [writer.abort_handle(), reader.abort_handle()],
     };
 
@@ -60,7 +60,7 @@ where
     };
     // Leave before the close handshake: the rooms stop queueing for this socket and see the
     // new presence at once, however long the goodbye takes.
-    state.hub().leave_all(id);
+    state.hub().leave_all(&peer);
     match ended {
         Ended::Writer(Some((tx, code))) => {
             say_goodbye(tx, code).await;
@@ -81,7 +81,7 @@ where
 /// serving it is dropped halfway.
 struct Teardown {
     state: AppState,
-    id: ConnId,
+    peer: Peer,
     tasks: [AbortHandle; 2],
 }
 
@@ -90,7 +90,7 @@ impl Drop for Teardown {
         for task in &self.tasks {
             task.abort();
         }
-        self.state.hub().leave_all(self.id);
+        self.state.hub().leave_all(&self.peer);
     }
 }
 

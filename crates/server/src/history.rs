@@ -65,6 +65,10 @@ pub trait HistoryStore: Send {
 
     /// The stored message of `room` with this client-made id, if it is still kept.
     fn find_by_id(&self, room: &str, id: &str) -> Result<Option<ChatMessage>, StoreError>;
+
+    /// The newest `seq` of `room` (`None` for a room without messages), sent with every
+    /// history page so a client whose page stopped short knows more follows.
+    fn latest(&self, room: &str) -> Result<Option<u64>, StoreError>;
 }
 
 /// Keeps the newest messages of every room in memory; everything is gone at restart, so
@@ -167,6 +171,14 @@ impl HistoryStore for MemoryHistory {
             let at = log.position(seq);
             log.msgs.get(at).filter(|m| m.seq == Some(seq)).cloned()
         }))
+    }
+
+    fn latest(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .rooms
+            .get(room)
+            .map(|log| log.last_seq)
+            .filter(|&seq| seq > 0))
     }
 }
 

@@ -1,5 +1,8 @@
 //! The sending side of a connection, which rooms queue frames for.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use axum::extract::ws::Message;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, watch};
@@ -14,6 +17,8 @@ pub struct Peer {
     id: ConnId,
     outbox: mpsc::Sender<Message>,
     close: watch::Sender<Option<u16>>,
+    /// Set once the connection has left every room for good.
+    gone: Arc<AtomicBool>,
 }
 
 /// What the connection's writer reads: the queued frames and the close code, once one is
@@ -31,7 +36,12 @@ impl Peer {
     pub fn new(id: ConnId, queue_len: usize) -> (Self, PeerInbox) {
         let (outbox, frames) = mpsc::channel(queue_len.max(1));
         let (close, close_rx) = watch::channel(None);
-        let peer = Self { id, outbox, close };
+        let peer = Self {
+            id,
+            outbox,
+            close,
+            gone: Arc::default(),
+        };
         (
             peer,
             PeerInbox {
@@ -44,6 +54,17 @@ impl Peer {
     /// This connection's id.
     pub fn id(&self) -> ConnId {
         self.id
+    }
+
+    /// Marks the connection as ended, after which no room admits it again.
+    pub fn set_gone(&self) {
+        // Relaxed: the hub sets and reads it under its membership lock, which orders both.
+        self.gone.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`set_gone`](Self::set_gone) was called.
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Relaxed)
     }
 
     /// Queues a frame without waiting. A full queue means the client reads slower than the

@@ -34,7 +34,7 @@ pub const FETCH_DEFAULT: usize = 50;
 pub const FETCH_MAX: usize = 200;
 
 /// The `error` code sent when the history store fails: the request may succeed later.
-pub(crate) const UNAVAILABLE: &str = "unavailable";
+pub(crate) const UNAVAILABLE: &str = wirechat_protocol::error_code::UNAVAILABLE;
 
 /// How many order locks the rooms share. A fixed set rather than one lock per room name:
 /// any client can name any number of rooms, and a fixed set needs no cleanup. Two rooms on
@@ -113,12 +113,18 @@ impl Hub {
         };
         let page = {
             let store = lock(&self.store);
-            match resume {
+            let page = match resume {
                 Some(after) => store.after(&join.room, after, self.resume_limit),
                 None => store.recent(&join.room, JOIN_RECENT),
-            }
+            };
+            page.and_then(|page| Ok((page, store.latest(&join.room)?)))
         };
         let mut rooms = lock(&self.rooms);
+        // The connection may have ended while this join waited for the store; admitting it
+        // now would leave a member that nothing removes.
+        if peer.is_gone() {
+            return;
+        }
         let room = rooms.rooms.entry(join.room.clone()).or_default();
         room.members.insert(
             peer.id(),
@@ -135,7 +141,7 @@ impl Hub {
         // Without its history the member still gets the live stream; the error tells the
         // client why the backlog is missing.
         match page {
-            Ok(page) => peer.send(&history(&join.room, page)),
+            Ok((page, latest)) => peer.send(&history(&join.room, page, latest)),
             Err(err) => unavailable(
                 peer,
                 &err,
@@ -158,11 +164,13 @@ impl Hub {
         rooms.remove_member(id, room);
     }
 
-    /// Removes the connection from every room it is in.
-    pub fn leave_all(&self, id: ConnId) {
+    /// Removes the connection from every room it is in, for good: a `join` of it still
+    /// running is not admitted afterwards.
+    pub fn leave_all(&self, peer: &Peer) {
         let mut rooms = lock(&self.rooms);
-        for room in rooms.joined.remove(&id).unwrap_or_default() {
-            rooms.remove_member(id, &room);
+        peer.set_gone();
+        for room in rooms.joined.remove(&peer.id()).unwrap_or_default() {
+            rooms.remove_member(peer.id(), &room);
         }
     }
 
@@ -224,9 +232,10 @@ impl Hub {
                 (None, Some(after)) => store.after(&fetch.room, after, limit),
                 (None, None) => store.recent(&fetch.room, limit),
             }
+            .and_then(|page| Ok((page, store.latest(&fetch.room)?)))
         };
         match page {
-            Ok(page) => peer.send(&history(&fetch.room, page)),
+            Ok((page, latest)) => peer.send(&history(&fetch.room, page, latest)),
             Err(err) => unavailable(
                 peer,
                 &err,
@@ -294,12 +303,12 @@ impl Rooms {
     }
 }
 
-fn history(room: &str, page: Page) -> Frame {
+fn history(room: &str, page: Page, latest: Option<u64>) -> Frame {
     Frame::History(History {
         room: room.to_owned(),
         msgs: page.msgs,
         more: page.more,
-        latest: None,
+        latest,
     })
 }
 
@@ -312,4 +321,71 @@ fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String
         message,
         id,
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::MemoryHistory;
+    use crate::peer::PeerInbox;
+
+    fn hub() -> Hub {
+        Hub::new(Box::new(MemoryHistory::new(10)), JOIN_RECENT)
+    }
+
+    fn join(room: &str, name: &str) -> Join {
+        Join {
+            room: room.into(),
+            name: name.into(),
+            after: None,
+            epoch: None,
+        }
+    }
+
+    /// The frames queued for a peer so far.
+    fn queued(inbox: &mut PeerInbox) -> Vec<Frame> {
+        std::iter::from_fn(|| inbox.frames.try_recv().ok())
+            .map(|message| match message {
+                axum::extract::ws::Message::Text(text) => {
+                    wirechat_protocol::decode(&text).expect("a valid frame")
+                }
+                other => panic!("expected a text frame, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_join_that_finishes_after_its_connection_left_admits_no_one() {
+        // A join runs on a blocking thread, so the connection can end and leave every room
+        // before the join takes the membership lock.
+        let hub = hub();
+        let (alice, mut alice_inbox) = Peer::new(1, 16);
+        let (ghost, _ghost_inbox) = Peer::new(2, 16);
+        hub.join(&alice, join("lobby", "alice"));
+        hub.leave_all(&ghost);
+        hub.join(&ghost, join("lobby", "ghost"));
+
+        let presence: Vec<Vec<String>> = queued(&mut alice_inbox)
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Presence(p) => Some(p.users),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(presence, [["alice"]], "the ghost never appears");
+        assert_eq!(
+            hub.post(
+                &ghost,
+                ChatMessage {
+                    id: "m1".into(),
+                    room: "lobby".into(),
+                    from: "ghost".into(),
+                    text: "boo".into(),
+                    ts: 1,
+                    seq: None,
+                }
+            ),
+            Err(NotJoined)
+        );
+    }
 }

@@ -326,7 +326,24 @@ async fn fetch_reads_before_and_after_a_seq() {
     assert_eq!(seqs(&page.msgs), [8, 9, 10]);
 
     reader.send(fetch(None, Some(2), Some(2))).await;
-    assert_eq!(seqs(&reader.history_of("lobby").await.msgs), [3, 4]);
+    let page = reader.history_of("lobby").await;
+    assert_eq!(seqs(&page.msgs), [3, 4]);
+    assert_eq!(
+        page.latest,
+        Some(10),
+        "a short page says where the room stands"
+    );
+
+    reader.send(fetch(None, Some(0), None)).await;
+    let empty_room = Frame::Fetch(Fetch {
+        room: "empty".into(),
+        before: None,
+        after: Some(0),
+        limit: None,
+    });
+    reader.history_of("lobby").await;
+    reader.send(empty_room).await;
+    assert_eq!(reader.history_of("empty").await.latest, None);
 
     // No limit means 50, and no request gets more than 200.
     for i in 11..=260 {

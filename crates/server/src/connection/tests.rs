@@ -358,6 +358,10 @@ impl HistoryStore for BrokenStore {
     fn find_by_id(&self, _: &str, _: &str) -> Result<Option<ChatMessage>, StoreError> {
         Err("the disk is gone".into())
     }
+
+    fn latest(&self, _: &str) -> Result<Option<u64>, StoreError> {
+        Err("the disk is gone".into())
+    }
 }
 
 #[tokio::test]

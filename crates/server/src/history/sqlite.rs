@@ -232,6 +232,14 @@ impl HistoryStore for SqliteHistory {
             .query_row(params![room, id], message)
             .optional()?)
     }
+
+    fn latest(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        let newest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MAX(seq) FROM messages WHERE room = ?1")?
+            .query_row(params![room], |row| row.get(0))?;
+        Ok(newest.map(from_sql))
+    }
 }
 
 /// Reads a row of [`select_messages!`].

@@ -1,0 +1,167 @@
+//! The app on third-party relays that know nothing of the protocol (`e2e/relays/relay.mjs`):
+//! no `hello`, no rooms, no history, only frames passed on. The page itself still comes
+//! from the reference server; its socket goes to the relay.
+
+use std::time::Duration;
+
+use wirechat_e2e::{bounded, Browser, Harness, MessageRow, Relay, RelayMode, TEST_BOUND};
+
+/// What the page says once it has decided the server is a plain relay.
+const RELAY_NOTE: &str = "History is unavailable";
+
+/// How long a confirmed own message is watched to prove it never turns into a failure.
+const SETTLE: Duration = Duration::from_secs(3);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_relay_keeps_rooms_apart_and_confirms_own_messages() {
+    rooms_on_a_relay(RelayMode::Broadcast, "Delivered").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_skips_the_sender_keeps_rooms_apart_and_own_messages_sent() {
+    rooms_on_a_relay(RelayMode::NoSelf, "Sent").await;
+}
+
+/// Alice and bob in room "a", carol in room "b", all on one relay that passes every frame
+/// to everyone (or everyone but the sender): the rooms exist only in the clients.
+async fn rooms_on_a_relay(mode: RelayMode, own_delivery: &str) {
+    let harness = Harness::start().await;
+    let relay = Relay::start(mode).await;
+    bounded(TEST_BOUND, async {
+        let url = relay.ws_url();
+        let alice = harness.join_on(&url, "a", "alice").await;
+        let bob = harness.join_on(&url, "a", "bob").await;
+        let carol = harness.join_on(&url, "b", "carol").await;
+        for browser in [&alice, &bob, &carol] {
+            browser.wait_for_note(RELAY_NOTE).await;
+        }
+
+        alice.send("hello from alice").await;
+        bob.wait_for_message("alice", "hello from alice").await;
+        bob.send("hi alice, bob here").await;
+        alice.wait_for_message("bob", "hi alice, bob here").await;
+        alice
+            .wait_for_delivery("alice", "hello from alice", own_delivery)
+            .await;
+        bob.wait_for_delivery("bob", "hi alice, bob here", own_delivery)
+            .await;
+
+        // Carol's own message showing proves her log is live, so its silence about room a
+        // means something.
+        carol.send("carol in room b").await;
+        let rows = carol
+            .wait_for_delivery("carol", "carol in room b", own_delivery)
+            .await;
+        assert_shown_once(&carol, &rows, "carol", "carol in room b");
+        for text in ["hello from alice", "hi alice, bob here"] {
+            assert_not_shown(&carol, &rows, text);
+        }
+
+        // The relay hands carol's frame to alice and bob too; by the time this reaches
+        // alice, they have both had it and must have left it out.
+        bob.send("still just us").await;
+        alice.wait_for_message("bob", "still just us").await;
+        let room_a = [
+            ("alice", "hello from alice"),
+            ("bob", "hi alice, bob here"),
+            ("bob", "still just us"),
+        ];
+        for browser in [&alice, &bob] {
+            let rows = browser.wait_for_messages(&room_a).await;
+            for (from, text) in room_a {
+                assert_shown_once(browser, &rows, from, text);
+            }
+            assert_not_shown(browser, &rows, "carol in room b");
+        }
+
+        // Nothing will ever confirm or refuse a message on a relay: what is settled stays so.
+        tokio::time::sleep(SETTLE).await;
+        for (browser, own) in [
+            (&alice, "hello from alice"),
+            (&bob, "hi alice, bob here"),
+            (&carol, "carol in room b"),
+        ] {
+            let name = browser.label();
+            let rows = browser.messages().await;
+            let delivery = rows
+                .iter()
+                .find(|row| row.shows(name, own))
+                .and_then(|row| row.delivery.clone());
+            assert_eq!(
+                delivery.as_deref(),
+                Some(own_delivery),
+                "{name}'s {own:?} {SETTLE:?} after it settled on the {mode} relay: {rows:?}"
+            );
+        }
+
+        assert_eq!(
+            relay.connections(),
+            3,
+            "the {mode} relay should see one connection per browser and no reconnects"
+        );
+        for browser in [&alice, &bob, &carol] {
+            browser.wait_for_test_id_text("subprotocol", "none").await;
+        }
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echo_server_confirms_a_message_and_shows_it_once() {
+    let harness = Harness::start().await;
+    let relay = Relay::start(RelayMode::Echo).await;
+    bounded(TEST_BOUND, async {
+        let alice = harness.join_on(&relay.ws_url(), "echo", "alice").await;
+        alice.wait_for_note(RELAY_NOTE).await;
+
+        alice.send("is anyone there?").await;
+        let rows = alice
+            .wait_for_delivery("alice", "is anyone there?", "Delivered")
+            .await;
+        assert_shown_once(&alice, &rows, "alice", "is anyone there?");
+        assert_eq!(relay.connections(), 1, "one browser, one connection");
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_stays_connected_on_a_silent_relay() {
+    let harness = Harness::start().await;
+    // Alone on a relay that never sends a frame back to its sender, the page hears nothing.
+    let relay = Relay::start(RelayMode::NoSelf).await;
+    bounded(TEST_BOUND, async {
+        let alice = harness.join_on(&relay.ws_url(), "quiet", "alice").await;
+        // Long enough to cover the wait for a `hello` that never comes, and then some.
+        alice
+            .expect_status_throughout("Connected", Duration::from_secs(6))
+            .await;
+        alice.wait_for_note(RELAY_NOTE).await;
+        assert_eq!(
+            relay.connections(),
+            1,
+            "the page reconnected to a relay that only stayed silent"
+        );
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+fn assert_shown_once(browser: &Browser, rows: &[MessageRow], from: &str, text: &str) {
+    let count = rows.iter().filter(|row| row.shows(from, text)).count();
+    assert_eq!(
+        count,
+        1,
+        "{} shows {from}'s {text:?} {count} times: {rows:?}",
+        browser.label()
+    );
+}
+
+fn assert_not_shown(browser: &Browser, rows: &[MessageRow], text: &str) {
+    assert!(
+        !rows.iter().any(|row| row.text.contains(text)),
+        "{} shows {text:?} from another room: {rows:?}",
+        browser.label()
+    );
+}

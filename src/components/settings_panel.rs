@@ -1,0 +1,86 @@
+use crate::config::{
+    check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigFile,
+};
+use crate::glue::page;
+use leptos::html;
+use leptos::prelude::*;
+use wirechat_protocol::{validate_name, validate_room};
+
+/// Server, room, name and subprotocols, checked before they are saved.
+#[component]
+pub fn SettingsPanel(
+    /// The settings in force.
+    current: Signal<ClientConfig>,
+    /// Called with checked settings to save and apply.
+    on_save: Callback<ConfigFile>,
+    /// Called when the user closes the panel without saving.
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let now = current.get_untracked();
+    let server = NodeRef::<html::Input>::new();
+    let room = NodeRef::<html::Input>::new();
+    let name = NodeRef::<html::Input>::new();
+    let protocols = NodeRef::<html::Input>::new();
+    let (error, set_error) = signal(None::<String>);
+    let value = |input: NodeRef<html::Input>| {
+        input
+            .get_untracked()
+            .map(|el| el.value().trim().to_owned())
+            .unwrap_or_default()
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let origin = page::page_origin();
+        let settings = ConfigFile {
+            server: Some(origin.resolve(&value(server))),
+            room: Some(value(room)),
+            name: Some(value(name)),
+            protocols: Some(parse_protocol_list(&value(protocols))),
+        };
+        let checked = check_server_url(&origin, settings.server.as_deref().unwrap_or_default())
+            .and_then(|()| validate_room(settings.room.as_deref().unwrap_or_default()))
+            .and_then(|()| validate_name(settings.name.as_deref().unwrap_or_default()))
+            .and_then(|()| {
+                settings
+                    .protocols
+                    .iter()
+                    .flatten()
+                    .try_for_each(|p| check_protocol(p))
+            });
+        match checked {
+            Ok(()) => {
+                set_error.set(None);
+                on_save.run(settings);
+            }
+            Err(reason) => set_error.set(Some(reason)),
+        }
+    };
+    view! {
+        <div class="settings-backdrop">
+            <form class="settings" aria-label="Settings" on:submit=submit>
+                <h2>"Settings"</h2>
+                <label>
+                    "Server"
+                    <input node_ref=server type="text" inputmode="url" spellcheck="false" value=now.server/>
+                </label>
+                <label>
+                    "Room"
+                    <input node_ref=room type="text" value=now.room/>
+                </label>
+                <label>
+                    "Your name"
+                    <input node_ref=name type="text" autocomplete="nickname" value=now.name.unwrap_or_default()/>
+                </label>
+                <label>
+                    "Subprotocols (comma-separated, empty for none)"
+                    <input node_ref=protocols type="text" spellcheck="false" value=now.protocols.join(", ")/>
+                </label>
+                <p class="error" role="alert">{move || error.get()}</p>
+                <div class="settings-actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit">"Save"</button>
+                </div>
+            </form>
+        </div>
+    }
+}
