@@ -317,3 +317,37 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
     assert_eq!(saved.protocols, Some(vec!["chat".to_string()]));
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_full_send_buffer_holds_frames_back_until_it_drains() {
+    let chat = mount_chat().await;
+    chat.server.set_buffered(4 * 1024 * 1024);
+    let area = textarea(&chat.root);
+    for text in ["one", "two", "three"] {
+        type_text(&area, text, false);
+        key_down(&area, "Enter", false, false, 13);
+    }
+    settle().await;
+    assert!(
+        chat.server.sent_messages().is_empty(),
+        "nothing written while the buffer is full"
+    );
+    assert_eq!(
+        find_all(&chat.root, r#"[role="article"]"#).len(),
+        3,
+        "all shown as pending"
+    );
+    chat.server.set_buffered(0);
+    settle().await;
+    let texts: Vec<String> = chat
+        .server
+        .sent_messages()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        texts,
+        ["one", "two", "three"],
+        "written in order once it drains"
+    );
+}

@@ -15,6 +15,8 @@ use wirechat::{use_chat_with, ChatLayout, ChatOptions};
 struct LoopState {
     sink: Option<EventSink>,
     sent: Vec<String>,
+    /// What the socket reports as `bufferedAmount`.
+    buffered: u32,
 }
 
 /// The far end of the socket, driven by the test: it records what the client sends and
@@ -33,6 +35,11 @@ impl Loopback {
     pub fn push_binary(&self) {
         let sink = self.0.borrow().sink.clone().expect("client connected");
         sink(TransportEvent::Binary);
+    }
+
+    /// Pretends `bytes` wait in the socket's send buffer.
+    pub fn set_buffered(&self, bytes: u32) {
+        self.0.borrow_mut().buffered = bytes;
     }
 
     /// Frames the client has sent so far.
@@ -79,7 +86,7 @@ impl Connection for LoopConnection {
     }
     fn close(&self, _code: u16, _reason: &str) {}
     fn buffered_amount(&self) -> u32 {
-        0
+        self.0.borrow().buffered
     }
 }
 
