@@ -123,6 +123,11 @@ impl Outbox {
         Some(item.clone())
     }
 
+    /// Drops every item of `room` (the user left it).
+    pub fn remove_room(&mut self, room: &str) {
+        self.items.retain(|i| i.room != room);
+    }
+
     /// Gives a failed item a fresh deadline; returns its room.
     pub fn retry(&mut self, id: &str, now: u64) -> Option<String> {
         let item = self.items.iter_mut().find(|i| i.id == id && i.failed)?;

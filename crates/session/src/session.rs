@@ -8,7 +8,7 @@ use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
     close_code, decode, encode, feature, Ack, ChatMessage, DecodeError, Fetch, Frame, Hello, Here,
-    History, Join, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
+    History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -107,6 +107,14 @@ pub enum Input {
     DeleteMessage(String),
     /// The user is typing in the current room.
     Typing,
+    /// Join another room (on this same connection).
+    JoinRoom(String),
+    /// Leave a room; the last room cannot be left.
+    LeaveRoom(String),
+    /// Show this (joined) room: new messages go there and its unread count resets.
+    SwitchRoom(String),
+    /// Load older history of the current room, from servers that keep it.
+    LoadOlder,
 }
 
 /// What the glue must do.
@@ -221,6 +229,10 @@ pub struct Session {
     next_here: Option<u64>,
     /// When this client last sent `typing`, per room.
     typing_sent: BTreeMap<String, u64>,
+    /// Live messages that arrived in rooms other than the current one.
+    unread: BTreeMap<String, u32>,
+    /// Rooms with an older-history fetch in flight, and the `before` it asked for.
+    older_fetches: BTreeMap<String, u64>,
 }
 
 impl Session {
@@ -258,6 +270,8 @@ impl Session {
             people: BTreeMap::new(),
             next_here: None,
             typing_sent: BTreeMap::new(),
+            unread: BTreeMap::new(),
+            older_fetches: BTreeMap::new(),
         }
     }
 
@@ -353,8 +367,29 @@ impl Session {
     pub fn set_current_room(&mut self, room: &str) {
         if self.rooms.contains_key(room) {
             self.current_room = room.to_owned();
+            self.unread.remove(room);
             self.touch();
         }
+    }
+
+    /// The joined rooms, sorted.
+    pub fn joined_rooms(&self) -> impl Iterator<Item = &str> {
+        self.rooms.keys().map(String::as_str)
+    }
+
+    /// Live messages that arrived in `room` while another room was shown.
+    pub fn unread(&self, room: &str) -> u32 {
+        self.unread.get(room).copied().unwrap_or(0)
+    }
+
+    /// Whether older history of `room` is being fetched.
+    pub fn loading_older(&self, room: &str) -> bool {
+        self.older_fetches.contains_key(room)
+    }
+
+    /// Whether the server keeps history (so older messages can be loaded).
+    pub fn has_history(&self) -> bool {
+        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY))
     }
 
     /// Feeds one input at time `now` (ms since the epoch) and returns the commands to run.
@@ -408,6 +443,10 @@ impl Session {
                 }
             }
             Input::Typing => self.on_typing(now, &mut out),
+            Input::JoinRoom(room) => self.join_room(room, &mut out),
+            Input::LeaveRoom(room) => self.leave_room(&room, &mut out),
+            Input::SwitchRoom(room) => self.set_current_room(&room),
+            Input::LoadOlder => self.load_older(&mut out),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
                     if let Some(log) = self.rooms.get_mut(&item.room) {
@@ -566,6 +605,73 @@ impl Session {
         }
     }
 
+    fn join_room(&mut self, room: String, out: &mut Vec<Command>) {
+        if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
+            return;
+        }
+        self.rooms.insert(room.clone(), RoomLog::default());
+        if matches!(self.link, Link::Open { .. }) {
+            out.push(Command::Send(self.join_frame(&room)));
+            self.awaiting_join_reply.insert(room.clone());
+            if self.mode == ServerMode::Relay {
+                out.push(Command::Send(encode(&Frame::Here(Here {
+                    room,
+                    from: self.config.name.clone(),
+                    ttl: self.config.here_ttl_ms,
+                }))));
+            }
+        }
+        self.touch();
+    }
+
+    fn leave_room(&mut self, room: &str, out: &mut Vec<Command>) {
+        if self.rooms.len() <= 1 || self.rooms.remove(room).is_none() {
+            return;
+        }
+        self.people.remove(room);
+        self.typing_sent.remove(room);
+        self.unread.remove(room);
+        self.gap_fetches.remove(room);
+        self.older_fetches.remove(room);
+        self.awaiting_join_reply.remove(room);
+        self.outbox.remove_room(room);
+        if self.current_room == room {
+            if let Some(first) = self.rooms.keys().next() {
+                self.current_room = first.clone();
+            }
+        }
+        if matches!(self.link, Link::Open { .. }) {
+            out.push(Command::Send(encode(&Frame::Leave(Leave {
+                room: room.to_owned(),
+            }))));
+        }
+        self.touch();
+    }
+
+    fn load_older(&mut self, out: &mut Vec<Command>) {
+        let room = self.current_room.clone();
+        if !self.has_history()
+            || !matches!(self.link, Link::Open { .. })
+            || self.older_fetches.contains_key(&room)
+        {
+            return;
+        }
+        let Some(log) = self.rooms.get(&room) else {
+            return;
+        };
+        let Some(before) = log.oldest_seq(self.era).filter(|_| log.more_before) else {
+            return;
+        };
+        self.older_fetches.insert(room.clone(), before);
+        out.push(Command::Send(encode(&Frame::Fetch(Fetch {
+            room,
+            before: Some(before),
+            after: None,
+            limit: Some(50),
+        }))));
+        self.touch();
+    }
+
     fn announce_here(&mut self, now: u64, out: &mut Vec<Command>) {
         for room in self.rooms.keys() {
             out.push(Command::Send(encode(&Frame::Here(Here {
@@ -715,7 +821,10 @@ impl Session {
                         self.touch();
                     }
                 }
-                self.on_message(msg);
+                let live = room != self.current_room;
+                if self.on_message(msg) && live {
+                    *self.unread.entry(room.clone()).or_default() += 1;
+                }
                 self.fetch_gap(&room, out);
             }
             Frame::Ack(ack) => self.on_ack(&ack),
@@ -768,6 +877,20 @@ impl Session {
             return;
         }
         let newest = history.msgs.iter().filter_map(|m| m.seq).max();
+        // Older history answers a `fetch` with `before`: all of it lies below what was asked.
+        if let Some(&before) = self.older_fetches.get(&room) {
+            if newest.is_none_or(|n| n < before) && !self.awaiting_join_reply.contains(&room) {
+                self.older_fetches.remove(&room);
+                for msg in history.msgs {
+                    self.on_message(msg);
+                }
+                if let Some(log) = self.rooms.get_mut(&room) {
+                    log.more_before = history.more;
+                }
+                self.touch();
+                return;
+            }
+        }
         let page_len = history.msgs.len();
         for msg in history.msgs {
             self.on_message(msg);
@@ -777,9 +900,11 @@ impl Session {
         let Some(log) = self.rooms.get_mut(&room) else {
             return;
         };
-        log.more_before = history.more;
         let resumed = join_reply && log.has_baseline();
         if join_reply && !log.has_baseline() {
+            // Only a fresh join's page says whether older history exists before this client's
+            // first message; resume and gap pages start later.
+            log.more_before = history.more;
             // The first history after a fresh join says where the room stands: what it
             // holds is the baseline, and only seqs past it can be missing.
             log.set_baseline(newest.or(history.latest).unwrap_or(0));
@@ -834,18 +959,20 @@ impl Session {
         self.touch();
     }
 
-    fn on_message(&mut self, msg: ChatMessage) {
+    /// Stores a received message; returns whether it is new to the list.
+    fn on_message(&mut self, msg: ChatMessage) -> bool {
         let room = msg.room.clone();
         if !self.rooms.contains_key(&room) {
-            return;
+            return false;
         }
         if self.outbox.remove(&msg.id).is_some() {
             self.set_delivery(&room, &msg.id, Delivery::Delivered, msg.seq);
+            false
         } else {
             let arrival = self.next_arrival();
             let era = self.era;
             let Some(log) = self.rooms.get_mut(&room) else {
-                return;
+                return false;
             };
             if let Some(existing) = log.get(&msg.id) {
                 // Our own message, confirmed again after a reload or resend.
@@ -854,10 +981,11 @@ impl Session {
                     log.confirm(&msg.id, Delivery::Delivered, seq, era);
                     self.touch();
                 }
-                return;
+                return false;
             }
             log.insert(msg, None, era, arrival);
             self.touch();
+            true
         }
     }
 

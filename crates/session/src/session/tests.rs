@@ -679,3 +679,109 @@ fn a_server_slow_to_say_hello_gets_the_relayed_messages_again() {
     );
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Pending));
 }
+
+fn in_room(id: &str, room: &str, seq: u64) -> Input {
+    text(&ChatMessage {
+        room: room.into(),
+        ..msg(id, "bob", Some(seq))
+    })
+}
+
+#[test]
+fn several_rooms_share_one_connection_with_unread_counts() {
+    let mut s = connected();
+    let cmds = s.handle(T0, Input::JoinRoom("dev".into()));
+    assert!(matches!(&sent_frames(&cmds)[..], [Frame::Join(j)] if j.room == "dev"));
+    assert_eq!(s.joined_rooms().collect::<Vec<_>>(), ["dev", "lobby"]);
+    // History that comes with the join is the room's past, not unread news.
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "dev".into(),
+            msgs: vec![ChatMessage {
+                room: "dev".into(),
+                ..msg("old", "bob", Some(1))
+            }],
+            more: false,
+            latest: None,
+        }))),
+    );
+    assert_eq!(s.unread("dev"), 0);
+    s.handle(T0, in_room("d2", "dev", 2));
+    s.handle(T0, in_room("d3", "dev", 3));
+    s.handle(T0, in_room("l1", "lobby", 1));
+    assert_eq!((s.unread("dev"), s.unread("lobby")), (2, 0));
+    s.handle(T0, Input::SwitchRoom("dev".into()));
+    assert_eq!(s.current_room(), "dev");
+    assert_eq!(s.unread("dev"), 0);
+    let cmds = s.handle(
+        T0,
+        Input::Compose {
+            id: "mine".into(),
+            text: "in dev".into(),
+        },
+    );
+    assert!(matches!(&sent_frames(&cmds)[..], [Frame::Msg(m)] if m.room == "dev"));
+}
+
+#[test]
+fn leaving_a_room_tells_the_server_and_the_last_room_stays() {
+    let mut s = connected();
+    s.handle(T0, Input::JoinRoom("dev".into()));
+    s.handle(T0, Input::SwitchRoom("dev".into()));
+    let cmds = s.handle(T0, Input::LeaveRoom("dev".into()));
+    assert!(matches!(&sent_frames(&cmds)[..], [Frame::Leave(l)] if l.room == "dev"));
+    assert_eq!(s.current_room(), "lobby");
+    s.handle(T0, in_room("late", "dev", 4));
+    assert!(
+        s.room("dev").is_none(),
+        "messages of a left room are ignored"
+    );
+    assert!(sent_frames(&s.handle(T0, Input::LeaveRoom("lobby".into()))).is_empty());
+    assert_eq!(s.joined_rooms().collect::<Vec<_>>(), ["lobby"]);
+}
+
+#[test]
+fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![msg("m50", "bob", Some(50)), msg("m51", "bob", Some(51))],
+            more: true,
+            latest: Some(51),
+        }))),
+    );
+    let cmds = s.handle(T0, Input::LoadOlder);
+    assert_eq!(
+        sent_frames(&cmds),
+        vec![Frame::Fetch(Fetch {
+            room: "lobby".into(),
+            before: Some(50),
+            after: None,
+            limit: Some(50),
+        })]
+    );
+    assert!(s.loading_older("lobby"));
+    assert!(
+        sent_frames(&s.handle(T0, Input::LoadOlder)).is_empty(),
+        "one at a time"
+    );
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![msg("m48", "bob", Some(48)), msg("m49", "bob", Some(49))],
+            more: false,
+            latest: Some(51),
+        }))),
+    );
+    assert_eq!(ids(&s), ["m48", "m49", "m50", "m51"]);
+    assert!(!s.loading_older("lobby"));
+    assert!(
+        sent_frames(&s.handle(T0, Input::LoadOlder)).is_empty(),
+        "nothing older left"
+    );
+    assert_eq!(s.room("lobby").unwrap().gap_after(), None);
+}
