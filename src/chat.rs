@@ -14,8 +14,10 @@ use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Stat
 pub struct ChatOptions {
     /// WebSocket URL of the server, e.g. `wss://chat.example/ws`.
     pub server: String,
-    /// Room to join.
+    /// Room to join and show first.
     pub room: String,
+    /// Further rooms to join on the same connection. Default: none.
+    pub other_rooms: Vec<String>,
     /// Display name.
     pub name: String,
     /// Subprotocols to offer in the handshake. Default: none.
@@ -36,6 +38,7 @@ impl ChatOptions {
         Self {
             server: server.into(),
             room: room.into(),
+            other_rooms: Vec::new(),
             name: name.into(),
             protocols: Vec::new(),
             session: SessionConfig::default(),
@@ -57,6 +60,41 @@ pub struct MessageView {
     pub ts: u64,
     /// Delivery state of the user's own messages; `None` for others'.
     pub delivery: Option<Delivery>,
+    /// Server sequence number, when the server numbers messages.
+    pub seq: Option<u64>,
+}
+
+impl MessageView {
+    fn of(entry: &wirechat_session::Entry) -> Self {
+        Self {
+            id: entry.msg.id.clone(),
+            from: entry.msg.from.clone(),
+            text: entry.msg.text.clone(),
+            ts: entry.msg.ts,
+            delivery: entry.delivery,
+            seq: entry.msg.seq,
+        }
+    }
+}
+
+/// One joined room in the room list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSummary {
+    /// Room name.
+    pub name: String,
+    /// Messages that arrived while another room was shown.
+    pub unread: u32,
+}
+
+/// What the current room's history looks like beyond what is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HistoryView {
+    /// The server keeps history at all.
+    pub available: bool,
+    /// Older messages exist before the first one loaded.
+    pub more_before: bool,
+    /// Older messages are being fetched.
+    pub loading: bool,
 }
 
 /// Connection facts for the status line and the developer footer.
@@ -97,15 +135,25 @@ impl ConnectionView {
 pub struct ChatHandle {
     /// Connection state, protocol and counters.
     pub connection: Signal<ConnectionView>,
-    /// The newest messages of the room, oldest first.
+    /// The newest messages of the current room (at most `render_limit`), oldest first.
+    /// Computed only while read; a list that renders a window reads
+    /// [`ChatHandle::message_count`] and [`ChatHandle::messages_between`] instead.
     pub messages: Signal<Vec<MessageView>>,
+    /// How many messages the current room holds.
+    pub message_count: Signal<usize>,
+    /// Grows whenever anything in the chat changed; track it to re-read untracked data.
+    pub revision: Signal<u64>,
+    /// The joined rooms with their unread counts.
+    pub rooms: Signal<Vec<RoomSummary>>,
+    /// Older history of the current room.
+    pub history: Signal<HistoryView>,
     /// Everyone online in the room, sorted, this user included.
     pub online: Signal<Vec<String>>,
     /// Everyone else typing in the room now.
     pub typing: Signal<Vec<String>>,
     /// The display name in use.
     pub name: Signal<String>,
-    /// The room in use.
+    /// The room shown now.
     pub room: Signal<String>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
@@ -121,6 +169,43 @@ impl ChatHandle {
             text: text.to_owned(),
         });
         true
+    }
+
+    /// Messages `start..end` of the current room (clamped), without tracking: read
+    /// [`ChatHandle::revision`] or [`ChatHandle::message_count`] to react to changes.
+    pub fn messages_between(&self, start: usize, end: usize) -> Vec<MessageView> {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let Some(log) = s.room(s.current_room()) else {
+                    return Vec::new();
+                };
+                let entries = log.entries();
+                let end = end.min(entries.len());
+                let start = start.min(end);
+                entries[start..end].iter().map(MessageView::of).collect()
+            })
+        })
+    }
+
+    /// Joins `room` on the same connection and shows it.
+    pub fn join_room(&self, room: &str) {
+        self.input(Input::JoinRoom(room.to_owned()));
+        self.input(Input::SwitchRoom(room.to_owned()));
+    }
+
+    /// Leaves `room` (never the last one).
+    pub fn leave_room(&self, room: &str) {
+        self.input(Input::LeaveRoom(room.to_owned()));
+    }
+
+    /// Shows `room`, which must be joined.
+    pub fn switch_room(&self, room: &str) {
+        self.input(Input::SwitchRoom(room.to_owned()));
+    }
+
+    /// Asks the server for older messages of the current room.
+    pub fn load_older(&self) {
+        self.input(Input::LoadOlder);
     }
 
     /// Tells the room this user is typing (throttled by the session).
@@ -175,7 +260,9 @@ pub fn use_chat(options: ChatOptions) -> ChatHandle {
 pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> ChatHandle {
     let mut session_config = options.session.clone();
     session_config.name = options.name.clone();
-    session_config.rooms = vec![options.room.clone()];
+    session_config.rooms = std::iter::once(options.room.clone())
+        .chain(options.other_rooms.iter().cloned())
+        .collect();
     let session = Session::new(session_config, page::random_u64());
 
     let connection = RwSignal::new(ConnectionView::of(&session));
@@ -201,39 +288,64 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
     driver.start();
     let driver = StoredValue::new_local(driver);
 
-    let room = options.room.clone();
+    // Each derived view re-reads the session when the revision moves; Memos stay lazy, so
+    // a view nobody reads costs nothing.
+    let derive = move || revision.track();
+    let current_room = Memo::new(move |_| {
+        derive();
+        driver.with_value(|d| d.with_session(|s| s.current_room().to_owned()))
+    });
     let limit = options.render_limit;
     let messages = Memo::new(move |_| {
-        revision.track();
+        derive();
         driver.with_value(|d| {
             d.with_session(|s| {
-                let Some(log) = s.room(&room) else {
-                    return Vec::new();
-                };
-                let entries = log.entries();
-                entries[entries.len().saturating_sub(limit)..]
-                    .iter()
-                    .map(|e| MessageView {
-                        id: e.msg.id.clone(),
-                        from: e.msg.from.clone(),
-                        text: e.msg.text.clone(),
-                        ts: e.msg.ts,
-                        delivery: e.delivery,
+                s.room(s.current_room())
+                    .map(|log| {
+                        let entries = log.entries();
+                        entries[entries.len().saturating_sub(limit)..]
+                            .iter()
+                            .map(MessageView::of)
+                            .collect()
                     })
-                    .collect()
+                    .unwrap_or_default()
             })
         })
     });
-
-    let people_room = options.room.clone();
-    let online = Memo::new(move |_| {
-        revision.track();
-        driver.with_value(|d| d.with_session(|s| s.online(&people_room)))
+    let message_count = Memo::new(move |_| {
+        derive();
+        driver.with_value(|d| d.with_session(|s| s.room(s.current_room()).map_or(0, |l| l.len())))
     });
-    let typing_room = options.room.clone();
+    let rooms = Memo::new(move |_| {
+        derive();
+        driver.with_value(|d| {
+            d.with_session(|s| {
+                s.joined_rooms()
+                    .map(|name| RoomSummary {
+                        name: name.to_owned(),
+                        unread: s.unread(name),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let history = Memo::new(move |_| {
+        derive();
+        driver.with_value(|d| {
+            d.with_session(|s| HistoryView {
+                available: s.has_history(),
+                more_before: s.room(s.current_room()).is_some_and(|l| l.more_before),
+                loading: s.loading_older(s.current_room()),
+            })
+        })
+    });
+    let online = Memo::new(move |_| {
+        derive();
+        driver.with_value(|d| d.with_session(|s| s.online(s.current_room())))
+    });
     let typing = Memo::new(move |_| {
-        revision.track();
-        driver.with_value(|d| d.with_session(|s| s.typing(&typing_room)))
+        derive();
+        driver.with_value(|d| d.with_session(|s| s.typing(s.current_room())))
     });
 
     // The browser's own view of the network and of the tab drive reconnects.
@@ -259,10 +371,14 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
     ChatHandle {
         connection: connection.into(),
         messages: messages.into(),
+        message_count: message_count.into(),
+        revision: revision.into(),
+        rooms: rooms.into(),
+        history: history.into(),
         online: online.into(),
         typing: typing.into(),
         name: Signal::stored(options.name),
-        room: Signal::stored(options.room),
+        room: current_room.into(),
         driver,
     }
 }

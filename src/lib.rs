@@ -10,9 +10,13 @@ pub mod chat;
 pub mod components;
 pub mod config;
 pub mod glue;
+pub mod i18n;
 pub mod transport;
 
 pub use app::App;
-pub use chat::{use_chat, use_chat_with, ChatHandle, ChatOptions, ConnectionView, MessageView};
+pub use chat::{
+    use_chat, use_chat_with, ChatHandle, ChatOptions, ConnectionView, HistoryView, MessageView,
+    RoomSummary,
+};
 pub use components::{ChatLayout, ChatRoom};
 pub use wirechat_session::{Delivery, SessionConfig, Status};

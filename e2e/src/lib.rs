@@ -36,9 +36,11 @@ mod chromedriver;
 mod harness;
 mod message_row;
 mod png;
+mod proxy;
 mod raw_socket;
 mod relay;
 mod served_app;
+mod server_process;
 mod static_host;
 mod wait;
 
@@ -47,9 +49,11 @@ pub use chromedriver::{free_loopback_port, Chromedriver};
 pub use harness::Harness;
 pub use message_row::MessageRow;
 pub use png::png_size;
+pub use proxy::{Proxy, ProxyMode};
 pub use raw_socket::{RawFrame, RawSocket};
 pub use relay::{Relay, RelayMode};
 pub use served_app::{dist_dir, workspace_root, ServedApp};
+pub use server_process::{server_binary, ServerProcess};
 pub use static_host::{site_with_app, StaticHost};
 pub use wait::{bounded, wait_until, DEFAULT_WAIT, POLL_INTERVAL};
 

@@ -1,0 +1,205 @@
+//! Every string the UI shows, in English and Korean.
+//!
+//! Components read the language from context ([`use_lang`]) and ask [`Tr`] for text, so a
+//! language switch re-renders exactly the text that depends on it. Adding a language means
+//! adding a [`Lang`] variant and one arm per string here, and nowhere else.
+
+use leptos::prelude::*;
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Korean.
+    Ko,
+}
+
+impl Lang {
+    /// Every supported language, in the order the switch offers them.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
+    /// The language for a BCP 47 tag such as `navigator.language` ("ko-KR" → Korean);
+    /// anything unsupported is English.
+    pub fn from_tag(tag: &str) -> Self {
+        match tag
+            .split(['-', '_'])
+            .next()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("ko") => Lang::Ko,
+            _ => Lang::En,
+        }
+    }
+
+    /// The BCP 47 tag, for `<html lang>` and `Intl`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ko => "한국어",
+        }
+    }
+}
+
+/// The language in force, from context; English when none was provided (embedded use).
+pub fn use_lang() -> Signal<Lang> {
+    use_context::<Signal<Lang>>().unwrap_or_else(|| Signal::stored(Lang::En))
+}
+
+/// Translations. Each method returns the text in the given language.
+pub struct Tr;
+
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident => $en:literal, $ko:literal;)*) => {
+        impl Tr {
+            $(
+                $(#[$doc])*
+                pub fn $name(lang: Lang) -> &'static str {
+                    match lang {
+                        Lang::En => $en,
+                        Lang::Ko => $ko,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+texts! {
+    // Connection
+    /// Status while the socket is open.
+    connected => "Connected", "연결됨";
+    /// Status while opening a socket.
+    connecting => "Connecting…", "연결 중…";
+    /// Status while the browser is offline or the server said not to retry.
+    offline => "Offline", "오프라인";
+    /// Button that reconnects without waiting.
+    retry_now => "Retry now", "지금 다시 연결";
+    /// Notice on servers that keep no history.
+    relay_note => "History is unavailable: this server does not announce itself, so it is treated as a plain relay. You see the messages sent while you are here.",
+        "기록을 불러올 수 없습니다: 이 서버는 자신을 알리지 않아 단순 중계 서버로 취급됩니다. 접속해 있는 동안 보낸 메시지만 보입니다.";
+    /// Heading of the developer details.
+    connection_details => "Connection details", "연결 정보";
+    /// Label of the negotiated subprotocol.
+    subprotocol => "Subprotocol", "서브프로토콜";
+    /// Label of the server kind.
+    server_kind => "Server", "서버";
+    /// Server kind: announced itself.
+    announced_server => "announced server", "기능을 알린 서버";
+    /// Server kind: plain relay.
+    plain_relay => "plain relay (no history)", "단순 중계 (기록 없음)";
+    /// Server kind: not known yet.
+    unknown_yet => "unknown yet", "아직 모름";
+    /// Label of the dropped-frame counter.
+    dropped_frames => "Dropped frames", "버린 프레임";
+    /// Label of the last server error.
+    last_server_error => "Last server error", "마지막 서버 오류";
+    /// No value.
+    none => "none", "없음";
+
+    // Messages
+    /// Accessible name of the message list.
+    messages => "Messages", "메시지";
+    /// Shown in an empty room.
+    no_messages => "No messages yet. Say hello!", "아직 메시지가 없습니다. 인사해 보세요!";
+    /// Delivery state: not yet confirmed.
+    sending => "Sending", "보내는 중";
+    /// Delivery state: written to a relay.
+    sent => "Sent", "보냄";
+    /// Delivery state: confirmed by the server.
+    delivered => "Delivered", "전달됨";
+    /// Delivery state: not confirmed in time.
+    not_delivered => "Not delivered", "전달 안 됨";
+    /// Button that resends a failed message.
+    retry => "Retry", "다시 보내기";
+    /// Button that deletes a failed message.
+    delete => "Delete", "삭제";
+
+    // Composer
+    /// Accessible name of the composer.
+    message => "Message", "메시지";
+    /// Placeholder of the composer.
+    write_a_message => "Write a message…", "메시지를 입력하세요…";
+    /// The send button.
+    send => "Send", "보내기";
+
+    // People
+    /// Label of the presence list.
+    online => "Online", "접속 중";
+
+    // Name prompt and settings
+    /// Name prompt heading.
+    welcome => "Welcome to wirechat", "wirechat에 오신 것을 환영합니다";
+    /// Name field label.
+    your_name => "Your name", "이름";
+    /// Name prompt button.
+    start_chatting => "Start chatting", "채팅 시작";
+    /// Settings heading and button label.
+    settings => "Settings", "설정";
+    /// Server field label.
+    server_field => "Server", "서버";
+    /// Room field label.
+    room_field => "Room", "방";
+    /// Subprotocols field label.
+    subprotocols_field => "Subprotocols (comma-separated, empty for none)", "서브프로토콜 (쉼표로 구분, 없으면 비움)";
+    /// Cancel button.
+    cancel => "Cancel", "취소";
+    /// Save button.
+    save => "Save", "저장";
+    /// Heading when the configuration is unusable.
+    cannot_start => "This chat cannot start", "채팅을 시작할 수 없습니다";
+    /// Button that clears saved settings.
+    reset_settings => "Reset settings", "설정 초기화";
+}
+
+impl Tr {
+    /// "Reconnecting in 3 s".
+    pub fn reconnecting_in(lang: Lang, secs: u64) -> String {
+        match lang {
+            Lang::En => format!("Reconnecting in {secs} s"),
+            Lang::Ko => format!("{secs}초 후 다시 연결"),
+        }
+    }
+
+    /// "Offline: <reason>" for a connection closed for good.
+    pub fn offline_because(lang: Lang, reason: &str) -> String {
+        format!("{}: {reason}", Tr::offline(lang))
+    }
+
+    /// The typing indicator for a list of typists (empty when nobody types).
+    pub fn typing(lang: Lang, names: &[String]) -> String {
+        match (lang, names) {
+            (_, []) => String::new(),
+            (Lang::En, [one]) => format!("{one} is typing…"),
+            (Lang::En, [a, b]) => format!("{a} and {b} are typing…"),
+            (Lang::En, [a, b, rest @ ..]) => {
+                format!("{a}, {b} and {} others are typing…", rest.len())
+            }
+            (Lang::Ko, [one]) => format!("{one} 님이 입력 중…"),
+            (Lang::Ko, [a, b]) => format!("{a} 님과 {b} 님이 입력 중…"),
+            (Lang::Ko, [a, b, rest @ ..]) => {
+                format!("{a} 님, {b} 님 외 {}명이 입력 중…", rest.len())
+            }
+        }
+    }
+
+    /// Why Send is disabled for an over-long message.
+    pub fn too_long(lang: Lang, len: usize, max: usize) -> String {
+        match lang {
+            Lang::En => format!("The message is {len} bytes; this server accepts at most {max}."),
+            Lang::Ko => {
+                format!("메시지가 {len}바이트입니다. 이 서버는 최대 {max}바이트까지 받습니다.")
+            }
+        }
+    }
+}
