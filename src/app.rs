@@ -1,19 +1,46 @@
 //! The root component: configuration → name → chat room, with in-app settings.
 
-use crate::chat::ChatOptions;
+use crate::chat::{ChatHandle, ChatOptions};
 use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
 use crate::config::{merge, parse_config_file, ClientConfig, ConfigFile, QueryOverrides};
+use crate::glue::notify;
 use crate::glue::page;
+use crate::glue::prefs::{self, Theme};
+use crate::i18n::{use_lang, Lang, Tr};
 use leptos::prelude::*;
+use wirechat_protocol::validate_room;
 
-/// Opens the settings panel; provided by [`App`], absent when the chat is embedded.
+/// What the deployed app adds around an embedded chat: the settings panel, the language
+/// and the theme. Provided by [`App`]; absent when the chat is embedded elsewhere.
 #[derive(Clone, Copy)]
-pub struct SettingsToggle(pub RwSignal<bool>);
+pub struct AppChrome {
+    /// Whether the settings panel is open.
+    pub settings_open: RwSignal<bool>,
+    /// The UI language.
+    pub lang: RwSignal<Lang>,
+    /// The colour theme.
+    pub theme: RwSignal<Theme>,
+}
+
+/// localStorage key of the joined rooms (JSON list), so they survive a reload.
+const ROOMS_KEY: &str = "wirechat.rooms";
 
 /// The whole app as deployed: reads `config.json`, saved settings and the URL, asks for a
 /// name if needed.
 #[component]
 pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(prefs::initial_lang());
+    let theme = RwSignal::new(prefs::initial_theme());
+    // The first run applies what was found; later runs are the user's choice and are kept.
+    Effect::new(move |ran: Option<()>| prefs::apply_lang(lang.get(), ran.is_some()));
+    Effect::new(move |ran: Option<()>| prefs::apply_theme(theme.get(), ran.is_some()));
+    provide_context::<Signal<Lang>>(lang.into());
+    let chrome = AppChrome {
+        settings_open: RwSignal::new(false),
+        lang,
+        theme,
+    };
+    provide_context(chrome);
     let (loaded, set_loaded) = signal(None::<Result<(ConfigFile, ClientConfig), String>>);
     leptos::task::spawn_local(async move {
         let result = match fetch_config_file().await {
@@ -47,11 +74,12 @@ fn ConfigProblem(reason: String) -> impl IntoView {
         page::drop_query_overrides();
         let _ = window().location().reload();
     };
+    let lang = use_lang();
     view! {
         <div class="config-error" role="alert">
-            <h1>"This chat cannot start"</h1>
+            <h1>{move || Tr::cannot_start(lang.get())}</h1>
             <p>{reason}</p>
-            <button type="button" on:click=reset>"Reset settings"</button>
+            <button type="button" on:click=reset>{move || Tr::reset_settings(lang.get())}</button>
         </div>
     }
 }
@@ -59,8 +87,7 @@ fn ConfigProblem(reason: String) -> impl IntoView {
 #[component]
 fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
     let config = RwSignal::new(config);
-    let settings_open = RwSignal::new(false);
-    provide_context(SettingsToggle(settings_open));
+    let settings_open = expect_context::<AppChrome>().settings_open;
 
     let save = Callback::new(move |saved: ConfigFile| {
         // The form was checked against the same merge; a saved value now beats the URL.
@@ -94,7 +121,11 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                 Some(name) => {
                     let mut options = ChatOptions::new(current.server.clone(), current.room.clone(), name);
                     options.protocols = current.protocols.clone();
-                    view! { <ChatRoom options/> }.into_any()
+                    options.other_rooms = saved_rooms()
+                        .into_iter()
+                        .filter(|r| *r != current.room && validate_room(r).is_ok())
+                        .collect();
+                    view! { <ChatRoom options><PageSync/></ChatRoom> }.into_any()
                 }
             }
         }}
@@ -102,6 +133,59 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
             <SettingsPanel current=config.into() on_save=save on_close=Callback::new(move |_| settings_open.set(false))/>
         </Show>
     }
+}
+
+fn saved_rooms() -> Vec<String> {
+    page::load(ROOMS_KEY)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps the page in step with the chat: the current room in the address bar (so a link or
+/// a reload lands in it), the unread total in the title, the joined rooms in localStorage,
+/// and a desktop notification for news while the tab is hidden.
+#[component]
+fn PageSync() -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    let lang = use_lang();
+    Effect::new(move |_| page::show_room_in_address_bar(&chat.room.get()));
+    Effect::new(move |_| {
+        let rooms: Vec<String> = chat
+            .rooms
+            .with(|r| r.iter().map(|r| r.name.clone()).collect());
+        if let Ok(text) = serde_json::to_string(&rooms) {
+            page::save(ROOMS_KEY, &text);
+        }
+    });
+    Effect::new(move |_| {
+        let unread: u32 = chat.rooms.with(|r| r.iter().map(|r| r.unread).sum());
+        let room = chat.room.get();
+        let title = if unread > 0 {
+            format!("({unread}) #{room} · wirechat")
+        } else {
+            format!("#{room} · wirechat")
+        };
+        document().set_title(&title);
+    });
+    // News while hidden: the room's count grew, or another room's unread count did.
+    Effect::new(move |seen: Option<(usize, u32)>| {
+        let count = chat.message_count.get();
+        let unread: u32 = chat.rooms.with(|r| r.iter().map(|r| r.unread).sum());
+        if let Some((seen_count, seen_unread)) = seen {
+            if (count > seen_count || unread > seen_unread) && notify::page_hidden() {
+                let latest = chat.messages_between(count.saturating_sub(1), count);
+                let me = chat.name.get_untracked();
+                if let Some(msg) = latest.into_iter().find(|m| m.from != me) {
+                    let room = chat.room.get_untracked();
+                    notify::show(
+                        &Tr::new_message_from(lang.get_untracked(), &msg.from, &room),
+                        &msg.text,
+                    );
+                }
+            }
+        }
+        (count, unread)
+    });
 }
 
 /// `config.json` beside `index.html`; a missing file means "use the defaults".

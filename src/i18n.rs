@@ -203,3 +203,50 @@ impl Tr {
         }
     }
 }
+
+texts! {
+    // Rooms and preferences
+    /// Heading and label of the room list.
+    rooms => "Rooms", "방 목록";
+    /// Placeholder and label of the join field.
+    room_to_join => "Room to join", "참여할 방";
+    /// Join button.
+    join => "Join", "참여";
+    /// Language switch label.
+    language => "Language", "언어";
+    /// Theme switch.
+    dark_theme => "Dark theme", "어두운 테마";
+    /// Button that asks for notification permission.
+    enable_notifications => "Enable notifications", "알림 켜기";
+    /// Button that opens the room drawer on small screens.
+    show_rooms => "Show rooms", "방 목록 보기";
+    /// Button that closes the room drawer.
+    hide_rooms => "Hide rooms", "방 목록 닫기";
+}
+
+impl Tr {
+    /// Accessible label of a room's leave button.
+    pub fn leave_room(lang: Lang, room: &str) -> String {
+        match lang {
+            Lang::En => format!("Leave #{room}"),
+            Lang::Ko => format!("#{room} 나가기"),
+        }
+    }
+
+    /// Accessible label of an unread count.
+    pub fn unread(lang: Lang, count: u32) -> String {
+        match lang {
+            Lang::En if count == 1 => "1 unread message".to_owned(),
+            Lang::En => format!("{count} unread messages"),
+            Lang::Ko => format!("읽지 않은 메시지 {count}개"),
+        }
+    }
+
+    /// Title of a desktop notification.
+    pub fn new_message_from(lang: Lang, from: &str, room: &str) -> String {
+        match lang {
+            Lang::En => format!("{from} in #{room}"),
+            Lang::Ko => format!("#{room}의 {from}"),
+        }
+    }
+}

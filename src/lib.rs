@@ -11,6 +11,7 @@ pub mod components;
 pub mod config;
 pub mod glue;
 pub mod i18n;
+pub mod identity;
 pub mod transport;
 
 pub use app::App;

@@ -27,7 +27,7 @@ async fn mounts_with_the_accessible_parts() {
         .unwrap()
         .contains("Messages"));
     textarea(&chat.root);
-    let send = find(&chat.root, r#"button[type="submit"]"#);
+    let send = send_button(&chat.root);
     assert_eq!(send.text_content().unwrap(), "Send");
     let status = find(&chat.root, r#"[role="status"]"#);
     assert_eq!(status.text_content().unwrap(), "Connected");
@@ -113,7 +113,7 @@ async fn blank_text_is_not_sent() {
         type_text(&area, blank, false);
         key_down(&area, "Enter", false, false, 13);
     }
-    find(&chat.root, r#"button[type="submit"]"#).click();
+    send_button(&chat.root).click();
     settle().await;
     assert!(chat.server.sent_messages().is_empty());
 }
@@ -152,7 +152,7 @@ async fn the_send_button_sends_too() {
     let chat = mount_chat().await;
     let area = textarea(&chat.root);
     type_text(&area, "by click", false);
-    find(&chat.root, r#"button[type="submit"]"#).click();
+    send_button(&chat.root).click();
     settle().await;
     assert_eq!(chat.server.sent_messages()[0].text, "by click");
 }
@@ -223,7 +223,7 @@ async fn presence_and_typing_are_shown() {
     chat.server
         .push(r#"{"type":"typing","room":"lobby","from":"bob"}"#);
     settle().await;
-    let online: Vec<String> = find_all(&chat.root, ".people-list li")
+    let online: Vec<String> = find_all(&chat.root, ".people-list .person-name")
         .iter()
         .map(|li| li.text_content().unwrap())
         .collect();
@@ -256,14 +256,21 @@ async fn typing_in_the_composer_tells_the_room_at_most_every_few_seconds() {
 
 #[wasm_bindgen_test]
 fn typing_sentences() {
-    use wirechat::components::typing_sentence;
+    use wirechat::i18n::{Lang, Tr};
     let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert_eq!(typing_sentence(&names(&[])), "");
-    assert_eq!(typing_sentence(&names(&["a"])), "a is typing…");
-    assert_eq!(typing_sentence(&names(&["a", "b"])), "a and b are typing…");
+    assert_eq!(Tr::typing(Lang::En, &names(&[])), "");
+    assert_eq!(Tr::typing(Lang::En, &names(&["a"])), "a is typing…");
     assert_eq!(
-        typing_sentence(&names(&["a", "b", "c", "d"])),
+        Tr::typing(Lang::En, &names(&["a", "b"])),
+        "a and b are typing…"
+    );
+    assert_eq!(
+        Tr::typing(Lang::En, &names(&["a", "b", "c", "d"])),
         "a, b and 2 others are typing…"
+    );
+    assert_eq!(
+        Tr::typing(Lang::Ko, &names(&["민준"])),
+        "민준 님이 입력 중…"
     );
 }
 

@@ -1,9 +1,12 @@
-use crate::app::SettingsToggle;
+use crate::app::AppChrome;
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
-use crate::components::{Composer, ConnectionStatus, MessageList, People, TypingIndicator};
+use crate::components::{
+    Composer, ConnectionStatus, MessageList, People, Preferences, RoomList, TypingIndicator,
+};
+use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
 
-/// A complete chat room: status line, message list and composer, on its own connection.
+/// A complete chat: rooms, status line, message list and composer, on one connection.
 ///
 /// Embed it in any Leptos app:
 /// ```no_run
@@ -17,73 +20,118 @@ use leptos::prelude::*;
 /// ```
 #[component]
 pub fn ChatRoom(
-    /// Server, room, name and timings.
+    /// Server, rooms, name and timings.
     options: ChatOptions,
+    /// Extra views rendered inside the chat's context (they can `expect_context::<ChatHandle>()`).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     provide_context(use_chat(options));
-    view! { <ChatLayout/> }
+    view! {
+        <ChatLayout/>
+        {children.map(|c| c())}
+    }
 }
 
-/// The room's layout around the [`ChatHandle`] found in context; use it with
+/// The chat's layout around the [`ChatHandle`] found in context; use it with
 /// [`crate::chat::use_chat_with`] to show a chat on another transport.
 #[component]
 pub fn ChatLayout() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
-    let dropped = move || chat.connection.with(|c| c.dropped);
+    let lang = use_lang();
+    let chrome = use_context::<AppChrome>();
+    // On narrow screens the room list is a drawer.
+    let drawer_open = RwSignal::new(false);
+    let close_drawer = Callback::new(move |_| drawer_open.set(false));
+    view! {
+        <div class="shell" class:drawer-open=move || drawer_open.get()>
+            <aside class="sidebar" id="sidebar">
+                <RoomList on_pick=close_drawer/>
+                <Preferences/>
+            </aside>
+            <div class="drawer-scrim" on:click=move |_| drawer_open.set(false)></div>
+            <section class="chat-room">
+                <header class="room-header">
+                    <button
+                        type="button"
+                        class="icon-button drawer-toggle"
+                        aria-controls="sidebar"
+                        aria-expanded=move || drawer_open.get().to_string()
+                        aria-label=move || if drawer_open.get() { Tr::hide_rooms(lang.get()) } else { Tr::show_rooms(lang.get()) }
+                        on:click=move |_| drawer_open.update(|o| *o = !*o)
+                    >"☰"</button>
+                    <h1 class="room-name">"#" {move || chat.room.get()}</h1>
+                    <span class="me">{move || chat.name.get()}</span>
+                    <ConnectionStatus/>
+                    {chrome.map(|chrome| view! {
+                        <button
+                            type="button"
+                            class="icon-button"
+                            aria-label=move || Tr::settings(lang.get())
+                            title=move || Tr::settings(lang.get())
+                            on:click=move |_| chrome.settings_open.set(true)
+                        >"⚙"</button>
+                    })}
+                </header>
+                <People/>
+                <Show when=move || chat.connection.with(|c| c.relay)>
+                    <p role="note" class="relay-note">{move || Tr::relay_note(lang.get())}</p>
+                </Show>
+                <MessageList/>
+                <TypingIndicator/>
+                <Composer/>
+                <ConnectionDetails/>
+            </section>
+        </div>
+    }
+}
+
+/// Subprotocol, server kind and counters, where a developer looks when something is off.
+#[component]
+fn ConnectionDetails() -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    let lang = use_lang();
     let protocol = move || {
         chat.connection.with(|c| {
             if c.protocol.is_empty() {
-                "none".to_owned()
+                Tr::none(lang.get()).to_owned()
             } else {
                 c.protocol.clone()
             }
         })
     };
     let server_kind = move || {
+        let lang = lang.get();
         chat.connection.with(|c| {
             if c.full_server {
-                "announced server"
+                Tr::announced_server(lang)
             } else if c.relay {
-                "plain relay (no history)"
+                Tr::plain_relay(lang)
             } else {
-                "unknown yet"
+                Tr::unknown_yet(lang)
             }
         })
     };
+    let last_error = move || {
+        chat.connection.with(|c| {
+            c.server_error
+                .clone()
+                .unwrap_or_else(|| Tr::none(lang.get()).to_owned())
+        })
+    };
     view! {
-        <section class="chat-room">
-            <header class="room-header">
-                <h1 class="room-name">"#" {move || chat.room.get()}</h1>
-                <span class="me">{move || chat.name.get()}</span>
-                <ConnectionStatus/>
-                {use_context::<SettingsToggle>().map(|SettingsToggle(open)| view! {
-                    <button type="button" class="icon-button" aria-label="Settings" title="Settings"
-                        on:click=move |_| open.set(true)>"⚙"</button>
-                })}
-            </header>
-            <People/>
-            <Show when=move || chat.connection.with(|c| c.relay)>
-                <p role="note" class="relay-note">
-                    "History is unavailable: this server does not announce itself, so it is treated \
-                     as a plain relay. You see the messages sent while you are here."
-                </p>
-            </Show>
-            <MessageList/>
-            <TypingIndicator/>
-            <Composer/>
-            <details class="devbar">
-                <summary>"Connection details"</summary>
-                <dl>
-                    <dt>"Subprotocol"</dt>
-                    <dd data-testid="subprotocol">{protocol}</dd>
-                    <dt>"Server"</dt>
-                    <dd>{server_kind}</dd>
-                    <dt>"Dropped frames"</dt>
-                    <dd data-testid="dropped-frames">{dropped}</dd>
-                    <dt>"Last server error"</dt>
-                    <dd>{move || chat.connection.with(|c| c.server_error.clone().unwrap_or_else(|| "none".into()))}</dd>
-                </dl>
-            </details>
-        </section>
+        <details class="devbar">
+            <summary>{move || Tr::connection_details(lang.get())}</summary>
+            <dl>
+                <dt>{move || Tr::subprotocol(lang.get())}</dt>
+                <dd data-testid="subprotocol">{protocol}</dd>
+                <dt>{move || Tr::server_kind(lang.get())}</dt>
+                <dd>{server_kind}</dd>
+                <dt>{move || Tr::dropped_frames(lang.get())}</dt>
+                <dd data-testid="dropped-frames">{move || chat.connection.with(|c| c.dropped)}</dd>
+                <dt>{move || Tr::last_server_error(lang.get())}</dt>
+                <dd>{last_error}</dd>
+            </dl>
+        </details>
     }
 }

@@ -1,7 +1,10 @@
 use crate::chat::ChatHandle;
+use crate::glue::page;
+use crate::i18n::{use_lang, Tr};
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// Windows and Chromium report this keyCode for keys pressed while an IME is composing.
 const IME_PROCESS_KEY: u32 = 229;
@@ -13,14 +16,60 @@ pub fn is_send_key(key: &str, shift: bool, composing: bool, key_code: u32) -> bo
     key == "Enter" && !shift && !composing && key_code != IME_PROCESS_KEY
 }
 
-/// The message textarea and Send button. Enter sends, Shift+Enter adds a line.
+/// localStorage key of the unsent drafts, one per room (JSON object).
+const DRAFTS_KEY: &str = "wirechat.drafts";
+
+/// From this share of the limit on, the composer shows how many bytes are used.
+const COUNTER_FROM: f64 = 0.8;
+
+/// The message textarea and Send button. Enter sends, Shift+Enter adds a line. Each room
+/// keeps its own draft, also across reloads; the field grows with its text up to a limit.
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
+    let lang = use_lang();
     let textarea = NodeRef::<html::Textarea>::new();
     let (length, set_length) = signal(0usize);
     let max = move || chat.connection.with(|c| c.max_text);
     let too_long = move || length.get() > max();
+    let near_limit = move || length.get() as f64 >= max() as f64 * COUNTER_FROM;
+    let drafts = StoredValue::new(
+        page::load(DRAFTS_KEY)
+            .and_then(|t| serde_json::from_str::<HashMap<String, String>>(&t).ok())
+            .unwrap_or_default(),
+    );
+    let keep_draft = move |room: &str, text: &str| {
+        drafts.update_value(|d| {
+            if text.is_empty() {
+                d.remove(room);
+            } else {
+                d.insert(room.to_owned(), text.to_owned());
+            }
+            if let Ok(json) = serde_json::to_string(d) {
+                page::save(DRAFTS_KEY, &json);
+            }
+        });
+    };
+    let fit = move |el: &web_sys::HtmlTextAreaElement| {
+        // Grow with the text; the stylesheet's max-height caps it and then it scrolls.
+        let style = web_sys::HtmlElement::style(el);
+        let _ = style.set_property("height", "auto");
+        let _ = style.set_property("height", &format!("{}px", el.scroll_height()));
+        set_length.set(el.value().len());
+    };
+
+    // Switching rooms puts the old room's text away and brings the new room's back.
+    Effect::new(move |previous: Option<String>| {
+        let room = chat.room.get();
+        if let Some(el) = textarea.get() {
+            if let Some(previous) = previous.filter(|p| *p != room) {
+                keep_draft(&previous, &el.value());
+            }
+            el.set_value(&drafts.with_value(|d| d.get(&room).cloned().unwrap_or_default()));
+            fit(&el);
+        }
+        room
+    });
 
     let submit = move || {
         let Some(el) = textarea.get_untracked() else {
@@ -28,7 +77,8 @@ pub fn Composer() -> impl IntoView {
         };
         if chat.send(&el.value()) {
             el.set_value("");
-            set_length.set(0);
+            keep_draft(&chat.room.get_untracked(), "");
+            fit(&el);
         }
         let _ = el.focus();
     };
@@ -38,25 +88,37 @@ pub fn Composer() -> impl IntoView {
             submit();
         }
     };
+    let on_input = move |_| {
+        if let Some(el) = textarea.get_untracked() {
+            fit(&el);
+            keep_draft(&chat.room.get_untracked(), &el.value());
+        }
+        chat.notify_typing();
+    };
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <textarea
                 node_ref=textarea
-                aria-label="Message"
-                placeholder="Write a message…"
+                aria-label=move || Tr::message(lang.get())
+                aria-describedby="composer-limit"
+                placeholder=move || Tr::write_a_message(lang.get())
                 rows="1"
                 on:keydown=on_keydown
-                on:input=move |ev| {
-                    set_length.set(event_target_value(&ev).len());
-                    chat.notify_typing();
-                }
+                on:input=on_input
             ></textarea>
-            <button type="submit" disabled=too_long>"Send"</button>
-            <Show when=too_long>
-                <p class="composer-limit" role="alert">
-                    {move || format!("The message is {} bytes; this server accepts at most {}.", length.get(), max())}
-                </p>
-            </Show>
+            <button type="submit" disabled=too_long>{move || Tr::send(lang.get())}</button>
+            <p id="composer-limit" class="composer-limit" class:over=too_long aria-live="polite">
+                {move || {
+                    let lang = lang.get();
+                    if too_long() {
+                        Tr::too_long(lang, length.get(), max())
+                    } else if near_limit() {
+                        format!("{} / {}", length.get(), max())
+                    } else {
+                        String::new()
+                    }
+                }}
+            </p>
         </form>
     }
 }

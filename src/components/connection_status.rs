@@ -1,5 +1,6 @@
 use crate::chat::ChatHandle;
 use crate::glue::page::now_ms;
+use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
 use std::time::Duration;
 use wirechat_session::Status;
@@ -13,15 +14,18 @@ pub fn ConnectionStatus() -> impl IntoView {
     let now = use_second_clock(Signal::derive(move || {
         matches!(status.get(), Status::Reconnecting { .. })
     }));
-    let text = move || match status.get() {
-        Status::Connecting => "Connecting…".to_owned(),
-        Status::Connected => "Connected".to_owned(),
-        Status::Reconnecting { at } => {
-            let secs = at.saturating_sub(now.get()).div_ceil(1000);
-            format!("Reconnecting in {secs} s")
+    let lang = use_lang();
+    let text = move || {
+        let lang = lang.get();
+        match status.get() {
+            Status::Connecting => Tr::connecting(lang).to_owned(),
+            Status::Connected => Tr::connected(lang).to_owned(),
+            Status::Reconnecting { at } => {
+                Tr::reconnecting_in(lang, at.saturating_sub(now.get()).div_ceil(1000))
+            }
+            Status::Offline => Tr::offline(lang).to_owned(),
+            Status::Closed { reason } => Tr::offline_because(lang, &reason),
         }
-        Status::Offline => "Offline".to_owned(),
-        Status::Closed { reason } => format!("Offline: {reason}"),
     };
     let state = move || match status.get() {
         Status::Connected => "connected",
@@ -40,7 +44,7 @@ pub fn ConnectionStatus() -> impl IntoView {
             <span role="status" class="status" data-state=state>{text}</span>
             <Show when=can_retry>
                 <button type="button" class="retry-now" on:click=move |_| chat.retry_now()>
-                    "Retry now"
+                    {move || Tr::retry_now(lang.get())}
                 </button>
             </Show>
         </div>

@@ -1,17 +1,23 @@
 //! The UI, one component per file.
 
+mod avatar;
 mod chat_room;
 mod composer;
 mod connection_status;
 mod message_list;
 mod name_prompt;
 mod people;
+mod preferences;
+mod room_list;
 mod settings_panel;
 
+pub use avatar::Avatar;
 pub use chat_room::{ChatLayout, ChatRoom};
 pub use composer::{is_send_key, Composer};
 pub use connection_status::ConnectionStatus;
 pub use message_list::MessageList;
 pub use name_prompt::NamePrompt;
-pub use people::{typing_sentence, People, TypingIndicator};
+pub use people::{People, TypingIndicator};
+pub use preferences::Preferences;
+pub use room_list::RoomList;
 pub use settings_panel::SettingsPanel;

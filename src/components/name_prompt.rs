@@ -1,3 +1,4 @@
+use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
 use wirechat_protocol::validate_name;
 
@@ -7,6 +8,7 @@ pub fn NamePrompt(
     /// Called with the chosen, valid name.
     on_done: Callback<String>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let (error, set_error) = signal(None::<String>);
     let input = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -23,12 +25,12 @@ pub fn NamePrompt(
     };
     view! {
         <form class="name-prompt" on:submit=submit>
-            <h1>"Welcome to wirechat"</h1>
+            <h1>{move || Tr::welcome(lang.get())}</h1>
             <label>
-                "Your name"
+                {move || Tr::your_name(lang.get())}
                 <input node_ref=input type="text" autocomplete="nickname" maxlength="64" required autofocus/>
             </label>
-            <button type="submit">"Start chatting"</button>
+            <button type="submit">{move || Tr::start_chatting(lang.get())}</button>
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     }

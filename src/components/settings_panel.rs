@@ -2,6 +2,7 @@ use crate::config::{
     check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigFile,
 };
 use crate::glue::page;
+use crate::i18n::{use_lang, Tr};
 use leptos::html;
 use leptos::prelude::*;
 use wirechat_protocol::{validate_name, validate_room};
@@ -21,6 +22,7 @@ pub fn SettingsPanel(
     let room = NodeRef::<html::Input>::new();
     let name = NodeRef::<html::Input>::new();
     let protocols = NodeRef::<html::Input>::new();
+    let lang = use_lang();
     let (error, set_error) = signal(None::<String>);
     let value = |input: NodeRef<html::Input>| {
         input
@@ -57,28 +59,28 @@ pub fn SettingsPanel(
     };
     view! {
         <div class="settings-backdrop">
-            <form class="settings" aria-label="Settings" on:submit=submit>
-                <h2>"Settings"</h2>
+            <form class="settings" aria-label=move || Tr::settings(lang.get()) on:submit=submit>
+                <h2>{move || Tr::settings(lang.get())}</h2>
                 <label>
-                    "Server"
+                    {move || Tr::server_field(lang.get())}
                     <input node_ref=server type="text" inputmode="url" spellcheck="false" value=now.server/>
                 </label>
                 <label>
-                    "Room"
+                    {move || Tr::room_field(lang.get())}
                     <input node_ref=room type="text" value=now.room/>
                 </label>
                 <label>
-                    "Your name"
+                    {move || Tr::your_name(lang.get())}
                     <input node_ref=name type="text" autocomplete="nickname" value=now.name.unwrap_or_default()/>
                 </label>
                 <label>
-                    "Subprotocols (comma-separated, empty for none)"
+                    {move || Tr::subprotocols_field(lang.get())}
                     <input node_ref=protocols type="text" spellcheck="false" value=now.protocols.join(", ")/>
                 </label>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <div class="settings-actions">
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit">"Save"</button>
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || Tr::cancel(lang.get())}</button>
+                    <button type="submit">{move || Tr::save(lang.get())}</button>
                 </div>
             </form>
         </div>

@@ -2,6 +2,8 @@
 //! rules live in `wirechat-session`, and this layer only carries them out.
 
 pub mod driver;
+pub mod notify;
 pub mod page;
+pub mod prefs;
 pub mod time;
 pub mod websocket;

@@ -105,6 +105,23 @@ pub fn save_settings(settings: &ConfigFile) {
     }
 }
 
+/// Puts `room` in the address bar's query (`?room=…`) without a new history entry.
+pub fn show_room_in_address_bar(room: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(url) = window.location().href().and_then(|h| web_sys::Url::new(&h)) else {
+        return;
+    };
+    if url.search_params().get("room").as_deref() == Some(room) {
+        return;
+    }
+    url.search_params().set("room", room);
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
 /// Removes `server`, `room` and `name` from the address bar, so saved settings hold on reload.
 pub fn drop_query_overrides() {
     let Some(window) = web_sys::window() else {

@@ -181,6 +181,14 @@ pub fn find_all(root: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::Htm
         .collect()
 }
 
+/// The composer's Send button, found by its text.
+pub fn send_button(root: &web_sys::HtmlElement) -> web_sys::HtmlElement {
+    find_all(root, "button")
+        .into_iter()
+        .find(|b| b.text_content().as_deref() == Some("Send"))
+        .expect("a Send button")
+}
+
 /// The composer textarea.
 pub fn textarea(root: &web_sys::HtmlElement) -> web_sys::HtmlTextAreaElement {
     find(root, r#"textarea[aria-label="Message"]"#).unchecked_into()

@@ -1,0 +1,13 @@
+use crate::identity::{colour_slot, initials};
+use leptos::prelude::*;
+
+/// A round badge with a name's initials in the name's colour. Decorative: the name itself
+/// is always written next to it.
+#[component]
+pub fn Avatar(
+    /// The display name.
+    name: String,
+) -> impl IntoView {
+    let class = format!("avatar c{}", colour_slot(&name));
+    view! { <span class=class aria-hidden="true">{initials(&name)}</span> }
+}
