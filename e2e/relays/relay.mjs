@@ -2,24 +2,28 @@
 // text as text and binary as binary, the way a generic third-party chat relay would.
 //
 //   node e2e/relays/relay.mjs --mode broadcast|noself|echo [--port 0] [--max-seconds 300]
+//                             [--subprotocols first|decline]
 //
 // broadcast: to every client, the sender included; noself: to every client but the sender;
 // echo: back to the sender only. It listens on 127.0.0.1 and prints `listening <port>` once
 // ready, then `connection <n>` for each client that connects. It exits when its standard
 // input closes (its parent went away) or after --max-seconds, whichever comes first.
+// --subprotocols: `first` (the ws package's default) selects the first subprotocol a client
+// offers; `decline` selects none, like servers that know nothing of subprotocols.
 
 import { WebSocket, WebSocketServer } from "ws";
 
 const MODES = ["broadcast", "noself", "echo"];
 
 function parseArgs(argv) {
-  const options = { mode: null, port: 0, maxSeconds: 300 };
+  const options = { mode: null, port: 0, maxSeconds: 300, subprotocols: "first" };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) fail(`${flag} needs a value`);
     if (flag === "--mode") options.mode = value;
     else if (flag === "--port") options.port = Number(value);
     else if (flag === "--max-seconds") options.maxSeconds = Number(value);
+    else if (flag === "--subprotocols") options.subprotocols = value;
     else fail(`unknown option ${flag}`);
   }
   if (!MODES.includes(options.mode)) fail(`--mode must be one of ${MODES.join(", ")}`);
@@ -27,6 +31,9 @@ function parseArgs(argv) {
     fail("--port must be a port number (0 picks a free one)");
   }
   if (!(options.maxSeconds > 0)) fail("--max-seconds must be positive");
+  if (!["first", "decline"].includes(options.subprotocols)) {
+    fail("--subprotocols must be first or decline");
+  }
   return options;
 }
 
@@ -45,7 +52,12 @@ const RECIPIENTS = {
 const options = parseArgs(process.argv.slice(2));
 const recipients = RECIPIENTS[options.mode];
 // 16 MiB: far above anything a chat sends, so the relay never decides what is too large.
-const server = new WebSocketServer({ host: "127.0.0.1", port: options.port, maxPayload: 16 << 20 });
+const server = new WebSocketServer({
+  host: "127.0.0.1",
+  port: options.port,
+  maxPayload: 16 << 20,
+  ...(options.subprotocols === "decline" ? { handleProtocols: () => false } : {}),
+});
 let connections = 0;
 
 server.on("listening", () => {

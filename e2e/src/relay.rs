@@ -61,6 +61,12 @@ impl Relay {
     /// Starts `node e2e/relays/relay.mjs --mode <mode> --port 0` (node from `PATH`) and waits
     /// until it listens.
     pub async fn start(mode: RelayMode) -> Self {
+        Self::start_with(mode, &[]).await
+    }
+
+    /// Like [`Relay::start`], with further `relay.mjs` options such as
+    /// `["--subprotocols", "decline"]`.
+    pub async fn start_with(mode: RelayMode, options: &[&str]) -> Self {
         let root = workspace_root();
         assert!(
             root.join("node_modules/ws/package.json").is_file(),
@@ -71,6 +77,7 @@ impl Relay {
             .arg(&script)
             .args(["--mode", mode.as_arg(), "--port", "0"])
             .args(["--max-seconds", &RELAY_MAX_SECONDS.to_string()])
+            .args(options)
             .current_dir(&root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -148,6 +148,36 @@ async fn the_status_stays_connected_on_a_silent_relay() {
     harness.shutdown().await;
 }
 
+/// Browsers fail the handshake when a server selects none of the offered subprotocols; the
+/// app must then connect without offering any.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_selects_no_subprotocol_still_gets_a_working_connection() {
+    let harness = Harness::start().await;
+    let relay = Relay::start_with(RelayMode::Broadcast, &["--subprotocols", "decline"]).await;
+    bounded(TEST_BOUND, async {
+        let alice = harness.open_on(&relay.ws_url(), "a", "alice").await;
+        alice
+            .evaluate(
+                "localStorage.setItem('wirechat.settings', JSON.stringify({protocols: ['chat']}));",
+                vec![],
+            )
+            .await;
+        alice.reload().await;
+        alice.wait_for_status("Connected").await;
+        alice.wait_for_test_id_text("subprotocol", "none").await;
+        alice.send("no subprotocol needed").await;
+        alice
+            .wait_for_delivery("alice", "no subprotocol needed", "Delivered")
+            .await;
+        assert!(
+            relay.connections() >= 2,
+            "the first attempt offered chat and failed; the next offered none ({} connections)",
+            relay.connections()
+        );
+    })
+    .await;
+}
+
 fn assert_shown_once(browser: &Browser, rows: &[MessageRow], from: &str, text: &str) {
     let count = rows.iter().filter(|row| row.shows(from, text)).count();
     assert_eq!(

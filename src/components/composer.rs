@@ -54,7 +54,9 @@ pub fn Composer() -> impl IntoView {
         // Grow with the text; the stylesheet's max-height caps it and then it scrolls.
         let style = web_sys::HtmlElement::style(el);
         let _ = style.set_property("height", "auto");
-        let _ = style.set_property("height", &format!("{}px", el.scroll_height()));
+        // scrollHeight leaves out the borders that border-box sizing counts.
+        let borders = web_sys::HtmlElement::offset_height(el) - el.client_height();
+        let _ = style.set_property("height", &format!("{}px", el.scroll_height() + borders));
         set_length.set(el.value().len());
     };
 
