@@ -13,7 +13,8 @@
 //! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
 //! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`. The relay tests also
 //! need Node.js with the root `node_modules` installed (`npm ci`), and the static-hosting
-//! test needs `python3`.
+//! test needs `python3`. The fault tests run the server binary, so build it first
+//! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -31,7 +32,9 @@
 //! # }
 //! ```
 
+mod axe;
 mod browser;
+mod chat_page;
 mod chromedriver;
 mod harness;
 mod message_row;
@@ -39,12 +42,15 @@ mod png;
 mod proxy;
 mod raw_socket;
 mod relay;
+mod room_bot;
 mod served_app;
 mod server_process;
 mod static_host;
 mod wait;
 
+pub use axe::{axe_script_path, AxeViolation};
 pub use browser::{Browser, VIEWPORT};
+pub use chat_page::{Focused, LogView, MessageLink, RoomEntry, RowPlace, PHONE_VIEWPORT};
 pub use chromedriver::{free_loopback_port, Chromedriver};
 pub use harness::Harness;
 pub use message_row::MessageRow;
@@ -52,6 +58,7 @@ pub use png::png_size;
 pub use proxy::{Proxy, ProxyMode};
 pub use raw_socket::{RawFrame, RawSocket};
 pub use relay::{Relay, RelayMode};
+pub use room_bot::RoomBot;
 pub use served_app::{dist_dir, workspace_root, ServedApp};
 pub use server_process::{server_binary, ServerProcess};
 pub use static_host::{site_with_app, StaticHost};

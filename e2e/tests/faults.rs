@@ -23,6 +23,7 @@ use wirechat_e2e::{
     bounded, free_loopback_port, server_binary, wait_until, Browser, Harness, MessageRow, Proxy,
     ProxyMode, ServerProcess, DEFAULT_WAIT, POLL_INTERVAL,
 };
+use wirechat_server::JOIN_RECENT;
 
 /// Messages each browser of the chaos test sends.
 const PER_BROWSER: usize = 100;
@@ -72,9 +73,15 @@ const HALF_OPEN_WATCH: Duration = Duration::from_secs(40);
 /// short, but the backoff cap (25 s) is what is promised.
 const HEAL_LIMIT: Duration = Duration::from_secs(30);
 
+/// How long the whole chaos test may run.
 const CHAOS_BOUND: Duration = Duration::from_secs(420);
+
+/// How long each of the other tests may run.
 const FAULT_BOUND: Duration = Duration::from_secs(150);
 
+/// Three browsers chat at random moments while the server is killed and restarted five
+/// times and single links are cut: in the end every browser shows all 300 messages once,
+/// in one order, its own ones delivered, and a page opened afterwards finds them in history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_loses_no_message_and_shows_none_twice() {
     let seed = chaos_seed();
@@ -222,6 +229,38 @@ async fn chaos_loses_no_message_and_shows_none_twice() {
                 proxy.accepted()
             );
         }
+
+        // A page opened now has only the server's history: after five kills, it must still
+        // hold the room as everyone saw it.
+        let dave = harness.join_on(&server.ws_url(), "chaos", "dave").await;
+        let recent = JOIN_RECENT.min(expected.len());
+        let dave_rows = wait_until("dave: the room's recent history", DEFAULT_WAIT, || async {
+            let rows = dave.try_messages().await?;
+            if rows.len() >= recent {
+                Ok(rows)
+            } else {
+                Err(format!("{} rows: {rows:?}", rows.len()))
+            }
+        })
+        .await;
+        let dave_order: Vec<(Option<String>, String)> = dave_rows
+            .iter()
+            .map(|r| (r.from.clone(), r.text.clone()))
+            .collect();
+        let is_tail = orders[0].ends_with(&dave_order);
+        println!(
+            "chaos: dave, opened after the chaos, shows {} rows from history; the same as the \
+             end of {}'s log: {is_tail}",
+            dave_order.len(),
+            browsers[0].label()
+        );
+        if !is_tail {
+            failures.push(format!(
+                "dave's history is not the end of {}'s log: {dave_order:?}",
+                browsers[0].label()
+            ));
+        }
+
         assert!(
             failures.is_empty(),
             "chaos (seed {seed}) broke the promise:\n{}",
@@ -234,6 +273,8 @@ async fn chaos_loses_no_message_and_shows_none_twice() {
     server.kill();
 }
 
+/// Messages written while the link is refused wait as "Sending", survive a reload from
+/// localStorage, and arrive exactly once, at both ends, when the link comes back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_written_offline_survive_a_reload_and_arrive_once() {
     let harness = Harness::start().await;
@@ -377,6 +418,8 @@ async fn messages_written_offline_survive_a_reload_and_arrive_once() {
     harness.shutdown().await;
 }
 
+/// A link that stays open but carries nothing is declared dead within the documented
+/// bound, and the chat works again once the link does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_open_link_is_replaced_within_the_documented_bound() {
     let harness = Harness::start().await;
@@ -413,6 +456,101 @@ async fn a_half_open_link_is_replaced_within_the_documented_bound() {
         for text in [before, after] {
             assert_eq!(count(&rows, "alice", text), 1, "alice: {rows:?}");
         }
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+/// A browser cut off while the server restarts resumes from the history the server kept
+/// across the restart: it gets what was written before and after, once each, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_away_during_a_restart_catches_up_from_the_kept_history() {
+    let harness = Harness::start().await;
+    let data = tempfile::tempdir().expect("create the server's data directory");
+    let mut server =
+        ServerProcess::start(&server_binary(), free_loopback_port(), data.path()).await;
+    let alice_link = Proxy::start(server.addr()).await;
+    let bob_link = Proxy::start(server.addr()).await;
+    bounded(FAULT_BOUND, async {
+        let alice = harness.join_on(&alice_link.ws_url(), "away", "alice").await;
+        let bob = harness.join_on(&bob_link.ws_url(), "away", "bob").await;
+        let first = "seen by both";
+        bob.send(first).await;
+        alice.wait_for_message("bob", first).await;
+
+        alice_link.set_mode(ProxyMode::Refuse);
+        alice_link.cut_all();
+        wait_not_connected(&alice, NOTICE_LIMIT).await;
+        let before: Vec<String> = (1..=3)
+            .map(|i| format!("missed before the restart {i}"))
+            .collect();
+        for text in &before {
+            bob.send(text).await;
+            bob.wait_for_delivery("bob", text, "Delivered").await;
+        }
+
+        server.kill();
+        wait_not_connected(&bob, NOTICE_LIMIT).await;
+        server.restart().await;
+        let reconnected = wait_connected(&bob, HEAL_LIMIT).await;
+        println!(
+            "away: bob \"Connected\" {} ms after the server came back",
+            reconnected.as_millis()
+        );
+        let after: Vec<String> = (1..=3)
+            .map(|i| format!("missed after the restart {i}"))
+            .collect();
+        for text in &after {
+            bob.send(text).await;
+            bob.wait_for_delivery("bob", text, "Delivered").await;
+        }
+
+        alice_link.set_mode(ProxyMode::Forward);
+        let healed = Instant::now();
+        let conversation: Vec<(&str, &str)> = [first]
+            .into_iter()
+            .chain(before.iter().map(String::as_str))
+            .chain(after.iter().map(String::as_str))
+            .map(|text| ("bob", text))
+            .collect();
+        let what = "alice: every message bob wrote while she was away";
+        wait_until(what, HEAL_LIMIT, || async {
+            let rows = alice.try_messages().await?;
+            if conversation
+                .iter()
+                .all(|(from, text)| count(&rows, from, text) > 0)
+            {
+                Ok(())
+            } else {
+                Err(format!(
+                    "status {:?}, rows {rows:?}",
+                    alice.status_text().await
+                ))
+            }
+        })
+        .await;
+        println!(
+            "away: alice caught up {} ms after her link came back",
+            healed.elapsed().as_millis()
+        );
+        sleep(SETTLE).await;
+
+        let alice_rows = alice.messages().await;
+        let bob_rows = bob.messages().await;
+        let texts =
+            |rows: &[MessageRow]| -> Vec<String> { rows.iter().map(|r| r.text.clone()).collect() };
+        println!(
+            "away: alice shows {} rows, bob {}; the same order: {}",
+            alice_rows.len(),
+            bob_rows.len(),
+            texts(&alice_rows) == texts(&bob_rows)
+        );
+        let expected: Vec<String> = conversation
+            .iter()
+            .map(|(_, text)| (*text).to_owned())
+            .collect();
+        assert_eq!(texts(&bob_rows), expected, "bob: {bob_rows:?}");
+        assert_eq!(texts(&alice_rows), expected, "alice: {alice_rows:?}");
     })
     .await;
     harness.shutdown().await;
