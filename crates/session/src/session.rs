@@ -983,7 +983,11 @@ impl Session {
                 }
                 return false;
             }
-            log.insert(msg, None, era, arrival);
+            // Messages under this user's name that come back from history (after a reload, or
+            // from another tab) were confirmed by the server, so they read as delivered.
+            let delivery =
+                (msg.from == self.config.name && msg.seq.is_some()).then_some(Delivery::Delivered);
+            log.insert(msg, delivery, era, arrival);
             self.touch();
             true
         }

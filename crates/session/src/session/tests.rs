@@ -785,3 +785,22 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
     );
     assert_eq!(s.room("lobby").unwrap().gap_after(), None);
 }
+
+#[test]
+fn own_messages_from_history_read_as_delivered() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![
+                msg("before-reload", "alice", Some(1)),
+                msg("b", "bob", Some(2)),
+            ],
+            more: false,
+            latest: Some(2),
+        }))),
+    );
+    assert_eq!(delivery(&s, "before-reload"), Some(Delivery::Delivered));
+    assert_eq!(delivery(&s, "b"), None);
+}
