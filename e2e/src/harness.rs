@@ -49,6 +49,20 @@ impl Harness {
         }
     }
 
+    /// Like [`Harness::start`], with the server's configuration changed by `tune` first.
+    pub async fn start_with(tune: impl FnOnce(&mut wirechat_server::Config)) -> Self {
+        let slot = BROWSER_SLOT.lock().await;
+        let app = ServedApp::start_with(tune).await;
+        let driver = Chromedriver::start().await;
+        Self {
+            app: Some(app),
+            browsers: Mutex::new(Vec::new()),
+            driver,
+            profiles: Mutex::new(Vec::new()),
+            _slot: slot,
+        }
+    }
+
     /// The served app.
     ///
     /// Panics after [`Harness::stop_server`].

@@ -12,8 +12,8 @@
 //! Running: build the frontend into `dist/` first, then
 //! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
 //! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`. The relay tests also
-//! need Node.js with the root `node_modules` installed (`npm ci`), and the static-hosting
-//! test needs `python3`. The fault tests run the server binary, so build it first
+//! need Node.js with the root `node_modules` installed (`npm ci`), the accessibility tests
+//! read axe-core from there too, and the static-hosting test needs `python3`. The fault tests run the server binary, so build it first
 //! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one.
 //!
 //! ```no_run

@@ -48,6 +48,26 @@ impl ServedApp {
         Self { server }
     }
 
+    /// Like [`ServedApp::start`], with the configuration changed by `tune` first (a larger
+    /// history, say).
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            static_dir: Some(dist_dir()),
+            ..Config::default()
+        };
+        tune(&mut config);
+        let server = wirechat_server::spawn(config)
+            .await
+            .expect("start the reference server on a free loopback port");
+        Self { server }
+    }
+
+    /// How many WebSocket connections the server is serving now.
+    pub fn open_connections(&self) -> usize {
+        self.server.state().open_connections()
+    }
+
     /// The page's base URL, e.g. `http://127.0.0.1:PORT/`.
     pub fn http_url(&self) -> String {
         self.server.http_url()
