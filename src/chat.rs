@@ -24,7 +24,8 @@ pub struct ChatOptions {
     pub protocols: Vec<String>,
     /// Timing of reconnects, pings and failures. Default: [`SessionConfig::default`].
     pub session: SessionConfig,
-    /// At most this many of the newest messages are rendered. Default 500.
+    /// At most this many of the newest messages are in [`ChatHandle::messages`] (the built-in
+    /// list renders a window of its own instead). Default 500.
     pub render_limit: usize,
 }
 

@@ -160,6 +160,16 @@ texts! {
     cannot_start => "This chat cannot start", "채팅을 시작할 수 없습니다";
     /// Button that clears saved settings.
     reset_settings => "Reset settings", "설정 초기화";
+
+    // Message list
+    /// Top of the list while older messages are fetched.
+    loading_older => "Loading older messages…", "이전 메시지를 불러오는 중…";
+    /// Top of the list once nothing older exists.
+    beginning_of_conversation => "Beginning of the conversation", "대화의 시작";
+    /// Day separator above today's messages.
+    today => "Today", "오늘";
+    /// Day separator above yesterday's messages.
+    yesterday => "Yesterday", "어제";
 }
 
 impl Tr {
@@ -247,6 +257,18 @@ impl Tr {
         match lang {
             Lang::En => format!("{from} in #{room}"),
             Lang::Ko => format!("#{room}의 {from}"),
+        }
+    }
+}
+
+// Message list
+impl Tr {
+    /// The button that jumps to messages that arrived below the screen.
+    pub fn new_messages(lang: Lang, count: usize) -> String {
+        match lang {
+            Lang::En if count == 1 => "1 new message".to_owned(),
+            Lang::En => format!("{count} new messages"),
+            Lang::Ko => format!("새 메시지 {count}개"),
         }
     }
 }

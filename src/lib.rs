@@ -12,6 +12,8 @@ pub mod config;
 pub mod glue;
 pub mod i18n;
 pub mod identity;
+pub mod linkify;
+pub mod message_layout;
 pub mod transport;
 
 pub use app::App;

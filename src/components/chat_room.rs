@@ -43,14 +43,27 @@ pub fn ChatLayout() -> impl IntoView {
     // On narrow screens the room list is a drawer.
     let drawer_open = RwSignal::new(false);
     let close_drawer = Callback::new(move |_| drawer_open.set(false));
+    let unread_elsewhere = move || chat.rooms.with(|r| r.iter().map(|r| r.unread).sum::<u32>());
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && drawer_open.get_untracked() {
+            drawer_open.set(false);
+        }
+    };
     view! {
-        <div class="shell" class:drawer-open=move || drawer_open.get()>
+        <div class="shell" class:drawer-open=move || drawer_open.get() on:keydown=on_keydown>
             <aside class="sidebar" id="sidebar">
+                <button
+                    type="button"
+                    class="icon-button drawer-close"
+                    aria-label=move || Tr::hide_rooms(lang.get())
+                    on:click=move |_| drawer_open.set(false)
+                >"×"</button>
                 <RoomList on_pick=close_drawer/>
                 <Preferences/>
             </aside>
             <div class="drawer-scrim" on:click=move |_| drawer_open.set(false)></div>
-            <section class="chat-room">
+            // While the drawer covers it on a phone, the chat behind is out of reach.
+            <section class="chat-room" prop:inert=move || drawer_open.get()>
                 <header class="room-header">
                     <button
                         type="button"
@@ -59,7 +72,14 @@ pub fn ChatLayout() -> impl IntoView {
                         aria-expanded=move || drawer_open.get().to_string()
                         aria-label=move || if drawer_open.get() { Tr::hide_rooms(lang.get()) } else { Tr::show_rooms(lang.get()) }
                         on:click=move |_| drawer_open.update(|o| *o = !*o)
-                    >"☰"</button>
+                    >
+                        "☰"
+                        <Show when=move || { unread_elsewhere() > 0 }>
+                            <span class="drawer-badge" aria-label=move || Tr::unread(lang.get(), unread_elsewhere())>
+                                {unread_elsewhere}
+                            </span>
+                        </Show>
+                    </button>
                     <h1 class="room-name">"#" {move || chat.room.get()}</h1>
                     <span class="me">{move || chat.name.get()}</span>
                     <ConnectionStatus/>

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 thread_local! {
     static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
         let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
         let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
         js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
     };

@@ -106,16 +106,21 @@ impl Drop for Mounted {
 /// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element, connected to a
 /// loopback whose server has said hello.
 pub async fn mount_chat() -> Mounted {
-    mount_chat_greeted_by(Some(
-        r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack","presence","typing"]}"#,
-    ))
-    .await
+    mount(None, Some(HELLO)).await
 }
 
 /// Mounts like [`mount_chat`], with `hello` as the server's first frame, or none at all
 /// (a plain relay).
 pub async fn mount_chat_greeted_by(hello: Option<&str>) -> Mounted {
-    // Each test starts as a first visit: no saved outbox from an earlier test.
+    mount(None, hello).await
+}
+
+/// The hello of a server with every feature the UI uses.
+const HELLO: &str = r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack","presence","typing"]}"#;
+
+/// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element (`height_px` high when
+/// given), as a first visit: no saved outbox or drafts from an earlier test.
+async fn mount(height_px: Option<u32>, hello: Option<&str>) -> Mounted {
     web_sys::window()
         .unwrap()
         .local_storage()
@@ -124,6 +129,10 @@ pub async fn mount_chat_greeted_by(hello: Option<&str>) -> Mounted {
         .clear()
         .unwrap();
     let root = document().create_element("div").unwrap();
+    if let Some(height_px) = height_px {
+        root.set_attribute("style", &format!("height: {height_px}px; display: flex"))
+            .unwrap();
+    }
     document().body().unwrap().append_child(&root).unwrap();
     let root: web_sys::HtmlElement = root.unchecked_into();
     let server = Loopback::default();
@@ -241,4 +250,32 @@ pub fn markup_ran() -> bool {
     )
     .map(|v| v.is_truthy())
     .unwrap_or(false)
+}
+
+/// The app's stylesheet, so layout-dependent tests (scrolling, wrapping) see real layout.
+const APP_CSS: &str = include_str!("../../style/main.css");
+
+/// Mounts like [`mount_chat`], styled by the app's stylesheet, into an element
+/// `height_px` high, so the message list scrolls the same way in every run.
+pub async fn mount_styled_chat(height_px: u32) -> Mounted {
+    const STYLE_ID: &str = "wirechat-test-stylesheet";
+    if document().get_element_by_id(STYLE_ID).is_none() {
+        let style = document().create_element("style").unwrap();
+        style.set_id(STYLE_ID);
+        style.set_text_content(Some(APP_CSS));
+        document().head().unwrap().append_child(&style).unwrap();
+    }
+    mount(Some(height_px), Some(HELLO)).await
+}
+
+/// Waits until `ready` holds, checking every few milliseconds; panics with `what` after
+/// five seconds.
+pub async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    for _ in 0..250 {
+        if ready() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting until {what}");
 }

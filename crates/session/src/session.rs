@@ -667,7 +667,9 @@ impl Session {
             room,
             before: Some(before),
             after: None,
-            limit: Some(50),
+            // As much as the reference server gives in one page: fewer round trips when a
+            // reader scrolls far back.
+            limit: Some(200),
         }))));
         self.touch();
     }

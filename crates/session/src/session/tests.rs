@@ -760,7 +760,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             room: "lobby".into(),
             before: Some(50),
             after: None,
-            limit: Some(50),
+            limit: Some(200),
         })]
     );
     assert!(s.loading_older("lobby"));

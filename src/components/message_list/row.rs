@@ -1,0 +1,145 @@
+//! One rendered message: its day separator, header, text with links, delivery state and,
+//! when it failed, the actions on it.
+
+use super::day::{day_label, local_day};
+use crate::chat::{ChatHandle, MessageView};
+use crate::components::Avatar;
+use crate::glue::time::{iso_time, short_time};
+use crate::i18n::{use_lang, Lang, Tr};
+use crate::linkify::{split_links, Piece};
+use crate::message_layout::{row_marks, RowMarks, Stamp};
+use leptos::either::Either;
+use leptos::prelude::*;
+use wirechat_session::Delivery;
+
+/// A message with how it relates to the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowView {
+    /// The message.
+    pub message: MessageView,
+    /// Whether a day separator goes before it and whether it starts a group.
+    pub marks: RowMarks,
+}
+
+/// Identifies what a rendered row shows: a row is rebuilt only when this changes.
+pub type RowKey = (String, Option<Delivery>, RowMarks);
+
+impl RowView {
+    /// The key of this row's rendering.
+    pub fn key(&self) -> RowKey {
+        (self.message.id.clone(), self.message.delivery, self.marks)
+    }
+}
+
+/// The rows for `messages`; when `first_is_context`, the first message only decides the
+/// marks of the second and is not a row itself.
+pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Vec<RowView> {
+    let days: Vec<u32> = messages.iter().map(|m| local_day(m.ts)).collect();
+    let stamp = |i: usize| Stamp {
+        from: &messages[i].from,
+        ts: messages[i].ts,
+        day: days[i],
+    };
+    let skip = usize::from(first_is_context && !messages.is_empty());
+    let marks: Vec<RowMarks> = (skip..messages.len())
+        .map(|i| row_marks(i.checked_sub(1).map(stamp), stamp(i)))
+        .collect();
+    messages
+        .into_iter()
+        .skip(skip)
+        .zip(marks)
+        .map(|(message, marks)| RowView { message, marks })
+        .collect()
+}
+
+/// One message slot: an optional day separator above the message itself. The slot is the
+/// unit the list measures and anchors on, and it carries the message id in `data-id`.
+#[component]
+pub fn MessageRow(
+    /// The message and its marks.
+    row: RowView,
+) -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    let lang = use_lang();
+    let RowView { message, marks } = row;
+    let grouped = !marks.new_group;
+    // In a group only the first row shows sender and time; the others keep them for
+    // assistive technology, which reads every row on its own.
+    let shown = |class: &'static str| {
+        if grouped {
+            format!("{class} visually-hidden")
+        } else {
+            class.to_owned()
+        }
+    };
+    let failed = message.delivery == Some(Delivery::Failed);
+    let ts = message.ts;
+    let retry_id = message.id.clone();
+    let delete_id = message.id.clone();
+    view! {
+        <div class="msg-slot" class:grouped=grouped data-id=message.id.clone()>
+            {marks.new_day.then(|| view! {
+                <h2 class="day-separator">
+                    <span>{move || day_label(ts, lang.get())}</span>
+                </h2>
+            })}
+            <article class="msg" class:own=message.delivery.is_some() class:grouped=grouped role="article">
+                <div class="msg-meta">
+                    {(!grouped).then(|| view! { <Avatar name=message.from.clone()/> })}
+                    <span class=shown("msg-from")>{message.from.clone()}</span>
+                    <time class=shown("msg-time") datetime=iso_time(ts)>{short_time(ts)}</time>
+                </div>
+                <div class="msg-body">
+                    <p class="msg-text">{linked_text(&message.text)}</p>
+                    {message.delivery.map(|delivery| delivery_badge(delivery, lang))}
+                </div>
+                {failed.then(|| view! {
+                    <div class="msg-actions">
+                        <button type="button" on:click=move |_| chat.retry_message(&retry_id)>
+                            {move || Tr::retry(lang.get())}
+                        </button>
+                        <button type="button" on:click=move |_| chat.delete_message(&delete_id)>
+                            {move || Tr::delete(lang.get())}
+                        </button>
+                    </div>
+                })}
+            </article>
+        </div>
+    }
+}
+
+/// The text as text nodes, with web and mail addresses as anchors. Nothing in it is ever
+/// parsed as HTML.
+fn linked_text(text: &str) -> impl IntoView {
+    split_links(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => Either::Left(text.to_owned()),
+            Piece::Link(url) => Either::Right(view! {
+                // A new tab, without giving it a handle on this page or telling it where the
+                // click came from.
+                <a href=url.to_owned() rel="noopener noreferrer" target="_blank">{url.to_owned()}</a>
+            }),
+        })
+        .collect_view()
+}
+
+/// The delivery state of an own message, as a symbol with its name for assistive technology.
+fn delivery_badge(delivery: Delivery, lang: Signal<Lang>) -> impl IntoView {
+    let (class, symbol, label): (_, _, fn(Lang) -> &'static str) = match delivery {
+        Delivery::Pending => ("pending", "…", Tr::sending),
+        Delivery::Sent => ("sent", "✓", Tr::sent),
+        Delivery::Delivered => ("delivered", "✓✓", Tr::delivered),
+        Delivery::Failed => ("failed", "!", Tr::not_delivered),
+    };
+    view! {
+        <span
+            class=format!("msg-state {class}")
+            role="img"
+            aria-label=move || label(lang.get())
+            title=move || label(lang.get())
+        >
+            {symbol}
+        </span>
+    }
+}

@@ -1,0 +1,441 @@
+//! The scrolling behind the message list: which slice of the room is in the DOM, keeping
+//! what the reader looks at in place while rows come and go, following new messages at
+//! the bottom, and asking for older history at the top.
+//!
+//! Every change of the rendered rows goes through `Scroller::render`. Before anything
+//! changes, its caller notes which message is at the top of the screen and where (the
+//! anchor). `render` writes the new rows and the heights of the two spacers that stand in
+//! for the rows outside the slice and, once Leptos has applied them to the DOM, moves the
+//! scroll position so the anchor is exactly where it was (or to the bottom when following).
+//! Then it measures the rows, so the spacers match real rows more closely next time.
+//!
+//! Only the slice is ever read from the chat (`messages_between`), and what is remembered
+//! does not grow with the room: an average row height, not one height per message.
+
+use super::row::{rows_with_marks, RowView};
+use super::screen::{message_of, read_screen, scroll_by, slot_of, Anchor, OnScreen};
+use crate::chat::ChatHandle;
+use crate::message_layout::{should_move, slice_around, tail_slice, RowHeights, Slice};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::{spawn_local, tick};
+use wirechat_session::Delivery;
+
+/// How close to the bottom (px) still counts as reading the newest messages.
+const STICK_THRESHOLD_PX: i32 = 48;
+
+/// Older history is requested once the screen shows one of the room's first this many rows.
+const LOAD_OLDER_WITHIN_ROWS: usize = 10;
+
+/// How far around its expected places a moved message is searched for, in rows.
+const LOCATE_REACH_ROWS: usize = 256;
+
+/// What the top of the list says about older history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryEdge {
+    /// Nothing: older rows are not rendered, or there is nothing to say.
+    #[default]
+    Hidden,
+    /// Older messages are being fetched.
+    Loading,
+    /// The first message of the room is rendered and nothing older exists.
+    Beginning,
+}
+
+/// Where the scroll position goes once new rows are in the DOM.
+enum Settle {
+    /// To the newest message.
+    Bottom,
+    /// To the very top, where the reader scrolled.
+    Top,
+    /// Where the anchor was.
+    Keep(Anchor),
+    /// The top of slot `id` (at `index`) to `offset` px from the top of the screen: where
+    /// an estimate put a row that is rendered now.
+    KeepSlot {
+        id: String,
+        index: usize,
+        offset: i32,
+    },
+    /// Nowhere else.
+    Stay,
+}
+
+/// What the scroller remembers between events; plain data, so it lives in a `StoredValue`.
+#[derive(Debug, Default)]
+struct ScrollState {
+    /// The room the rows belong to; another room starts over at its bottom.
+    room: Option<String>,
+    /// The indices rendered now.
+    slice: Slice,
+    /// The room's length when the rows were rendered.
+    count: usize,
+    /// Whether new messages scroll the list (the reader is at the bottom).
+    follow: bool,
+    /// The average height of the rows as last measured.
+    heights: RowHeights,
+    /// The row heights the spacers were sized with at the last render: positions inside
+    /// the spacers are estimated with these, whatever was measured since.
+    spacer_heights: RowHeights,
+    /// Id of the newest message at the last render, to notice the reader's own new ones.
+    newest_id: Option<String>,
+    /// Room length when older history was last requested, so renders do not ask again
+    /// for as long as nothing arrived.
+    asked_older_at: Option<usize>,
+    /// A scroll event is waiting for the next animation frame.
+    frame_pending: bool,
+}
+
+/// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct Scroller {
+    chat: ChatHandle,
+    /// The scrolling `role="log"` element.
+    pub list: NodeRef<html::Div>,
+    /// The element holding the rendered rows, between the two spacers.
+    pub rows_box: NodeRef<html::Div>,
+    state: StoredValue<ScrollState>,
+    /// The rendered rows, oldest first.
+    pub rows: RwSignal<Vec<RowView>>,
+    /// Height (px) standing in for the rows before the rendered ones.
+    pub space_above: RwSignal<f64>,
+    /// Height (px) standing in for the rows after the rendered ones.
+    pub space_below: RwSignal<f64>,
+    /// What the top of the list says about older history.
+    pub edge: RwSignal<HistoryEdge>,
+    /// Messages that arrived below the screen while the reader was scrolled up.
+    pub unseen: RwSignal<usize>,
+}
+
+impl Scroller {
+    /// A scroller for the current room of `chat`; nothing is rendered before [`Scroller::sync`].
+    pub fn new(chat: ChatHandle) -> Self {
+        Self {
+            chat,
+            list: NodeRef::new(),
+            rows_box: NodeRef::new(),
+            state: StoredValue::new(ScrollState::default()),
+            rows: RwSignal::new(Vec::new()),
+            space_above: RwSignal::new(0.0),
+            space_below: RwSignal::new(0.0),
+            edge: RwSignal::new(HistoryEdge::Hidden),
+            unseen: RwSignal::new(0),
+        }
+    }
+
+    /// Brings the rows up to date after anything in the chat changed.
+    pub fn sync(self) {
+        let room = self.chat.room.get_untracked();
+        let count = self.chat.message_count.get_untracked();
+        let room_changed = self
+            .state
+            .with_value(|s| s.room.as_deref() != Some(room.as_str()));
+        if room_changed {
+            self.state.update_value(|s| {
+                *s = ScrollState {
+                    room: Some(room),
+                    follow: true,
+                    heights: s.heights,
+                    ..ScrollState::default()
+                }
+            });
+            set_if_changed(self.unseen, 0);
+        }
+        let newest = self
+            .chat
+            .messages_between(count.saturating_sub(1), count)
+            .pop();
+        let sent_now = newest.as_ref().is_some_and(|m| {
+            m.delivery == Some(Delivery::Pending)
+                && self
+                    .state
+                    .with_value(|s| s.newest_id.as_ref() != Some(&m.id))
+        });
+        self.state
+            .update_value(|s| s.newest_id = newest.map(|m| m.id));
+        if sent_now {
+            // Whoever sends a message wants to see it, wherever they had scrolled.
+            self.state.update_value(|s| s.follow = true);
+            set_if_changed(self.unseen, 0);
+        }
+        if self.state.with_value(|s| s.frame_pending) && !sent_now && !room_changed {
+            // The reader scrolled and that frame has not come yet: the DOM still shows
+            // where they went, and new messages must not pull them back.
+            self.note_position();
+        }
+        let on_screen = self.on_screen();
+        let (slice, old_count, follow) = self.state.with_value(|s| (s.slice, s.count, s.follow));
+        let Some(screen) = on_screen.filter(|_| !follow) else {
+            self.render(
+                tail_slice(count, self.rows_on_screen()),
+                count,
+                Settle::Bottom,
+            );
+            return;
+        };
+        let grown = count as isize - old_count as isize;
+        let shift = match &screen.anchor {
+            Anchor::Row { id, index, .. } => self
+                .locate(id, *index, grown)
+                .map_or(0, |at| at as isize - *index as isize),
+            Anchor::Estimate { .. } => 0,
+        };
+        // Whatever the room grew by beyond what moved the screen's first row arrived
+        // below it: that is what the reader has not seen.
+        let below = (grown - shift).max(0) as usize;
+        if below > 0 {
+            self.unseen.update(|n| *n += below);
+        }
+        let last_index = count.saturating_sub(1);
+        let first = screen.first.saturating_add_signed(shift).min(last_index);
+        let last = screen.last.saturating_add_signed(shift).min(last_index);
+        let moved = slice.shifted(shift, count);
+        let next = if should_move(moved, first, last, count) {
+            slice_around(first, last, count)
+        } else {
+            moved
+        };
+        self.render(next, count, Settle::Keep(screen.anchor.moved(shift)));
+    }
+
+    /// Reacts to scrolling, at most once per animation frame.
+    pub fn on_scroll(self) {
+        if self.state.with_value(|s| s.frame_pending) {
+            return;
+        }
+        self.state.update_value(|s| s.frame_pending = true);
+        request_animation_frame(move || {
+            if self.state.is_disposed() {
+                return;
+            }
+            self.state.update_value(|s| s.frame_pending = false);
+            self.scroll_frame();
+        });
+    }
+
+    /// Keeps the newest messages in view when the window changes size.
+    pub fn on_resize(self) {
+        if self.state.is_disposed() {
+            return;
+        }
+        if self.state.with_value(|s| s.follow) {
+            if let Some(list) = self.list.get_untracked() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        } else {
+            self.scroll_frame();
+        }
+    }
+
+    /// Shows the newest messages and follows them again.
+    pub fn jump_to_bottom(self) {
+        self.state.update_value(|s| s.follow = true);
+        set_if_changed(self.unseen, 0);
+        let count = self.chat.message_count.get_untracked();
+        self.render(
+            tail_slice(count, self.rows_on_screen()),
+            count,
+            Settle::Bottom,
+        );
+        // The button that was clicked disappears; keyboard focus goes to the messages.
+        if let Some(list) = self.list.get_untracked() {
+            let _ = list.focus();
+        }
+    }
+
+    /// Follows new messages from now on exactly when the reader is at the bottom.
+    fn note_position(self) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        let (slice, count) = self.state.with_value(|s| (s.slice, s.count));
+        let gap = list.scroll_height() - list.scroll_top() - list.client_height();
+        let at_bottom = gap <= STICK_THRESHOLD_PX && slice.end == count;
+        self.state.update_value(|s| s.follow = at_bottom);
+        if at_bottom {
+            set_if_changed(self.unseen, 0);
+        }
+    }
+
+    fn scroll_frame(self) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        self.note_position();
+        let (slice, count) = self.state.with_value(|s| (s.slice, s.count));
+        let Some(screen) = self.on_screen() else {
+            return;
+        };
+        if should_move(slice, screen.first, screen.last, count) {
+            let next = slice_around(screen.first, screen.last, count);
+            // Dragged to the very top, the reader wants the top, whatever the estimate said.
+            let settle = if list.scroll_top() <= 0 {
+                Settle::Top
+            } else {
+                Settle::Keep(screen.anchor)
+            };
+            self.render(next, count, settle);
+        } else {
+            self.load_older_near_top(false);
+        }
+    }
+
+    /// Renders `slice` of a room of `count` messages, then settles the scroll position.
+    fn render(self, slice: Slice, count: usize, settle: Settle) {
+        let messages = self
+            .chat
+            .messages_between(slice.start.saturating_sub(1), slice.end);
+        let rows = rows_with_marks(messages, slice.start > 0);
+        // A row that was only estimated is rendered now: anchor on it by id.
+        let settle = match settle {
+            Settle::Keep(Anchor::Estimate { index, offset }) => {
+                match index.checked_sub(slice.start).and_then(|k| rows.get(k)) {
+                    Some(row) => Settle::KeepSlot {
+                        id: row.message.id.clone(),
+                        index,
+                        offset,
+                    },
+                    None => Settle::Stay,
+                }
+            }
+            other => other,
+        };
+        let heights = self.state.with_value(|s| s.heights);
+        set_if_changed(self.space_above, heights.space_for(slice.start));
+        set_if_changed(self.space_below, heights.space_for(count - slice.end));
+        set_if_changed(self.rows, rows);
+        let history = self.chat.history.get_untracked();
+        let edge = if slice.start > 0 || count == 0 {
+            HistoryEdge::Hidden
+        } else if history.loading {
+            HistoryEdge::Loading
+        } else if history.available && !history.more_before {
+            HistoryEdge::Beginning
+        } else {
+            HistoryEdge::Hidden
+        };
+        set_if_changed(self.edge, edge);
+        self.state.update_value(|s| {
+            s.slice = slice;
+            s.count = count;
+            s.spacer_heights = heights;
+        });
+        // The writes above queued Leptos's DOM updates as tasks; a task queued now runs
+        // after them, and still before the browser paints, so the reader never sees the
+        // rows jump.
+        spawn_local(async move {
+            tick().await;
+            if !self.state.is_disposed() {
+                self.settle(settle);
+            }
+        });
+    }
+
+    fn settle(self, settle: Settle) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        match settle {
+            Settle::Bottom => list.set_scroll_top(list.scroll_height()),
+            Settle::Top => list.set_scroll_top(0),
+            Settle::Keep(Anchor::Row { id, index, offset }) => {
+                if let Some(slot) = self.slot_of(&id, index) {
+                    let drift = message_of(&slot).offset_top() - list.scroll_top() - offset;
+                    scroll_by(&list, drift);
+                }
+            }
+            Settle::KeepSlot { id, index, offset } => {
+                if let Some(slot) = self.slot_of(&id, index) {
+                    scroll_by(&list, slot.offset_top() - list.scroll_top() - offset);
+                }
+            }
+            Settle::Keep(Anchor::Estimate { .. }) | Settle::Stay => {}
+        }
+        if let Some(rows_box) = self.rows_box.get_untracked() {
+            let rendered = self.rows.with_untracked(Vec::len);
+            let total = f64::from(rows_box.offset_height());
+            self.state
+                .update_value(|s| s.heights.observe(total, rendered));
+        }
+        self.load_older_near_top(true);
+    }
+
+    /// Asks for older history when the screen is near the first loaded message. After a
+    /// render (`unprompted`) it asks once per room length, so a server that answers with
+    /// nothing new is not asked again and again without the reader scrolling.
+    fn load_older_near_top(self, unprompted: bool) {
+        let history = self.chat.history.get_untracked();
+        if !history.more_before || history.loading {
+            return;
+        }
+        let near_top = self
+            .on_screen()
+            .is_some_and(|screen| screen.first < LOAD_OLDER_WITHIN_ROWS);
+        let count = self.state.with_value(|s| s.count);
+        if !near_top || (unprompted && self.state.with_value(|s| s.asked_older_at == Some(count))) {
+            return;
+        }
+        self.state.update_value(|s| s.asked_older_at = Some(count));
+        self.chat.load_older();
+    }
+
+    /// Which message indices are on screen, and the anchor that keeps them there.
+    fn on_screen(self) -> Option<OnScreen> {
+        let list = self.list.get_untracked()?;
+        let rows_box = self.rows_box.get_untracked()?;
+        let (slice, count, heights) = self
+            .state
+            .with_value(|s| (s.slice, s.count, s.spacer_heights));
+        read_screen(&list, &rows_box, slice, count, heights)
+    }
+
+    /// The rendered slot of message `id`, expected at `index`.
+    fn slot_of(self, id: &str, index: usize) -> Option<web_sys::HtmlElement> {
+        let rows_box = self.rows_box.get_untracked()?;
+        slot_of(
+            &rows_box,
+            self.state.with_value(|s| s.slice.start),
+            id,
+            index,
+        )
+    }
+
+    /// Where message `id`, last seen at `index`, is now that the room grew by `grown`.
+    fn locate(self, id: &str, index: usize, grown: isize) -> Option<usize> {
+        let is_at = |at: usize| {
+            self.chat
+                .messages_between(at, at + 1)
+                .first()
+                .is_some_and(|m| m.id == id)
+        };
+        // Usually news arrived below (nothing moved) or history above (all moved by the
+        // growth); only a read of one message each.
+        if let Some(at) = [Some(index), index.checked_add_signed(grown)]
+            .into_iter()
+            .flatten()
+            .find(|&at| is_at(at))
+        {
+            return Some(at);
+        }
+        let reach = grown.unsigned_abs() + LOCATE_REACH_ROWS;
+        let from = index.saturating_sub(reach);
+        self.chat
+            .messages_between(from, index + reach + 1)
+            .iter()
+            .position(|m| m.id == id)
+            .map(|k| from + k)
+    }
+
+    fn rows_on_screen(self) -> usize {
+        let height = self.list.get_untracked().map_or(0, |l| l.client_height());
+        self.state
+            .with_value(|s| s.heights.rows_in(f64::from(height)))
+    }
+}
+
+/// Writes `value` only when it differs, so unchanged state never re-renders anything.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
+    }
+}

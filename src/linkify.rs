@@ -1,0 +1,116 @@
+//! Finds the links in a message's text, so the list can show them as anchors and leave
+//! everything else as plain text.
+//!
+//! Only `http://`, `https://` and `mailto:` addresses become links. Any other scheme
+//! (`javascript:`, `data:`, `vbscript:`, `file:`, …) is never recognised, so it can only
+//! ever be shown as text. Pure: no browser, so every rule is a plain function of the text.
+
+/// One piece of a message's text, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Plain text, shown as it is.
+    Text(&'a str),
+    /// A web or mail address, shown as an anchor whose text and target are both this string.
+    Link(&'a str),
+}
+
+/// The schemes that make links, lowercase; matched without regard to case.
+const SCHEMES: [&str; 3] = ["https://", "http://", "mailto:"];
+
+/// Characters that end an address: they cannot appear in one unescaped, and `<…>` or
+/// `"…"` is how people quote a URL in prose.
+const ADDRESS_STOPS: [char; 3] = ['<', '>', '"'];
+
+/// Punctuation that ends a sentence or a clause rather than an address when it comes last:
+/// "see https://example.com." links to `https://example.com`.
+const TRAILING_PUNCTUATION: [char; 14] = [
+    '.', ',', ';', ':', '!', '?', '\'', '"', '*', '。', '、', '，', '！', '？',
+];
+
+/// Splits `text` into plain text and links. Concatenating the pieces gives `text` back.
+pub fn split_links(text: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut plain_from = 0;
+    let mut search_from = 0;
+    while let Some((start, end)) = next_link(text, search_from) {
+        if start > plain_from {
+            pieces.push(Piece::Text(&text[plain_from..start]));
+        }
+        pieces.push(Piece::Link(&text[start..end]));
+        plain_from = end;
+        search_from = end;
+    }
+    if plain_from < text.len() {
+        pieces.push(Piece::Text(&text[plain_from..]));
+    }
+    pieces
+}
+
+/// Byte range of the first link at or after byte `from`.
+fn next_link(text: &str, from: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        // Every scheme starts with an ASCII letter, and an ASCII byte is always a char
+        // boundary in UTF-8, so slicing at `at` below is safe.
+        if matches!(bytes[at], b'h' | b'H' | b'm' | b'M') && starts_word(text, at) {
+            let rest = &text[at..];
+            if let Some(scheme) = SCHEMES.iter().find(|s| starts_with_ignoring_case(rest, s)) {
+                let run = rest
+                    .find(|c: char| {
+                        c.is_whitespace() || c.is_control() || ADDRESS_STOPS.contains(&c)
+                    })
+                    .unwrap_or(rest.len());
+                let kept = without_trailing_punctuation(&rest[..run]);
+                // A scheme with nothing after it ("http://", "mailto:") is not an address.
+                if kept > scheme.len() {
+                    return Some((at, at + kept));
+                }
+                at += scheme.len();
+                continue;
+            }
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Whether byte `at` begins a word, so "xhttp://…" or "foo_mailto:…" never link.
+fn starts_word(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+}
+
+fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// Length of `candidate` once punctuation that belongs to the sentence is cut off the end.
+/// A closing bracket stays when the address opened it, as in
+/// `https://en.wikipedia.org/wiki/Rust_(programming_language)`.
+fn without_trailing_punctuation(candidate: &str) -> usize {
+    let mut end = candidate.len();
+    while let Some(last) = candidate[..end].chars().next_back() {
+        let kept = &candidate[..end];
+        let cut = match last {
+            ')' => unbalanced(kept, '(', ')'),
+            ']' => unbalanced(kept, '[', ']'),
+            '}' => unbalanced(kept, '{', '}'),
+            '…' => true,
+            c => TRAILING_PUNCTUATION.contains(&c),
+        };
+        if !cut {
+            break;
+        }
+        end -= last.len_utf8();
+    }
+    end
+}
+
+/// Whether `text` closes `close` more often than it opens `open`.
+fn unbalanced(text: &str, open: char, close: char) -> bool {
+    text.matches(close).count() > text.matches(open).count()
+}
