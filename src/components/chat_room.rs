@@ -65,18 +65,25 @@ pub fn ChatLayout() -> impl IntoView {
             // While the drawer covers it on a phone, the chat behind is out of reach.
             <section class="chat-room" prop:inert=move || drawer_open.get()>
                 <header class="room-header">
+                    // Named by its content rather than aria-label, so the badge's visible
+                    // number is part of the name as read aloud.
                     <button
                         type="button"
                         class="icon-button drawer-toggle"
                         aria-controls="sidebar"
                         aria-expanded=move || drawer_open.get().to_string()
-                        aria-label=move || if drawer_open.get() { Tr::hide_rooms(lang.get()) } else { Tr::show_rooms(lang.get()) }
                         on:click=move |_| drawer_open.update(|o| *o = !*o)
                     >
-                        "☰"
+                        <span aria-hidden="true">"☰"</span>
+                        <span class="visually-hidden">
+                            {move || if drawer_open.get() { Tr::hide_rooms(lang.get()) } else { Tr::show_rooms(lang.get()) }}
+                        </span>
                         <Show when=move || { unread_elsewhere() > 0 }>
-                            <span class="drawer-badge" aria-label=move || Tr::unread(lang.get(), unread_elsewhere())>
-                                {unread_elsewhere}
+                            <span class="drawer-badge">
+                                <span aria-hidden="true">{unread_elsewhere}</span>
+                                <span class="visually-hidden">
+                                    {move || format!(" ({})", Tr::unread(lang.get(), unread_elsewhere()))}
+                                </span>
                             </span>
                         </Show>
                     </button>
