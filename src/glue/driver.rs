@@ -2,7 +2,7 @@
 
 use crate::glue::page::{self, now_ms};
 use crate::transport::{Connection, Transport, TransportEvent};
-use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+use leptos::prelude::{request_animation_frame, set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -22,6 +22,9 @@ pub struct Endpoint {
 /// Above this many bytes waiting in the socket's buffer, frames queue here instead, so a burst
 /// of sends cannot grow the browser's buffer without bound.
 const HIGH_WATER_BYTES: u32 = 256 * 1024;
+
+/// How soon a hidden tab's UI hears of changes (it gets no animation frames).
+const HIDDEN_NOTIFY_DELAY: Duration = Duration::from_millis(100);
 
 /// How often a queued burst checks whether the socket's buffer has drained.
 const DRAIN_EVERY: Duration = Duration::from_millis(25);
@@ -46,6 +49,8 @@ pub struct Driver {
     /// handshake when a server answers none of them, so after an attempt that never opened,
     /// the next one flips to offering none (and back, in case the server needs them).
     offer_protocols: Cell<bool>,
+    /// A UI notification is scheduled for the next frame.
+    notify_pending: Cell<bool>,
 }
 
 impl Driver {
@@ -70,6 +75,7 @@ impl Driver {
             backlog: RefCell::new(VecDeque::new()),
             draining: Cell::new(false),
             offer_protocols: Cell::new(true),
+            notify_pending: Cell::new(false),
         })
     }
 
@@ -101,9 +107,30 @@ impl Driver {
         for command in commands {
             self.run(command);
         }
-        let session = self.session.borrow();
-        self.persist_outbox(&session);
-        (self.on_change)(&session);
+        self.persist_outbox(&self.session.borrow());
+        self.schedule_notify();
+    }
+
+    /// Tells the UI about changes at most once per animation frame: a burst of frames is
+    /// applied to the session as it arrives, but rendered once per frame instead of once per
+    /// message. Hidden tabs get no animation frames, so there a short timer stands in (the
+    /// page still updates its title and notifications).
+    fn schedule_notify(self: &Rc<Self>) {
+        if self.notify_pending.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let notify = move || {
+            if let Some(driver) = weak.upgrade() {
+                driver.notify_pending.set(false);
+                (driver.on_change)(&driver.session.borrow());
+            }
+        };
+        if super::notify::page_hidden() {
+            let _ = set_timeout_with_handle(notify, HIDDEN_NOTIFY_DELAY);
+        } else {
+            request_animation_frame(notify);
+        }
     }
 
     fn run(self: &Rc<Self>, command: Command) {
