@@ -7,7 +7,7 @@ export CARGO_TERM_COLOR ?= never
 
 BIND ?= 127.0.0.1:8080
 
-.PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e
+.PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e bench
 
 ## Build the app and serve it, with the reference server, on http://$(BIND)/
 run: setup dist
@@ -50,3 +50,9 @@ test-browser:
 test-e2e:
 	cargo build -p wirechat-server
 	WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server cargo test -p wirechat-e2e -- --test-threads=1 --nocapture
+
+## The performance benchmark (not part of `test`): the release app against the vanilla JS
+## baseline in bench/, in headless Chromium; writes docs/PERFORMANCE.md and docs/performance.json
+bench: setup-browser dist
+	cargo build --profile server -p wirechat-server
+	node bench/run.mjs --dist dist --server $(CURDIR)/target/server/wirechat-server --out docs
