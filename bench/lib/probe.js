@@ -3,8 +3,7 @@
 // `window.__bench`; times are `performance.now()` of the page unless said otherwise.
 //
 // - WebSocket is wrapped to note when each socket opened and closed (with its code), how many
-//   frames arrived, and when the first frame carrying an armed tag was dispatched to the page;
-//   while a burst runs, it tells the runner every few frames how many have arrived.
+//   frames arrived, and when the first frame carrying an armed tag was dispatched to the page.
 // - A MutationObserver looks for watched tokens (text between ⟦ and ⟧) in added nodes and
 //   changed text; an IntersectionObserver then reports the rendering update in which the
 //   element holding the token intersects the viewport: that frame is when it became visible.
@@ -21,8 +20,6 @@
     framesReceived: 0,
     firstFrameTag: null,
     firstFrameAt: null,
-    // Every this many frames, `window.__benchProgress(frames)` (a binding to the runner).
-    reportEvery: 0,
     longTasks: [],
     paints: {},
     connectedAt: null,
@@ -37,7 +34,8 @@
     class ObservedWebSocket extends NativeWebSocket {
       constructor(...args) {
         super(...args);
-        const record = { url: String(args[0]), createdAt: now(), openAt: null, closeAt: null, code: null, frames: 0 };
+        const record = { url: String(args[0]), createdAt: now(), openAt: null, closeAt: null, code: null, frames: 0, closedByPage: null };
+        this.benchRecord = record;
         bench.sockets.push(record);
         this.addEventListener("open", () => {
           record.openAt = now();
@@ -50,9 +48,6 @@
         this.addEventListener("message", (event) => {
           record.frames++;
           bench.framesReceived++;
-          if (bench.reportEvery > 0 && bench.framesReceived % bench.reportEvery === 0 && typeof window.__benchProgress === "function") {
-            window.__benchProgress(bench.framesReceived);
-          }
           if (
             bench.firstFrameAt === null &&
             bench.firstFrameTag !== null &&
@@ -62,6 +57,15 @@
             bench.firstFrameAt = now();
           }
         });
+      }
+
+      // Notes when the page itself closes the socket, and why, before the close event tells
+      // the code of the whole exchange.
+      close(...args) {
+        if (this.benchRecord.closedByPage === null) {
+          this.benchRecord.closedByPage = { at: now(), code: args[0] ?? null, reason: args[1] ?? null };
+        }
+        return super.close(...args);
       }
     }
     window.WebSocket = ObservedWebSocket;
