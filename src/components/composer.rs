@@ -51,13 +51,19 @@ pub fn Composer() -> impl IntoView {
         });
     };
     let fit = move |el: &web_sys::HtmlTextAreaElement| {
+        let text = el.value();
+        set_length.set(text.len());
         // Grow with the text; the stylesheet's max-height caps it and then it scrolls.
         let style = web_sys::HtmlElement::style(el);
+        if text.is_empty() {
+            // Back to one row, without asking the browser to lay out the page now.
+            let _ = style.remove_property("height");
+            return;
+        }
         let _ = style.set_property("height", "auto");
         // scrollHeight leaves out the borders that border-box sizing counts.
         let borders = web_sys::HtmlElement::offset_height(el) - el.client_height();
         let _ = style.set_property("height", &format!("{}px", el.scroll_height() + borders));
-        set_length.set(el.value().len());
     };
 
     // Switching rooms puts the old room's text away and brings the new room's back.

@@ -35,7 +35,9 @@ pub fn MessageList() -> impl IntoView {
     });
     let resize = window_event_listener(ev::resize, move |_| scroller.on_resize());
     on_cleanup(move || resize.remove());
-    let px = |space: RwSignal<f64>| move || format!("{}px", space.get());
+    // Whole pixels (the spaces are rounded already): formatting an integer keeps the float
+    // formatting machinery out of the wasm.
+    let px = |space: RwSignal<f64>| move || format!("{}px", space.get() as u64);
     view! {
         <div class="message-pane">
             // Inline, because the scrolling arithmetic depends on them: row offsets are

@@ -101,7 +101,7 @@ pub fn read_screen(
             anchor = Some(Anchor::Row {
                 id: slot.get_attribute("data-id").unwrap_or_default(),
                 index: slice.start + k,
-                offset: message_of(&slot).offset_top() - top,
+                offset: message_top(&slot) - top,
             });
         }
         last = slice.start + k;
@@ -156,7 +156,22 @@ pub fn scroll_by(list: &web_sys::HtmlElement, px: i32) {
 }
 
 /// The message inside a slot (its last child, after any day separator).
-pub fn message_of(slot: &web_sys::HtmlElement) -> web_sys::HtmlElement {
+fn message_of(slot: &web_sys::HtmlElement) -> web_sys::HtmlElement {
     slot.last_element_child()
         .map_or_else(|| slot.clone(), JsCast::unchecked_into)
+}
+
+/// Top of the message inside `slot`, relative to the list. The stylesheet contains each
+/// slot's layout, which makes the slot its message's offset parent.
+pub fn message_top(slot: &web_sys::HtmlElement) -> i32 {
+    let message = message_of(slot);
+    let top = message.offset_top();
+    if message
+        .offset_parent()
+        .is_some_and(|parent| parent.is_same_node(Some(slot)))
+    {
+        slot.offset_top() + top
+    } else {
+        top
+    }
 }

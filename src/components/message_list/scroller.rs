@@ -13,7 +13,7 @@
 //! does not grow with the room: an average row height, not one height per message.
 
 use super::row::{rows_with_marks, RowView};
-use super::screen::{message_of, read_screen, scroll_by, slot_of, Anchor, OnScreen};
+use super::screen::{message_top, read_screen, scroll_by, slot_of, Anchor, OnScreen};
 use crate::chat::ChatHandle;
 use crate::message_layout::{should_move, slice_around, tail_slice, RowHeights, Slice};
 use leptos::html;
@@ -84,6 +84,9 @@ struct ScrollState {
     asked_older_at: Option<usize>,
     /// A scroll event is waiting for the next animation frame.
     frame_pending: bool,
+    /// The list's visible height at the last settle or resize (0: not measured yet). Reading
+    /// it again before a render would make the browser lay out the page one extra time.
+    viewport_px: i32,
 }
 
 /// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
@@ -163,9 +166,11 @@ impl Scroller {
             // where they went, and new messages must not pull them back.
             self.note_position();
         }
-        let on_screen = self.on_screen();
         let (slice, old_count, follow) = self.state.with_value(|s| (s.slice, s.count, s.follow));
-        let Some(screen) = on_screen.filter(|_| !follow) else {
+        // Following the newest messages, the rows on screen do not matter (reading them
+        // would cost a layout of the page).
+        let on_screen = if follow { None } else { self.on_screen() };
+        let Some(screen) = on_screen else {
             self.render(
                 tail_slice(count, self.rows_on_screen()),
                 count,
@@ -218,6 +223,7 @@ impl Scroller {
         if self.state.is_disposed() {
             return;
         }
+        self.state.update_value(|s| s.viewport_px = 0);
         if self.state.with_value(|s| s.follow) {
             if let Some(list) = self.list.get_untracked() {
                 list.set_scroll_top(list.scroll_height());
@@ -340,7 +346,7 @@ impl Scroller {
             Settle::Top => list.set_scroll_top(0),
             Settle::Keep(Anchor::Row { id, index, offset }) => {
                 if let Some(slot) = self.slot_of(&id, index) {
-                    let drift = message_of(&slot).offset_top() - list.scroll_top() - offset;
+                    let drift = message_top(&slot) - list.scroll_top() - offset;
                     scroll_by(&list, drift);
                 }
             }
@@ -354,8 +360,11 @@ impl Scroller {
         if let Some(rows_box) = self.rows_box.get_untracked() {
             let rendered = self.rows.with_untracked(Vec::len);
             let total = f64::from(rows_box.offset_height());
-            self.state
-                .update_value(|s| s.heights.observe(total, rendered));
+            let viewport = list.client_height();
+            self.state.update_value(|s| {
+                s.heights.observe(total, rendered);
+                s.viewport_px = viewport;
+            });
         }
         self.load_older_near_top(true);
     }
@@ -427,7 +436,12 @@ impl Scroller {
     }
 
     fn rows_on_screen(self) -> usize {
-        let height = self.list.get_untracked().map_or(0, |l| l.client_height());
+        let remembered = self.state.with_value(|s| s.viewport_px);
+        let height = if remembered > 0 {
+            remembered
+        } else {
+            self.list.get_untracked().map_or(0, |l| l.client_height())
+        };
         self.state
             .with_value(|s| s.heights.rows_in(f64::from(height)))
     }

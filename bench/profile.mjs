@@ -1,0 +1,99 @@
+// Where the page's main thread spends its time while messages are sent through the UI:
+// a V8 CPU profile of the app (or the baseline) during a steady send series, summarised by
+// function (self time). For a readable wasm profile, give it a build whose wasm keeps its
+// name section (see --dist below); the release build strips names.
+//
+//   node bench/profile.mjs --dist <site dir> [--server target/server/wirechat-server]
+//        [--target app|baseline] [--count 300] [--rate 50] [--receivers 1] [--top 40]
+//        [--out profile.cpuprofile]
+import { readFileSync, writeFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+
+import { sleep } from "./lib/bot.mjs";
+import { startServer } from "./lib/server.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+const { values: args } = parseArgs({
+  options: {
+    dist: { type: "string", default: join(root, "dist") },
+    server: { type: "string", default: join(root, "target/server/wirechat-server") },
+    target: { type: "string", default: "app" },
+    count: { type: "string", default: "300" },
+    rate: { type: "string", default: "50" },
+    receivers: { type: "string", default: "1" },
+    top: { type: "string", default: "40" },
+    out: { type: "string", default: "" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+  },
+});
+
+const PATHS = { app: { path: "/", composer: "form textarea" }, baseline: { path: "/bench-baseline/index.html", composer: "#text" } };
+const target = PATHS[args.target];
+const site = mkdtempSync(join(tmpdir(), "wirechat-profile-"));
+cpSync(args.dist, site, { recursive: true });
+cpSync(join(here, "baseline"), join(site, "bench-baseline"), { recursive: true });
+const server = await startServer(args.server, site);
+const browser = await chromium.launch({
+  executablePath: args.chromium,
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+try {
+  const probe = readFileSync(join(here, "lib/probe.js"), "utf8");
+  const open = async (name) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    await context.addInitScript({ content: probe });
+    const page = await context.newPage();
+    page.on("pageerror", (err) => console.log(`page error: ${err.message}`));
+    page.on("console", (m) => { if (m.type() === "error") console.log(`console: ${m.text()}`); });
+    const query = new URLSearchParams({ server: server.wsUrl, room: "profile", name });
+    await page.goto(`${server.origin}${target.path}?${query}`, { waitUntil: "load" });
+    await page.waitForFunction(() => window.__bench.connectedAt !== null, null, { polling: 100 });
+    return page;
+  };
+  const sender = await open("alice");
+  for (let i = 0; i < Number(args.receivers); i++) await open(`bob${i}`);
+  const cdp = await sender.context().newCDPSession(sender);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await cdp.send("Profiler.start");
+  const count = Number(args.count);
+  const tokens = Array.from({ length: count }, (_, i) => `P-${i}`);
+  await sender.evaluate((t) => window.__bench.watch(t), tokens);
+  const sentAt = await sender.evaluate(
+    ([sel, n, ms]) => window.__bench.sendSeries(sel, "P", n, ms),
+    [target.composer, count, 1000 / Number(args.rate)],
+  );
+  await sleep(1000);
+  const { profile } = await cdp.send("Profiler.stop");
+  const seen = await sender.evaluate((t) => window.__bench.results(t).map((r) => r.visibleAt), tokens);
+  if (args.out) writeFileSync(args.out, JSON.stringify(profile));
+  summarise(profile, sentAt, seen);
+} finally {
+  await browser.close();
+  await server.stop();
+  rmSync(site, { recursive: true, force: true });
+}
+
+function summarise(profile, sentAt, seen) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const deltas = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const name = node.callFrame.functionName || `(anonymous ${node.callFrame.url.split("/").pop()}:${node.callFrame.lineNumber})`;
+    self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const busy = total - (self.get("(idle)") ?? 0) - (self.get("(program)") ?? 0);
+  const span = sentAt[sentAt.length - 1] - sentAt[0];
+  console.log(`sent ${sentAt.length} in ${span.toFixed(0)} ms (${((sentAt.length - 1) / span * 1000).toFixed(1)} msg/s); profile ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms = ${(busy / sentAt.length).toFixed(2)} ms per message`);
+  const delays = seen.map((v, i) => (v === null ? null : performance.timeOrigin === undefined ? null : v)).filter((v) => v !== null);
+  void delays;
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top));
+  for (const [name, ms] of rows) console.log(`${ms.toFixed(1).padStart(9)} ms  ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`);
+}
