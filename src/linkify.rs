@@ -75,12 +75,13 @@ fn next_link(text: &str, from: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Whether byte `at` begins a word, so "xhttp://…" or "foo_mailto:…" never link.
+/// Whether byte `at` begins a word, so "xhttp://…" or "foo_mailto:…" never link. Only
+/// ASCII letters, digits and `_` glue a scheme to what precedes it: text in other scripts
+/// often runs straight into an address ("여기https://…"), and that address still links.
 fn starts_word(text: &str, at: usize) -> bool {
-    text[..at]
-        .chars()
-        .next_back()
-        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    text.as_bytes()[..at]
+        .last()
+        .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
 }
 
 fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {

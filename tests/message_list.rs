@@ -11,6 +11,7 @@ mod support;
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use wirechat::identity::initials;
 use wirechat::linkify::{split_links, Piece};
 use wirechat::message_layout::{
     row_marks, should_move, slice_around, tail_slice, RowHeights, RowMarks, Slice, Stamp,
@@ -216,6 +217,11 @@ fn links_are_http_https_and_mailto_addresses_without_trailing_punctuation() {
             "a\nhttps://x.test\nb",
             &[Text("a\n"), Link("https://x.test"), Text("\nb")],
         ),
+        // Other scripts often run straight into an address.
+        (
+            "여기https://x.test 참고",
+            &[Text("여기"), Link("https://x.test"), Text(" 참고")],
+        ),
     ];
     for (text, expected) in cases {
         let pieces = split_links(text);
@@ -240,6 +246,23 @@ fn other_schemes_and_bare_schemes_stay_text() {
         "ftp://old.test",
     ] {
         assert_eq!(split_links(text), [Piece::Text(text)], "{text:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn initials_are_the_upper_cased_first_letters_of_two_words() {
+    for (name, expected) in [
+        ("Ada Lovelace", "AL"),
+        ("bob", "B"),
+        ("김민준", "김"),
+        ("élodie durand", "ÉD"),
+        ("анна каренина", "АК"),
+        ("(eve) 2nd", "E2"),
+        ("🙂 ann", "A"),
+        ("ada lovelace byron", "AL"),
+        ("  ", ""),
+    ] {
+        assert_eq!(initials(name), expected, "{name:?}");
     }
 }
 
