@@ -41,6 +41,9 @@
           record.openAt = now();
         });
         this.addEventListener("close", (event) => {
+          // Chromium fires a second close event (code 1000) at a socket that is already
+          // closed when the page calls close() on it; the first one tells what happened.
+          if (record.closeAt !== null) return;
           record.closeAt = now();
           record.code = event.code;
         });
@@ -62,7 +65,9 @@
       // Notes when the page itself closes the socket, and why, before the close event tells
       // the code of the whole exchange.
       close(...args) {
-        if (this.benchRecord.closedByPage === null) {
+        // Only a close of a socket that is still open counts: gloo-net also calls close()
+        // when it drops a socket the server has already closed.
+        if (this.benchRecord.closedByPage === null && this.readyState <= NativeWebSocket.OPEN) {
           this.benchRecord.closedByPage = { at: now(), code: args[0] ?? null, reason: args[1] ?? null };
         }
         return super.close(...args);
