@@ -288,6 +288,14 @@ class Harness {
           const progress = await page.evaluate(() => window.__bench.progress()).catch(() => null);
           if (progress === null) return;
           if (paced) bot.allow(progress.frames - framesAtArm + PACE_LAG);
+          // A paced burst measures a page that keeps its socket. After a close the app
+          // resumes from history in pages of many messages per frame, so frames stop
+          // counting messages and the pacing would stall the bot: run it again instead.
+          if (paced && progress.closed > 0) {
+            result.evicted = true;
+            endWait("socket closed");
+            return;
+          }
           if (progress.open) {
             closedSince = null;
           } else {

@@ -203,6 +203,7 @@
   bench.progress = () => ({
     frames: bench.framesReceived,
     open: bench.sockets.some((s) => s.openAt !== null && s.closeAt === null),
+    closed: bench.sockets.filter((s) => s.closeAt !== null).length,
   });
 
   // What became of the watched tokens, as plain data.
