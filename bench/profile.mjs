@@ -5,6 +5,7 @@
 //
 //   node bench/profile.mjs --dist <site dir> [--server target/server/wirechat-server]
 //        [--target app|baseline] [--count 300] [--rate 50] [--receivers 1] [--top 40]
+//        [--page sender|receiver]
 //        [--out profile.cpuprofile]
 import { readFileSync, writeFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     receivers: { type: "string", default: "1" },
     top: { type: "string", default: "40" },
     out: { type: "string", default: "" },
+    page: { type: "string", default: "sender" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
@@ -56,30 +58,33 @@ try {
     return page;
   };
   const sender = await open("alice");
-  for (let i = 0; i < Number(args.receivers); i++) await open(`bob${i}`);
-  const cdp = await sender.context().newCDPSession(sender);
+  const receivers = [];
+  for (let i = 0; i < Number(args.receivers); i++) receivers.push(await open(`bob${i}`));
+  // The profiled page: the one that sends, or the first one that only receives.
+  const profiled = args.page === "receiver" ? receivers[0] : sender;
+  if (!profiled) throw new Error("--page receiver needs --receivers 1 or more");
+  const cdp = await profiled.context().newCDPSession(profiled);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
   await cdp.send("Profiler.start");
   const count = Number(args.count);
   const tokens = Array.from({ length: count }, (_, i) => `P-${i}`);
-  await sender.evaluate((t) => window.__bench.watch(t), tokens);
+  await profiled.evaluate((t) => window.__bench.watch(t), tokens);
   const sentAt = await sender.evaluate(
     ([sel, n, ms]) => window.__bench.sendSeries(sel, "P", n, ms),
     [target.composer, count, 1000 / Number(args.rate)],
   );
   await sleep(1000);
   const { profile } = await cdp.send("Profiler.stop");
-  const seen = await sender.evaluate((t) => window.__bench.results(t).map((r) => r.visibleAt), tokens);
   if (args.out) writeFileSync(args.out, JSON.stringify(profile));
-  summarise(profile, sentAt, seen);
+  summarise(profile, sentAt);
 } finally {
   await browser.close();
   await server.stop();
   rmSync(site, { recursive: true, force: true });
 }
 
-function summarise(profile, sentAt, seen) {
+function summarise(profile, sentAt) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const deltas = profile.timeDeltas;
@@ -92,8 +97,6 @@ function summarise(profile, sentAt, seen) {
   const busy = total - (self.get("(idle)") ?? 0) - (self.get("(program)") ?? 0);
   const span = sentAt[sentAt.length - 1] - sentAt[0];
   console.log(`sent ${sentAt.length} in ${span.toFixed(0)} ms (${((sentAt.length - 1) / span * 1000).toFixed(1)} msg/s); profile ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms = ${(busy / sentAt.length).toFixed(2)} ms per message`);
-  const delays = seen.map((v, i) => (v === null ? null : performance.timeOrigin === undefined ? null : v)).filter((v) => v !== null);
-  void delays;
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top));
   for (const [name, ms] of rows) console.log(`${ms.toFixed(1).padStart(9)} ms  ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`);
 }

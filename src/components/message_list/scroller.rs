@@ -268,7 +268,14 @@ impl Scroller {
             return;
         };
         self.note_position();
-        let (slice, count) = self.state.with_value(|s| (s.slice, s.count));
+        let (slice, count, follow) = self.state.with_value(|s| (s.slice, s.count, s.follow));
+        if follow {
+            // At the bottom, with the newest rows rendered (mostly the scroll that a render
+            // itself just made): the window needs no move, and reading the rows would cost
+            // a layout. A short room may still show its top, so older history may be due.
+            self.load_older_near_top(false);
+            return;
+        }
         let Some(screen) = self.on_screen() else {
             return;
         };
