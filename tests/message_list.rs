@@ -453,6 +453,25 @@ async fn new_messages_scroll_into_view_while_the_reader_is_at_the_bottom() {
 }
 
 #[wasm_bindgen_test]
+async fn a_reader_at_the_bottom_stays_there_when_the_composer_grows() {
+    let chat = chat_with(60).await;
+    let log = log_of(&chat);
+    let height_before = log.client_height();
+    type_text(&textarea(&chat.root), "one\ntwo\nthree\nfour\nfive", false);
+    wait_until("the list is shorter and still at the bottom", || {
+        log.client_height() < height_before && is_at_bottom(&log)
+    })
+    .await;
+    // And back: the composer empties, the list grows, the newest message stays in view.
+    type_text(&textarea(&chat.root), "", false);
+    wait_until(
+        "the list is as high as before and still at the bottom",
+        || log.client_height() == height_before && is_at_bottom(&log),
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn a_reader_scrolled_up_keeps_the_view_and_gets_a_button_to_the_new_messages() {
     let chat = chat_with(60).await;
     scroll_log_to(&chat, 600).await;

@@ -5,5 +5,6 @@ pub mod driver;
 pub mod notify;
 pub mod page;
 pub mod prefs;
+pub mod resize;
 pub mod time;
 pub mod websocket;

@@ -12,8 +12,8 @@ mod screen;
 mod scroller;
 
 use crate::chat::ChatHandle;
+use crate::glue::resize::SizeWatch;
 use crate::i18n::{use_lang, Tr};
-use leptos::ev;
 use leptos::prelude::*;
 use row::{MessageRow, RowView};
 use scroller::{HistoryEdge, Scroller};
@@ -33,8 +33,14 @@ pub fn MessageList() -> impl IntoView {
         chat.room.track();
         scroller.sync();
     });
-    let resize = window_event_listener(ev::resize, move |_| scroller.on_resize());
-    on_cleanup(move || resize.remove());
+    // Whatever changes the list's height (the window, the composer growing, a note above
+    // the composer), a reader at the bottom stays there.
+    let size_watch = StoredValue::new_local(None::<SizeWatch>);
+    Effect::new(move |_| {
+        if let Some(list) = scroller.list.get() {
+            size_watch.set_value(SizeWatch::new(&list, move || scroller.on_resize()));
+        }
+    });
     // Whole pixels (the spaces are rounded already): formatting an integer keeps the float
     // formatting machinery out of the wasm.
     let px = |space: RwSignal<f64>| move || format!("{}px", space.get() as u64);

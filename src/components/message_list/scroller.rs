@@ -87,6 +87,10 @@ struct ScrollState {
     /// The list's visible height at the last settle or resize (0: not measured yet). Reading
     /// it again before a render would make the browser lay out the page one extra time.
     viewport_px: i32,
+    /// The list's visible height when the reader's position was last taken. A scroll
+    /// frame that finds another height comes from a size change (the composer grew, say),
+    /// not from the reader, and must not end following.
+    seen_height: i32,
 }
 
 /// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
@@ -227,6 +231,8 @@ impl Scroller {
         if self.state.with_value(|s| s.follow) {
             if let Some(list) = self.list.get_untracked() {
                 list.set_scroll_top(list.scroll_height());
+                let height = list.client_height();
+                self.state.update_value(|s| s.seen_height = height);
             }
         } else {
             self.scroll_frame();
@@ -254,10 +260,22 @@ impl Scroller {
         let Some(list) = self.list.get_untracked() else {
             return;
         };
-        let (slice, count) = self.state.with_value(|s| (s.slice, s.count));
-        let gap = list.scroll_height() - list.scroll_top() - list.client_height();
+        let height = list.client_height();
+        let (slice, count, follow, seen) = self
+            .state
+            .with_value(|s| (s.slice, s.count, s.follow, s.seen_height));
+        if follow && height != seen {
+            // The list changed size under a reader at the bottom: they are still there.
+            self.state.update_value(|s| s.seen_height = height);
+            list.set_scroll_top(list.scroll_height());
+            return;
+        }
+        let gap = list.scroll_height() - list.scroll_top() - height;
         let at_bottom = gap <= STICK_THRESHOLD_PX && slice.end == count;
-        self.state.update_value(|s| s.follow = at_bottom);
+        self.state.update_value(|s| {
+            s.follow = at_bottom;
+            s.seen_height = height;
+        });
         if at_bottom {
             set_if_changed(self.unseen, 0);
         }
@@ -371,6 +389,7 @@ impl Scroller {
             self.state.update_value(|s| {
                 s.heights.observe(total, rendered);
                 s.viewport_px = viewport;
+                s.seen_height = viewport;
             });
         }
         self.load_older_near_top(true);
