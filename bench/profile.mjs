@@ -7,22 +7,21 @@
 //        [--target app|baseline] [--count 300] [--rate 50] [--receivers 1] [--top 40]
 //        [--page sender|receiver]
 //        [--out profile.cpuprofile]
-import { readFileSync, writeFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync, writeFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 
 import { sleep } from "./lib/bot.mjs";
+import { CHROMIUM_ARGS, DEFAULT_PATHS, TARGETS, VIEWPORT, assembleSite } from "./lib/pages.mjs";
 import { startServer } from "./lib/server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
 const { values: args } = parseArgs({
   options: {
-    dist: { type: "string", default: join(root, "dist") },
-    server: { type: "string", default: join(root, "target/server/wirechat-server") },
+    dist: { type: "string", default: DEFAULT_PATHS.dist },
+    server: { type: "string", default: DEFAULT_PATHS.server },
     target: { type: "string", default: "app" },
     count: { type: "string", default: "300" },
     rate: { type: "string", default: "50" },
@@ -30,24 +29,19 @@ const { values: args } = parseArgs({
     top: { type: "string", default: "40" },
     out: { type: "string", default: "" },
     page: { type: "string", default: "sender" },
-    chromium: { type: "string", default: "/usr/bin/chromium" },
+    chromium: { type: "string", default: DEFAULT_PATHS.chromium },
   },
 });
 
-const PATHS = { app: { path: "/", composer: "form textarea" }, baseline: { path: "/bench-baseline/index.html", composer: "#text" } };
-const target = PATHS[args.target];
-const site = mkdtempSync(join(tmpdir(), "wirechat-profile-"));
-cpSync(args.dist, site, { recursive: true });
-cpSync(join(here, "baseline"), join(site, "bench-baseline"), { recursive: true });
+const target = TARGETS[args.target];
+if (!target) throw new Error(`--target must be app or baseline, not ${args.target}`);
+const { site } = assembleSite(args.dist, "wirechat-profile-");
 const server = await startServer(args.server, site);
-const browser = await chromium.launch({
-  executablePath: args.chromium,
-  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await chromium.launch({ executablePath: args.chromium, args: CHROMIUM_ARGS });
 try {
   const probe = readFileSync(join(here, "lib/probe.js"), "utf8");
   const open = async (name) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const context = await browser.newContext({ viewport: VIEWPORT, locale: "en-US" });
     await context.addInitScript({ content: probe });
     const page = await context.newPage();
     page.on("pageerror", (err) => console.log(`page error: ${err.message}`));

@@ -8,26 +8,26 @@
 //
 // `make bench` builds everything first and runs this with the defaults.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 
 import { Bot, sleep } from "./lib/bot.mjs";
+import { BASELINE_DIR, CHROMIUM_ARGS, DEFAULT_PATHS, TARGETS, VIEWPORT, assembleSite, root } from "./lib/pages.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { startServer } from "./lib/server.mjs";
 import { measureSizes } from "./lib/sizes.mjs";
 import { summary } from "./lib/stats.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
 
 const { values: args } = parseArgs({
   options: {
-    dist: { type: "string", default: join(root, "dist") },
-    server: { type: "string", default: join(root, "target/server/wirechat-server") },
+    dist: { type: "string", default: DEFAULT_PATHS.dist },
+    server: { type: "string", default: DEFAULT_PATHS.server },
     out: { type: "string", default: join(root, "docs") },
     sizes: { type: "string", default: "1000,10000,100000" },
     "startup-runs": { type: "string", default: "5" },
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     targets: { type: "string", default: "app,baseline" },
     "pace-lag": { type: "string", default: "2000" },
     "bot-window": { type: "string", default: "32" },
-    chromium: { type: "string", default: "/usr/bin/chromium" },
+    chromium: { type: "string", default: DEFAULT_PATHS.chromium },
   },
 });
 
@@ -71,38 +71,6 @@ const UNPACED_LIMIT_MS = 120_000;
 const BOT_WINDOW = Number(args["bot-window"]);
 const UNPACED_BOT_WINDOW = 200;
 const WHOLE_RUN_LIMIT_MS = 75 * 60_000;
-// Viewport of every page: a laptop screen.
-const VIEWPORT = { width: 1280, height: 800 };
-
-const CHROMIUM_ARGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--enable-precise-memory-info",
-];
-
-const BASELINE_DIR = "bench-baseline";
-const TARGETS = {
-  app: {
-    label: "wirechat (Leptos, wasm)",
-    path: "/",
-    rows: '[role="article"]',
-    composer: "form textarea",
-  },
-  baseline: {
-    label: "vanilla JS baseline",
-    path: `/${BASELINE_DIR}/index.html`,
-    rows: "#log > li",
-    composer: "#text",
-  },
-};
-
 const probeSource = readFileSync(join(here, "lib/probe.js"), "utf8");
 const runId = Date.now().toString(36);
 const log = (...parts) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
@@ -161,19 +129,9 @@ function machine() {
   };
 }
 
-// Copies dist/ and the baseline into one directory, so the run measures one build even
-// if dist/ is rebuilt meanwhile, and one server serves both.
 function prepareSite() {
-  const dist = resolve(args.dist);
-  if (!existsSync(join(dist, "index.html"))) throw new Error(`${dist} has no index.html: build it first (make dist)`);
-  const site = mkdtempSync(join(tmpdir(), "wirechat-bench-"));
+  const { site, files } = assembleSite(args.dist, "wirechat-bench-");
   cleanup.siteDir = site;
-  cpSync(dist, site, { recursive: true });
-  if (readFileSync(join(site, "index.html"), "utf8").includes("__TRUNK_ADDRESS__")) {
-    throw new Error(`${dist} holds a development build (trunk serve's reload script): run make dist`);
-  }
-  const files = readdirSync(site).sort();
-  cpSync(join(here, "baseline"), join(site, BASELINE_DIR), { recursive: true });
   return { site, files };
 }
 
