@@ -84,13 +84,12 @@ struct ScrollState {
     asked_older_at: Option<usize>,
     /// A scroll event is waiting for the next animation frame.
     frame_pending: bool,
-    /// The list's visible height at the last settle or resize (0: not measured yet). Reading
-    /// it again before a render would make the browser lay out the page one extra time.
-    viewport_px: i32,
-    /// The list's visible height when the reader's position was last taken. A scroll
-    /// frame that finds another height comes from a size change (the composer grew, say),
-    /// not from the reader, and must not end following.
-    seen_height: i32,
+    /// The list's visible height when it was last measured: at a settle, a resize or when
+    /// the reader's position was taken (0: not yet). Renders size the window with it, since
+    /// reading it again would make the browser lay out the page one extra time; and a
+    /// scroll frame that finds another height comes from a size change (the composer grew,
+    /// say), not from the reader, so it must not end following.
+    list_height: i32,
 }
 
 /// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
@@ -227,12 +226,9 @@ impl Scroller {
         if self.state.is_disposed() {
             return;
         }
-        self.state.update_value(|s| s.viewport_px = 0);
         if self.state.with_value(|s| s.follow) {
             if let Some(list) = self.list.get_untracked() {
-                list.set_scroll_top(list.scroll_height());
-                let height = list.client_height();
-                self.state.update_value(|s| s.seen_height = height);
+                self.stick_to_bottom(&list, list.client_height());
             }
         } else {
             self.scroll_frame();
@@ -261,24 +257,29 @@ impl Scroller {
             return;
         };
         let height = list.client_height();
-        let (slice, count, follow, seen) = self
+        let (slice, count, follow, known) = self
             .state
-            .with_value(|s| (s.slice, s.count, s.follow, s.seen_height));
-        if follow && height != seen {
+            .with_value(|s| (s.slice, s.count, s.follow, s.list_height));
+        if follow && height != known {
             // The list changed size under a reader at the bottom: they are still there.
-            self.state.update_value(|s| s.seen_height = height);
-            list.set_scroll_top(list.scroll_height());
+            self.stick_to_bottom(&list, height);
             return;
         }
         let gap = list.scroll_height() - list.scroll_top() - height;
         let at_bottom = gap <= STICK_THRESHOLD_PX && slice.end == count;
         self.state.update_value(|s| {
             s.follow = at_bottom;
-            s.seen_height = height;
+            s.list_height = height;
         });
         if at_bottom {
             set_if_changed(self.unseen, 0);
         }
+    }
+
+    /// Scrolls to the newest messages of a list now `height` pixels high.
+    fn stick_to_bottom(self, list: &web_sys::HtmlElement, height: i32) {
+        list.set_scroll_top(list.scroll_height());
+        self.state.update_value(|s| s.list_height = height);
     }
 
     fn scroll_frame(self) {
@@ -388,8 +389,7 @@ impl Scroller {
             let viewport = list.client_height();
             self.state.update_value(|s| {
                 s.heights.observe(total, rendered);
-                s.viewport_px = viewport;
-                s.seen_height = viewport;
+                s.list_height = viewport;
             });
         }
         self.load_older_near_top(true);
@@ -462,7 +462,7 @@ impl Scroller {
     }
 
     fn rows_on_screen(self) -> usize {
-        let remembered = self.state.with_value(|s| s.viewport_px);
+        let remembered = self.state.with_value(|s| s.list_height);
         let height = if remembered > 0 {
             remembered
         } else {
