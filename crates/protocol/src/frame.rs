@@ -32,6 +32,10 @@ pub enum Frame {
     Pong(Ping),
     /// Server → client: a request was refused.
     Error(ErrorFrame),
+    /// Server → client that joined with `deltas`: someone entered a room.
+    Joined(PresenceChange),
+    /// Server → client that joined with `deltas`: someone left a room.
+    Left(PresenceChange),
     /// Any `type` this version does not know. Receivers ignore it.
     #[serde(other)]
     Unknown,
@@ -67,6 +71,9 @@ pub mod feature {
     pub const ACK: &str = "ack";
     /// The server answers `ping` with `pong`.
     pub const PING: &str = "ping";
+    /// The server sends `joined`/`left` changes after one `presence` snapshot to clients
+    /// that join with `deltas: true`.
+    pub const PRESENCE_DELTAS: &str = "presence_deltas";
 }
 
 /// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000}`
@@ -105,6 +112,14 @@ pub struct Join {
     /// The epoch `after` belongs to; a server with another epoch ignores `after`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,
+    /// Asks for presence as one snapshot followed by `joined`/`left` changes instead of a
+    /// full list on every change (servers announcing `presence_deltas`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deltas: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// `{"type":"leave","room":"lobby"}`
@@ -163,8 +178,20 @@ pub struct History {
 pub struct Presence {
     /// Room the list describes.
     pub room: String,
-    /// Display names of everyone in the room now.
+    /// Display names of everyone in the room now (possibly cut short in large rooms).
     pub users: Vec<String>,
+    /// How many are in the room when `users` was cut short; absent when it is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+}
+
+/// `{"type":"joined","room":"lobby","user":"carol"}`, also the body of `left`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    /// Room the change is about.
+    pub room: String,
+    /// Display name of who entered or left.
+    pub user: String,
 }
 
 /// `{"type":"here","room":"lobby","from":"alice","ttl":30000}`
@@ -207,6 +234,8 @@ pub mod error_code {
     pub const NOT_JOINED: &str = "not_joined";
     /// The server could not store or read history just now; the request may be retried.
     pub const UNAVAILABLE: &str = "unavailable";
+    /// The sender is over its rate limit; it may try again after `retry_after` ms.
+    pub const RATE_LIMITED: &str = "rate_limited";
 }
 
 /// `{"type":"error","code":"too_large","message":"…","id":"m1"}`
@@ -220,6 +249,9 @@ pub struct ErrorFrame {
     /// The message id the error is about, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// For `rate_limited`: milliseconds to wait before sending that kind of frame again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// WebSocket close codes with a meaning in this protocol.

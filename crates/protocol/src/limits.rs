@@ -8,6 +8,10 @@ pub const DEFAULT_MAX_TEXT_BYTES: usize = 4000;
 /// well above a single message, but it bounds the work one hostile frame can cause.
 pub const MAX_INBOUND_FRAME_BYTES: usize = 512 * 1024;
 
+/// The largest frame the reference server sends. History pages are cut by bytes to stay
+/// under it, so every server frame fits well within [`MAX_INBOUND_FRAME_BYTES`].
+pub const MAX_SERVER_FRAME_BYTES: usize = 256 * 1024;
+
 /// Longest room name, in bytes.
 pub const MAX_ROOM_BYTES: usize = 64;
 

@@ -44,6 +44,7 @@ fn every_frame_type_round_trips() {
             name: "alice".into(),
             after: Some(41),
             epoch: Some("e1".into()),
+            deltas: false,
         }),
         Frame::Leave(Leave {
             room: "lobby".into(),
@@ -72,6 +73,7 @@ fn every_frame_type_round_trips() {
         Frame::Presence(Presence {
             room: "lobby".into(),
             users: vec!["alice".into(), "bob".into()],
+            count: None,
         }),
         Frame::Here(Here {
             room: "lobby".into(),
@@ -88,6 +90,7 @@ fn every_frame_type_round_trips() {
             code: error_code::TOO_LARGE.into(),
             message: "too long".into(),
             id: Some("m-1".into()),
+            retry_after: None,
         }),
     ];
     for frame in frames {

@@ -319,6 +319,7 @@ impl Session {
             code: code.to_owned(),
             message,
             id,
+            retry_after: None,
         }));
     }
 }

@@ -284,6 +284,7 @@ impl Rooms {
         let frame = Frame::Presence(Presence {
             room: room.to_owned(),
             users: users.into_iter().map(str::to_owned).collect(),
+            count: None,
         });
         self.broadcast(room, None, &frame);
     }
@@ -320,6 +321,7 @@ fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String
         code: UNAVAILABLE.to_owned(),
         message,
         id,
+        retry_after: None,
     }));
 }
 
@@ -339,6 +341,7 @@ mod tests {
             name: name.into(),
             after: None,
             epoch: None,
+            deltas: false,
         }
     }
 

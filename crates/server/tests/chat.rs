@@ -188,6 +188,7 @@ async fn a_rejoin_with_the_same_epoch_gets_only_what_it_missed() {
         name: "bob".into(),
         after: Some(3),
         epoch: Some(epoch),
+        deltas: false,
     }))
     .await;
     assert_eq!(seqs(&bob.history_of("lobby").await.msgs), [4, 5]);
@@ -200,6 +201,7 @@ async fn a_rejoin_with_the_same_epoch_gets_only_what_it_missed() {
             name: "carol".into(),
             after: Some(3),
             epoch: Some("an-old-epoch".into()),
+            deltas: false,
         }))
         .await;
     assert_eq!(seqs(&carol.history_of("lobby").await.msgs), [1, 2, 3, 4, 5]);

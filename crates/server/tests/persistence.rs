@@ -68,6 +68,7 @@ async fn a_restarted_server_keeps_its_epoch_history_and_seq() {
             name: "alice".into(),
             after: Some(3),
             epoch: Some(epoch),
+            deltas: false,
         }))
         .await;
     let missed = alice.history_of("lobby").await;

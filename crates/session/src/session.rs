@@ -530,6 +530,7 @@ impl Session {
             name: self.config.name.clone(),
             after: after.filter(|_| self.epoch.is_some()),
             epoch: self.epoch.clone().filter(|_| after.is_some()),
+            deltas: false,
         }))
     }
 

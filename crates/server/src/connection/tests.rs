@@ -54,6 +54,7 @@ impl Client {
             name: name.into(),
             after: None,
             epoch: None,
+            deltas: false,
         }));
     }
 
@@ -223,6 +224,7 @@ async fn leaving_by_hanging_up_updates_presence() {
         Frame::Presence(Presence {
             room: "lobby".into(),
             users: users.iter().map(|u| u.to_string()).collect(),
+            count: None,
         })
     };
     loop {

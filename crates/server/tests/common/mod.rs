@@ -46,6 +46,7 @@ pub fn join_frame(room: &str, name: &str) -> Frame {
         name: name.into(),
         after: None,
         epoch: None,
+        deltas: false,
     })
 }
 
