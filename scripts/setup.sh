@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building (and, with `--browser`, testing) needs, skipping what is already
 # there. Everything comes from the package registries: crates.io, npm and Debian.
-# Tools go to ~/.cargo/bin (cargo install) and ./node_modules (npm); Chromium from apt.
+# Tools go to ~/.cargo/bin (cargo install) and ./node_modules (npm); browsers and Redis from apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,12 +49,29 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-# Chromium and its driver, only when browsers are needed.
-if $want_browser && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
-  say "installing chromium and chromium-driver"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
+# Browsers, their drivers and the services the tests start, only when testing:
+# Chromium (the default engine), Firefox ESR and WebKitGTK's driver (run under Xvfb, which
+# it needs for lack of a headless mode), a Korean font for screenshots, and Redis.
+if $want_browser; then
+  need_apt=()
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+  command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || need_apt+=(webkit2gtk-driver)
+  command -v xvfb-run >/dev/null || need_apt+=(xvfb)
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
+  [ -d /usr/share/fonts/truetype/nanum ] || need_apt+=(fonts-nanum)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    say "installing ${need_apt[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
+  fi
+  # Firefox's WebDriver comes from crates.io (Debian does not package it).
+  if ! geckodriver --version 2>/dev/null | grep -q '^geckodriver 0\.'; then
+    say "installing geckodriver"
+    cargo install geckodriver --locked
+  fi
 fi
 exit 0
