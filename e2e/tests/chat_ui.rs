@@ -14,6 +14,7 @@ use wirechat_e2e::{
     bounded, png_size, wait_until, workspace_root, Browser, Harness, LogView, RoomBot, RowPlace,
     ServedApp, DEFAULT_WAIT, PHONE_VIEWPORT, TEST_BOUND, VIEWPORT,
 };
+use wirechat_server::FlowLimits;
 
 /// How far (px) a row may move when it is supposed to stay where the reader sees it.
 const STEADY_PX: f64 = 2.0;
@@ -252,7 +253,8 @@ async fn presence_lists_who_joined_and_typing_shows_then_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrolling_up_loads_history_in_place_and_new_messages_wait_below() {
-    let harness = Harness::start().await;
+    // The bot seeds the backlog faster than the rate limit lets a person type.
+    let harness = Harness::start_with(|config| config.flow = FlowLimits::unmetered()).await;
     bounded(Duration::from_secs(90), async {
         let mut bot = RoomBot::join(&harness.app().ws_url(), "backlog", "archivist").await;
         bot.say_all((1..=1000).map(backlog_text)).await;
@@ -331,7 +333,11 @@ async fn scrolling_up_loads_history_in_place_and_new_messages_wait_below() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_of_100k_messages_never_puts_more_than_400_rows_in_the_dom() {
     const SEEDED: usize = 100_000;
-    let harness = Harness::start_with(|config| config.history_per_room = SEEDED).await;
+    let harness = Harness::start_with(|config| {
+        config.history_per_room = SEEDED;
+        config.flow = FlowLimits::unmetered();
+    })
+    .await;
     bounded(Duration::from_secs(180), async {
         let started = Instant::now();
         let mut bot = RoomBot::join(&harness.app().ws_url(), "big", "archivist").await;

@@ -30,6 +30,8 @@ Options:
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Made once per process: the size of `Run` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve with this configuration.
     Run(Config),

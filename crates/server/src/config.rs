@@ -3,6 +3,8 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use crate::flow::FlowLimits;
+
 /// Settings of one server. Every field has a documented default, so callers can write
 /// `Config { bind, ..Config::default() }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +28,8 @@ pub struct Config {
     /// most recent messages each room keeps. [`Storage::Sqlite`] keeps every message.
     /// Default 1000.
     pub history_per_room: usize,
-    /// Frames that may wait for one slow socket before it is closed with 4000. Default 256.
-    pub queue_len: usize,
+    /// What each connection may queue, send and hold: see [`FlowLimits`].
+    pub flow: FlowLimits,
     /// Where message history is kept. Default [`Storage::Memory`]; the `wirechat-server`
     /// binary defaults to SQLite in `./data`.
     pub storage: Storage,
@@ -56,7 +58,7 @@ impl Default for Config {
             max_frame_bytes: 64 * 1024,
             max_text_bytes: wirechat_protocol::DEFAULT_MAX_TEXT_BYTES,
             history_per_room: 1000,
-            queue_len: 256,
+            flow: FlowLimits::default(),
             storage: Storage::Memory,
         }
     }

@@ -11,14 +11,16 @@ use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
-use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
     DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
-use crate::peer::{Peer, PeerInbox};
-use crate::rooms::{Hub, NotJoined};
+use crate::flow::{ROOM_FULL, TOO_MANY_ROOMS};
+use crate::peer::{Outgoing, Peer};
+use crate::rate::{Meter, Metered, Verdict};
+use crate::rooms::{Hub, Refused};
 use crate::state::AppState;
 
 /// How often the writer pings an otherwise quiet socket.
@@ -39,12 +41,14 @@ where
     Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
 {
     let (id, _counted) = state.open_connection();
-    let (peer, inbox) = Peer::new(id, state.config().queue_len);
+    let flow = &state.config().flow;
+    let peer = Peer::new(id, flow.queue_bytes, state.counters());
     peer.deliver(state.hello());
 
-    let mut writer = tokio::spawn(write_frames(tx, inbox, state.going_away()));
+    let mut writer = tokio::spawn(write_frames(tx, peer.clone(), state.clone()));
     let reader_session = Session {
         peer: peer.clone(),
+        meter: Meter::new(flow, Instant::now()),
         state: state.clone(),
     };
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
@@ -111,45 +115,53 @@ async fn say_goodbye<Tx: Sink<Message> + Unpin>(mut tx: Tx, code: u16) {
 
 fn close_reason(code: u16) -> &'static str {
     match code {
-        close_code::GOING_AWAY => "server shutting down",
+        close_code::GOING_AWAY => "shutting down, or idle for too long",
         close_code::TOO_BIG => "frame too large",
         close_code::SLOW_CONSUMER => "too slow to keep up",
-        close_code::NORMAL => "idle",
+        close_code::NORMAL => "no sign of life",
+        close_code::POLICY => "over the rate limits for too long",
         _ => "",
     }
 }
 
 /// Writes queued frames and heartbeat pings until a close is asked for (returning the sink
 /// and the code) or the socket fails (returning nothing).
-async fn write_frames<Tx>(
-    mut tx: Tx,
-    mut inbox: PeerInbox,
-    mut going_away: watch::Receiver<bool>,
-) -> Option<(Tx, u16)>
+async fn write_frames<Tx>(mut tx: Tx, peer: Peer, state: AppState) -> Option<(Tx, u16)>
 where
     Tx: Sink<Message> + Unpin,
 {
+    let mut close = peer.close_requests();
+    let mut going_away = state.going_away();
     let mut heartbeat = interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        let message = tokio::select! {
+        let outgoing = tokio::select! {
             biased;
-            code = close_requested(&mut inbox.close, &mut going_away) => return Some((tx, code)),
-            queued = inbox.frames.recv() => match queued {
-                Some(message) => message,
-                None => return Some((tx, close_code::NORMAL)),
-            },
-            _ = heartbeat.tick() => Message::Ping(Bytes::new()),
+            code = close_requested(&mut close, &mut going_away) => return Some((tx, code)),
+            outgoing = peer.next_outgoing() => outgoing,
+            _ = heartbeat.tick() => Outgoing::Frame(Message::Ping(Bytes::new())),
         };
+        let message = match outgoing {
+            Outgoing::Frame(message) => message,
+            // Made now, so it shows every change since it was queued.
+            Outgoing::Presence(room) => match state.hub().presence_for(&peer, &room) {
+                Some(message) => message,
+                None => continue,
+            },
+        };
+        let protocol_frame = matches!(message, Message::Text(_));
         // A client that stopped reading blocks this send; the close request must still win.
         tokio::select! {
             biased;
-            code = close_requested(&mut inbox.close, &mut going_away) => return Some((tx, code)),
+            code = close_requested(&mut close, &mut going_away) => return Some((tx, code)),
             sent = tx.send(message) => {
                 if sent.is_err() {
                     return None;
                 }
             }
+        }
+        if protocol_frame {
+            peer.wrote();
         }
     }
 }
@@ -177,19 +189,36 @@ async fn close_requested(
 
 /// Reads frames until the client closes or vanishes (returning nothing) or the connection
 /// must be closed with a code.
-async fn read_frames<Rx>(mut rx: Rx, session: Session) -> Option<u16>
+async fn read_frames<Rx>(mut rx: Rx, mut session: Session) -> Option<u16>
 where
     Rx: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
+    let idle_timeout = session.state.config().flow.idle_timeout;
+    let mut last_read = Instant::now();
+    let mut last_text = last_read;
     loop {
-        let Ok(next) = timeout(IDLE_LIMIT, rx.next()).await else {
-            // Not even a pong to the heartbeat: the client is gone or stuck.
+        let now = Instant::now();
+        // Idle: no protocol frame either way. A reader of a busy room is not idle, and
+        // neither is a client that pings a quiet one.
+        let last_written = now - session.peer.since_written();
+        let idle_at = last_text.max(last_written) + idle_timeout;
+        // Silent: not even a pong to the heartbeat, so the client is gone or stuck.
+        let silent_at = last_read + IDLE_LIMIT;
+        if now >= idle_at {
+            return Some(close_code::GOING_AWAY);
+        }
+        if now >= silent_at {
             return Some(close_code::NORMAL);
+        }
+        let Ok(next) = timeout_at(idle_at.min(silent_at), rx.next()).await else {
+            continue;
         };
+        last_read = Instant::now();
         match next {
             None => return None,
             Some(Err(err)) => return close_code_for(err),
             Some(Ok(Message::Text(text))) => {
+                last_text = last_read;
                 if let Some(code) = session.handle(&text).await {
                     return Some(code);
                 }
@@ -221,13 +250,14 @@ fn close_code_for(err: axum::Error) -> Option<u16> {
 /// The reader's view of its connection.
 struct Session {
     peer: Peer,
+    meter: Meter,
     state: AppState,
 }
 
 impl Session {
     /// Acts on one text frame; returns a close code when the connection must end. Frames
     /// are handled one at a time, so the client's frames take effect in the order sent.
-    async fn handle(&self, text: &str) -> Option<u16> {
+    async fn handle(&mut self, text: &str) -> Option<u16> {
         let frame = match decode_with_limit(text, self.state.config().max_frame_bytes) {
             Ok(frame) => frame,
             Err(DecodeError::TooLarge { .. }) => return Some(close_code::TOO_BIG),
@@ -240,13 +270,31 @@ impl Session {
                 return None;
             }
         };
-        let hub = self.state.hub();
+        if let Some(kind) = metered(&frame) {
+            match self.meter.check(kind, Instant::now()) {
+                Verdict::Pass => {}
+                Verdict::Wait(wait) => {
+                    self.state.counters().refused();
+                    self.rate_limited(&frame, wait);
+                    return None;
+                }
+                Verdict::Abuse => return Some(close_code::POLICY),
+            }
+        }
         match frame {
             Frame::Join(join) => self.join(join).await,
-            Frame::Leave(leave) => hub.leave(self.peer.id(), &leave.room),
+            Frame::Leave(leave) => {
+                if let Some(room) = self.valid_room(leave.room, None) {
+                    self.state.hub().leave(&self.peer, &room);
+                }
+            }
             Frame::Msg(msg) => self.post(msg).await,
             Frame::Fetch(fetch) => self.fetch(fetch).await,
-            Frame::Typing(typing) => hub.typing(self.peer.id(), &typing.room),
+            Frame::Typing(typing) => {
+                if let Some(room) = self.valid_room(typing.room, None) {
+                    self.state.hub().typing(&self.peer, &room);
+                }
+            }
             Frame::Ping(ping) => self.peer.send(&Frame::Pong(ping)),
             // `here` is for servers without presence; the rest are frames only a server sends,
             // or types this version does not know.
@@ -255,12 +303,41 @@ impl Session {
         None
     }
 
-    async fn join(&self, join: Join) {
-        match validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
-            Ok(()) => {
-                self.with_store(move |hub, peer| hub.join(peer, join)).await;
+    /// Refuses a frame over its rate limit. A refused `msg` names its id, so the client
+    /// keeps it and sends it again later.
+    fn rate_limited(&self, frame: &Frame, wait: Duration) {
+        let id = match frame {
+            Frame::Msg(msg) => Some(msg.id.clone()),
+            _ => None,
+        };
+        let retry_after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.peer.send(&Frame::Error(ErrorFrame {
+            code: error_code::RATE_LIMITED.to_owned(),
+            message: format!("Too many frames of this kind; try again in {retry_after} ms."),
+            id,
+            retry_after: Some(retry_after),
+        }));
+    }
+
+    /// The room, if its name is acceptable; otherwise refuses the frame with `bad_name`.
+    fn valid_room(&self, room: String, id: Option<String>) -> Option<String> {
+        match validate_room(&room) {
+            Ok(()) => Some(room),
+            Err(reason) => {
+                self.refuse(error_code::BAD_NAME, reason, id);
+                None
             }
-            Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
+        }
+    }
+
+    async fn join(&self, join: Join) {
+        if let Err(reason) = validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
+            return self.refuse(error_code::BAD_NAME, reason, None);
+        }
+        let room = join.room.clone();
+        let joined = self.with_store(move |hub, peer| hub.join(peer, join)).await;
+        if let Some(Err(refused)) = joined {
+            self.refused(refused, &room, None);
         }
     }
 
@@ -277,22 +354,55 @@ impl Session {
             );
             return self.refuse(error_code::TOO_LARGE, reason, Some(msg.id));
         }
+        if self
+            .valid_room(msg.room.clone(), Some(msg.id.clone()))
+            .is_none()
+        {
+            return;
+        }
         let (id, room) = (msg.id.clone(), msg.room.clone());
         let posted = self.with_store(move |hub, peer| hub.post(peer, msg)).await;
-        if let Some(Err(NotJoined)) = posted {
-            let reason = format!("Join the room {room:?} before sending to it.");
-            self.refuse(error_code::NOT_JOINED, reason, Some(id));
+        if let Some(Err(refused)) = posted {
+            self.refused(refused, &room, Some(id));
         }
     }
 
     async fn fetch(&self, fetch: Fetch) {
-        match validate_room(&fetch.room) {
-            Ok(()) => {
-                self.with_store(move |hub, peer| hub.fetch(peer, &fetch))
-                    .await;
-            }
-            Err(reason) => self.refuse(error_code::BAD_NAME, reason, None),
+        let Some(room) = self.valid_room(fetch.room.clone(), None) else {
+            return;
+        };
+        let fetched = self
+            .with_store(move |hub, peer| hub.fetch(peer, &fetch))
+            .await;
+        if let Some(Err(refused)) = fetched {
+            self.refused(refused, &room, None);
         }
+    }
+
+    /// Tells the client why the hub did not act on its frame about `room`.
+    fn refused(&self, refused: Refused, room: &str, id: Option<String>) {
+        let (code, reason) = match refused {
+            Refused::NotJoined => (
+                error_code::NOT_JOINED,
+                format!("Join the room {room:?} before using it."),
+            ),
+            Refused::TooManyRooms => (
+                TOO_MANY_ROOMS,
+                format!(
+                    "This connection is in {} rooms, the most this server allows; leave one \
+                     before joining {room:?}.",
+                    self.state.config().flow.rooms_per_connection
+                ),
+            ),
+            Refused::RoomFull => (
+                ROOM_FULL,
+                format!(
+                    "The room {room:?} has {} members, the most this server allows.",
+                    self.state.config().flow.members_per_room
+                ),
+            ),
+        };
+        self.refuse(code, reason, id);
     }
 
     /// Runs a room operation that calls the history store on tokio's blocking pool: a store
@@ -321,6 +431,18 @@ impl Session {
             id,
             retry_after: None,
         }));
+    }
+}
+
+/// The rate limit a frame counts against, if any.
+fn metered(frame: &Frame) -> Option<Metered> {
+    match frame {
+        Frame::Msg(_) => Some(Metered::Msg),
+        Frame::Typing(_) => Some(Metered::Typing),
+        Frame::Join(_) | Frame::Leave(_) => Some(Metered::Membership),
+        Frame::Fetch(_) => Some(Metered::Fetch),
+        Frame::Here(_) => Some(Metered::Here),
+        _ => None,
     }
 }
 

@@ -9,7 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wirechat_protocol::ChatMessage;
+use wirechat_protocol::{encode, ChatMessage, Frame};
 
 pub use sqlite::{SqliteHistory, DATABASE_FILE};
 
@@ -35,6 +35,44 @@ pub struct Page {
     /// Whether the room holds older messages than the first one here (for an empty page: older
     /// than where the page would have started).
     pub more: bool,
+}
+
+impl Page {
+    /// Keeps the newest messages whose encoded size fits in `budget` bytes, and sets `more`
+    /// when older ones were dropped, so a client scrolling back asks for them next. The
+    /// newest message is always kept, so paging moves on even past a message larger than
+    /// the budget.
+    pub fn keep_newest_within(&mut self, budget: usize) {
+        let keep = fitting(self.msgs.iter().rev(), budget);
+        if keep < self.msgs.len() {
+            self.msgs.drain(..self.msgs.len() - keep);
+            self.more = true;
+        }
+    }
+
+    /// Keeps the oldest messages whose encoded size fits in `budget` bytes; a client that
+    /// sees the page stop short of `latest` asks for the rest. The oldest message is
+    /// always kept.
+    pub fn keep_oldest_within(&mut self, budget: usize) {
+        let keep = fitting(self.msgs.iter(), budget);
+        self.msgs.truncate(keep);
+    }
+}
+
+/// How many of `msgs`, taken in order, fit in `budget` bytes of a JSON array; at least one.
+fn fitting<'a>(msgs: impl Iterator<Item = &'a ChatMessage>, budget: usize) -> usize {
+    let mut used = 0;
+    let mut count = 0;
+    for msg in msgs {
+        // The encoded `msg` frame carries a `type` key that a history entry does not, so
+        // this overestimates a little; the comma between entries is the `+ 1`.
+        used += encode(&Frame::Msg(msg.clone())).len() + 1;
+        if used > budget && count > 0 {
+            break;
+        }
+        count += 1;
+    }
+    count
 }
 
 /// Per-room message history with per-room sequence numbers.
@@ -285,6 +323,25 @@ mod tests {
         assert_eq!(store.after("lobby", u64::MAX, 5).unwrap().msgs, vec![]);
 
         assert_eq!(store.recent("empty", 5).unwrap(), Page::default());
+    }
+
+    #[test]
+    fn pages_are_cut_by_bytes_from_the_end_the_client_asks_about_last() {
+        let store = store_with(100, 10);
+        let newest = store.recent("lobby", 1).unwrap().msgs.remove(0);
+        let one = encode(&Frame::Msg(newest)).len() + 1;
+        let mut newest = store.recent("lobby", 10).unwrap();
+        newest.keep_newest_within(3 * one);
+        assert_eq!((seqs(&newest), newest.more), (vec![8, 9, 10], true));
+        let mut oldest = store.after("lobby", 0, 10).unwrap();
+        oldest.keep_oldest_within(3 * one);
+        assert_eq!((seqs(&oldest), oldest.more), (vec![1, 2, 3], false));
+        let mut tiny = store.recent("lobby", 10).unwrap();
+        tiny.keep_newest_within(1);
+        assert_eq!(seqs(&tiny), [10], "one message is always kept");
+        let mut whole = store.recent("lobby", 10).unwrap();
+        whole.keep_newest_within(10 * one);
+        assert_eq!((whole.msgs.len(), whole.more), (10, false));
     }
 
     #[test]

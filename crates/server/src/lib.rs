@@ -23,11 +23,14 @@
 //! [`app`] gives the bare router for embedding into another axum server.
 
 pub mod cli;
+mod clock;
 mod config;
 mod connection;
+mod flow;
 mod history;
 mod origin;
 mod peer;
+mod rate;
 mod rooms;
 mod routes;
 mod state;
@@ -42,6 +45,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, Storage};
 pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
+pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
 };

@@ -1,30 +1,37 @@
 //! Rooms: who is in which, and delivery of frames to them.
 //!
-//! Three kinds of lock, always taken in this order:
+//! Each room name hashes to one of a fixed set of stripes. A stripe has two locks, taken in
+//! this order, and the history store has one of its own:
 //!
-//! 1. Each room name hashes to one of a fixed set of *order* locks. Storing a message and
-//!    queueing it for every member happen under the room's order lock, and so do reading a
-//!    joiner's history and adding the joiner. Each member therefore sees a room's messages in
-//!    `seq` order with no gaps, and a joining member gets every message exactly once, from
-//!    either its history or the live stream.
+//! 1. The stripe's *order* lock. Storing a message and queueing it for every member happen
+//!    under it, and so do reading a joiner's history and adding the joiner. Each member
+//!    therefore sees a room's messages in `seq` order with no gaps, and a joining member
+//!    gets every message exactly once, from either its history or the live stream.
 //! 2. The history store, held for one store call at a time.
-//! 3. The memberships, held only to look up or change them and to queue frames, never across
-//!    a store call, so presence, typing and leaving never wait for the disk.
+//! 3. The stripe's *members* lock, over the rooms of that stripe: held only to look up or
+//!    change members and to queue frames, never across a store call, so presence, typing
+//!    and leaving never wait for the disk. A connection's own list of rooms
+//!    ([`Membership`](crate::peer::Membership)) is changed only under it.
 //!
-//! Store calls may block on the disk, so [`Hub::join`], [`Hub::post`] and [`Hub::fetch`]
-//! belong on a blocking thread (the connection uses `spawn_blocking`), not on a runtime
-//! worker. Nothing else here waits: queueing is `try_send`.
+//! Rooms on different stripes never wait for each other's members, so a busy room does not
+//! stall the others. Store calls may block on the disk, so [`Hub::join`], [`Hub::post`] and
+//! [`Hub::fetch`] belong on a blocking thread (the connection uses `spawn_blocking`), not on
+//! a runtime worker. Nothing else here waits: queueing never blocks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
+use axum::extract::ws::Message;
 use wirechat_protocol::{
-    Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, Typing,
+    Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
+    MAX_SERVER_FRAME_BYTES,
 };
 
+use crate::clock::stamp;
+use crate::flow::FlowLimits;
 use crate::history::{Appended, HistoryStore, Page, StoreError};
-use crate::peer::{text, ConnId, Peer};
+use crate::peer::{lock, text, ConnId, Peer};
 
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
@@ -36,57 +43,109 @@ pub const FETCH_MAX: usize = 200;
 /// The `error` code sent when the history store fails: the request may succeed later.
 pub(crate) const UNAVAILABLE: &str = wirechat_protocol::error_code::UNAVAILABLE;
 
-/// How many order locks the rooms share. A fixed set rather than one lock per room name:
-/// any client can name any number of rooms, and a fixed set needs no cleanup. Two rooms on
-/// one stripe only wait for each other.
-const ORDER_STRIPES: usize = 16;
+/// How many stripes the rooms share. A fixed set rather than one lock per room name: any
+/// client can name any number of rooms, and a fixed set needs no cleanup. Two rooms on one
+/// stripe only wait for each other.
+const STRIPES: usize = 64;
 
-/// A `msg` was refused because the connection has not joined its room.
+/// Why the hub did not act on a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotJoined;
+pub enum Refused {
+    /// The connection has not joined the room.
+    NotJoined,
+    /// The connection is in as many rooms as it may be.
+    TooManyRooms,
+    /// The room has as many members as it may have.
+    RoomFull,
+}
 
 /// All rooms of one server and their history.
 pub struct Hub {
     epoch: String,
     resume_limit: usize,
-    order: [Mutex<()>; ORDER_STRIPES],
+    limits: FlowLimits,
+    order: [Mutex<()>; STRIPES],
     store: Mutex<Box<dyn HistoryStore>>,
-    rooms: Mutex<Rooms>,
+    members: [Mutex<Stripe>; STRIPES],
 }
 
+/// The rooms of one stripe.
 #[derive(Default)]
-struct Rooms {
+struct Stripe {
     rooms: HashMap<String, Room>,
-    /// Rooms of each connection, so leaving everything does not scan every room.
-    joined: HashMap<ConnId, BTreeSet<String>>,
 }
 
+/// One room: its members, and how many of them go by each name.
 #[derive(Default)]
 struct Room {
     members: HashMap<ConnId, Member>,
+    names: BTreeMap<String, usize>,
 }
 
 struct Member {
     name: String,
     peer: Peer,
+    /// Wants `joined`/`left` changes rather than a full list on every change.
+    deltas: bool,
 }
 
-/// Locks `mutex` even if a thread panicked while holding it. A panic in one connection's
-/// task must not stop every room: the maps stay usable, at worst holding a member that is
-/// removed when its connection ends, and a store rolls back a call that did not finish.
-fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+impl Room {
+    /// Counts one more member named `name`; true when the name is new to the room.
+    fn add_name(&mut self, name: &str) -> bool {
+        let count = self.names.entry(name.to_owned()).or_default();
+        *count += 1;
+        *count == 1
+    }
+
+    /// Counts one member named `name` less; true when nobody goes by it any more.
+    fn remove_name(&mut self, name: &str) -> bool {
+        let Some(count) = self.names.get_mut(name) else {
+            return false;
+        };
+        *count -= 1;
+        if *count == 0 {
+            self.names.remove(name);
+            return true;
+        }
+        false
+    }
+
+    /// Tells every member but `skip` that `user` entered (`joined`) or left the room: as a
+    /// change to those who asked for changes, as a fresh list to the others.
+    fn announce(&self, room: &str, skip: ConnId, change: Frame) {
+        let mut encoded = None;
+        for (id, member) in &self.members {
+            if *id == skip {
+                continue;
+            }
+            if member.deltas {
+                let message = encoded.get_or_insert_with(|| text(&change));
+                member.peer.presence_delta(room, message.clone());
+            } else {
+                member.peer.presence_changed(room);
+            }
+        }
+    }
+}
+
+/// The stripe of a room name.
+fn stripe_of(room: &str) -> usize {
+    let mut hasher = DefaultHasher::new();
+    room.hash(&mut hasher);
+    // The remainder is below STRIPES, so the cast cannot truncate.
+    (hasher.finish() % STRIPES as u64) as usize
 }
 
 impl Hub {
     /// Rooms backed by `store`; a resuming `join` replays at most `resume_limit` messages.
-    pub fn new(store: Box<dyn HistoryStore>, resume_limit: usize) -> Self {
+    pub fn new(store: Box<dyn HistoryStore>, resume_limit: usize, limits: FlowLimits) -> Self {
         Self {
             epoch: store.epoch().to_owned(),
             resume_limit,
+            limits,
             order: std::array::from_fn(|_| Mutex::new(())),
             store: Mutex::new(store),
-            rooms: Mutex::new(Rooms::default()),
+            members: std::array::from_fn(|_| Mutex::default()),
         }
     }
 
@@ -95,18 +154,14 @@ impl Hub {
         &self.epoch
     }
 
-    /// The lock that orders `room`'s history and broadcasts.
-    fn order_of(&self, room: &str) -> MutexGuard<'_, ()> {
-        let mut hasher = DefaultHasher::new();
-        room.hash(&mut hasher);
-        // The remainder is below ORDER_STRIPES, so the cast cannot truncate.
-        lock(&self.order[(hasher.finish() % ORDER_STRIPES as u64) as usize])
-    }
-
     /// Adds the peer to a room (or renames it there), replies with the history it missed and
-    /// tells the room who is in it now. `join` must be validated already. Calls the store.
-    pub fn join(&self, peer: &Peer, join: Join) {
-        let _order = self.order_of(&join.room);
+    /// tells the room. `join` must be validated already. Calls the store.
+    pub fn join(&self, peer: &Peer, join: Join) -> Result<(), Refused> {
+        let stripe = stripe_of(&join.room);
+        let _order = lock(&self.order[stripe]);
+        // Joins of a room wait for its order lock and the connection's own joins come one
+        // at a time, so what is checked here still holds once the history is read.
+        self.check_room_for(peer, &join.room, stripe)?;
         let resume = match (join.after, &join.epoch) {
             (Some(after), Some(epoch)) if *epoch == self.epoch => Some(after),
             _ => None,
@@ -119,29 +174,32 @@ impl Hub {
             };
             page.and_then(|page| Ok((page, store.latest(&join.room)?)))
         };
-        let mut rooms = lock(&self.rooms);
-        // The connection may have ended while this join waited for the store; admitting it
-        // now would leave a member that nothing removes.
-        if peer.is_gone() {
-            return;
+        let mut rooms = lock(&self.members[stripe]);
+        {
+            let mut membership = peer.membership();
+            // The connection may have ended while this join waited for the store; admitting
+            // it now would leave a member that nothing removes.
+            if membership.gone {
+                return Ok(());
+            }
+            membership.rooms.insert(join.room.clone());
         }
         let room = rooms.rooms.entry(join.room.clone()).or_default();
-        room.members.insert(
+        let previous = room.members.insert(
             peer.id(),
             Member {
-                name: join.name,
+                name: join.name.clone(),
                 peer: peer.clone(),
+                deltas: join.deltas,
             },
         );
-        rooms
-            .joined
-            .entry(peer.id())
-            .or_default()
-            .insert(join.room.clone());
         // Without its history the member still gets the live stream; the error tells the
         // client why the backlog is missing.
         match page {
-            Ok((page, latest)) => peer.send(&history(&join.room, page, latest)),
+            Ok((page, latest)) => {
+                let oldest_first = resume.is_some();
+                peer.deliver(history(&join.room, page, latest, oldest_first));
+            }
             Err(err) => unavailable(
                 peer,
                 &err,
@@ -149,48 +207,82 @@ impl Hub {
                 None,
             ),
         }
-        rooms.announce_presence(&join.room);
+        peer.presence_changed(&join.room);
+        let renamed = previous.as_ref().map(|m| m.name.as_str());
+        if renamed == Some(join.name.as_str()) {
+            return Ok(());
+        }
+        if let Some(old) = renamed {
+            if room.remove_name(old) {
+                room.announce(&join.room, peer.id(), change(&join.room, old, false));
+            }
+        }
+        if room.add_name(&join.name) {
+            room.announce(&join.room, peer.id(), change(&join.room, &join.name, true));
+        }
+        Ok(())
+    }
+
+    /// Whether the peer may enter `room`: it is already in it, or neither it nor the room
+    /// is full.
+    fn check_room_for(&self, peer: &Peer, room: &str, stripe: usize) -> Result<(), Refused> {
+        let rooms = lock(&self.members[stripe]);
+        let membership = peer.membership();
+        if membership.rooms.contains(room) {
+            return Ok(());
+        }
+        if membership.rooms.len() >= self.limits.rooms_per_connection {
+            return Err(Refused::TooManyRooms);
+        }
+        let members = rooms.rooms.get(room).map_or(0, |r| r.members.len());
+        if members >= self.limits.members_per_room {
+            return Err(Refused::RoomFull);
+        }
+        Ok(())
     }
 
     /// Removes the connection from one room and tells the others.
-    pub fn leave(&self, id: ConnId, room: &str) {
-        let mut rooms = lock(&self.rooms);
-        if let Some(joined) = rooms.joined.get_mut(&id) {
-            joined.remove(room);
-            if joined.is_empty() {
-                rooms.joined.remove(&id);
-            }
-        }
-        rooms.remove_member(id, room);
+    pub fn leave(&self, peer: &Peer, room: &str) {
+        let mut rooms = lock(&self.members[stripe_of(room)]);
+        peer.membership().rooms.remove(room);
+        remove_member(&mut rooms, peer.id(), room);
     }
 
     /// Removes the connection from every room it is in, for good: a `join` of it still
     /// running is not admitted afterwards.
     pub fn leave_all(&self, peer: &Peer) {
-        let mut rooms = lock(&self.rooms);
-        peer.set_gone();
-        for room in rooms.joined.remove(&peer.id()).unwrap_or_default() {
-            rooms.remove_member(peer.id(), &room);
+        let joined = {
+            let mut membership = peer.membership();
+            membership.gone = true;
+            std::mem::take(&mut membership.rooms)
+        };
+        for room in joined {
+            remove_member(&mut lock(&self.members[stripe_of(&room)]), peer.id(), &room);
         }
     }
 
     /// Stores a message from the peer and sends it to everyone in its room, the sender
     /// included, whose copy is its confirmation. A retry of a stored id is only acknowledged
-    /// to the sender. The sender's joined name replaces whatever `from` it claimed. Calls
-    /// the store.
-    pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<(), NotJoined> {
-        let _order = self.order_of(&msg.room);
-        msg.from = lock(&self.rooms)
-            .member(peer.id(), &msg.room)
-            .map(|m| m.name.clone())
-            .ok_or(NotJoined)?;
+    /// to the sender. The sender's joined name replaces whatever `from` it claimed, and the
+    /// server's clock whatever `ts`. Calls the store.
+    pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<(), Refused> {
+        let stripe = stripe_of(&msg.room);
+        let _order = lock(&self.order[stripe]);
+        msg.from = self.member_name(peer, &msg.room, stripe)?;
         msg.seq = None;
+        stamp(&mut msg);
         let room = msg.room.clone();
         let id = msg.id.clone();
         let appended = lock(&self.store).append(msg);
         match appended {
             Ok(Appended::Stored(stored)) => {
-                lock(&self.rooms).broadcast(&room, None, &Frame::Msg(stored));
+                let rooms = lock(&self.members[stripe]);
+                if let Some(members) = rooms.rooms.get(&room) {
+                    let message = text(&Frame::Msg(stored));
+                    for member in members.members.values() {
+                        member.peer.deliver(message.clone());
+                    }
+                }
             }
             Ok(Appended::Duplicate(seq)) => peer.send(&Frame::Ack(Ack {
                 id,
@@ -208,10 +300,20 @@ impl Hub {
         Ok(())
     }
 
-    /// Replies with stored messages of a room, which the peer need not have joined: the
-    /// newest `limit` before `before`, the oldest `limit` after `after`, or with both, the
-    /// newest `limit` below `before` that are above `after`. Calls the store.
-    pub fn fetch(&self, peer: &Peer, fetch: &Fetch) {
+    fn member_name(&self, peer: &Peer, room: &str, stripe: usize) -> Result<String, Refused> {
+        lock(&self.members[stripe])
+            .rooms
+            .get(room)
+            .and_then(|r| r.members.get(&peer.id()))
+            .map(|m| m.name.clone())
+            .ok_or(Refused::NotJoined)
+    }
+
+    /// Replies with stored messages of a room the peer has joined: the newest `limit` before
+    /// `before`, the oldest `limit` after `after`, or with both, the newest `limit` below
+    /// `before` that are above `after`. Calls the store.
+    pub fn fetch(&self, peer: &Peer, fetch: &Fetch) -> Result<(), Refused> {
+        self.member_name(peer, &fetch.room, stripe_of(&fetch.room))?;
         let limit = fetch
             .limit
             .map_or(FETCH_DEFAULT, |l| l as usize)
@@ -235,7 +337,10 @@ impl Hub {
             .and_then(|page| Ok((page, store.latest(&fetch.room)?)))
         };
         match page {
-            Ok((page, latest)) => peer.send(&history(&fetch.room, page, latest)),
+            Ok((page, latest)) => {
+                let oldest_first = fetch.before.is_none() && fetch.after.is_some();
+                peer.deliver(history(&fetch.room, page, latest, oldest_first));
+            }
             Err(err) => unavailable(
                 peer,
                 &err,
@@ -243,74 +348,105 @@ impl Hub {
                 None,
             ),
         }
+        Ok(())
     }
 
     /// Tells the other members of the room that the connection is typing.
-    pub fn typing(&self, id: ConnId, room: &str) {
-        let rooms = lock(&self.rooms);
-        if let Some(member) = rooms.member(id, room) {
-            let frame = Frame::Typing(Typing {
-                room: room.to_owned(),
-                from: member.name.clone(),
-            });
-            rooms.broadcast(room, Some(id), &frame);
-        }
-    }
-}
-
-impl Rooms {
-    fn member(&self, id: ConnId, room: &str) -> Option<&Member> {
-        self.rooms.get(room)?.members.get(&id)
-    }
-
-    /// Queues one frame for every member of `room` except `skip`, encoding it once.
-    fn broadcast(&self, room: &str, skip: Option<ConnId>, frame: &Frame) {
-        let Some(room) = self.rooms.get(room) else {
+    pub fn typing(&self, peer: &Peer, room: &str) {
+        let rooms = lock(&self.members[stripe_of(room)]);
+        let Some(room_state) = rooms.rooms.get(room) else {
             return;
         };
-        let message = text(frame);
-        for (id, member) in &room.members {
-            if Some(*id) != skip {
-                member.peer.deliver(message.clone());
+        let Some(member) = room_state.members.get(&peer.id()) else {
+            return;
+        };
+        let message = text(&Frame::Typing(Typing {
+            room: room.to_owned(),
+            from: member.name.clone(),
+        }));
+        for (id, other) in &room_state.members {
+            if *id != peer.id() {
+                other.peer.offer(message.clone());
             }
         }
     }
 
-    fn announce_presence(&self, room: &str) {
-        let Some(members) = self.rooms.get(room).map(|r| &r.members) else {
-            return;
-        };
-        let users: BTreeSet<&str> = members.values().map(|m| m.name.as_str()).collect();
-        let frame = Frame::Presence(Presence {
+    /// The room's presence list as it is now, for the peer's writer, which found a
+    /// presence marker in its queue; `None` when the peer is no longer in the room. Long
+    /// lists are cut to [`FlowLimits::presence_names`] names, with `count` set.
+    pub fn presence_for(&self, peer: &Peer, room: &str) -> Option<Message> {
+        let rooms = lock(&self.members[stripe_of(room)]);
+        // Under the room's lock: any change after this list is queued behind it.
+        peer.presence_rendered(room);
+        let state = rooms.rooms.get(room)?;
+        if !state.members.contains_key(&peer.id()) {
+            return None;
+        }
+        let total = state.names.len();
+        let users = state
+            .names
+            .keys()
+            .take(self.limits.presence_names)
+            .cloned()
+            .collect::<Vec<_>>();
+        let count = (users.len() < total).then_some(total as u64);
+        Some(text(&Frame::Presence(Presence {
             room: room.to_owned(),
-            users: users.into_iter().map(str::to_owned).collect(),
-            count: None,
-        });
-        self.broadcast(room, None, &frame);
-    }
-
-    fn remove_member(&mut self, id: ConnId, room: &str) {
-        let Some(entry) = self.rooms.get_mut(room) else {
-            return;
-        };
-        if entry.members.remove(&id).is_none() {
-            return;
-        }
-        if entry.members.is_empty() {
-            self.rooms.remove(room);
-        } else {
-            self.announce_presence(room);
-        }
+            users,
+            count,
+        })))
     }
 }
 
-fn history(room: &str, page: Page, latest: Option<u64>) -> Frame {
-    Frame::History(History {
+fn remove_member(rooms: &mut Stripe, id: ConnId, room: &str) {
+    let Some(entry) = rooms.rooms.get_mut(room) else {
+        return;
+    };
+    let Some(member) = entry.members.remove(&id) else {
+        return;
+    };
+    if entry.members.is_empty() {
+        rooms.rooms.remove(room);
+    } else if entry.remove_name(&member.name) {
+        entry.announce(room, id, change(room, &member.name, false));
+    }
+}
+
+fn change(room: &str, user: &str, joined: bool) -> Frame {
+    let change = PresenceChange {
+        room: room.to_owned(),
+        user: user.to_owned(),
+    };
+    if joined {
+        Frame::Joined(change)
+    } else {
+        Frame::Left(change)
+    }
+}
+
+/// A `history` frame of at most [`MAX_SERVER_FRAME_BYTES`]. A page too long for it is cut
+/// at the end the client reads later: the oldest messages of a page read backwards (it
+/// says `more`), the newest of a page read forwards (it stops short of `latest`).
+fn history(room: &str, mut page: Page, latest: Option<u64>, oldest_first: bool) -> Message {
+    let envelope = wirechat_protocol::encode(&Frame::History(History {
+        room: room.to_owned(),
+        msgs: Vec::new(),
+        more: true,
+        latest,
+    }))
+    .len();
+    let budget = MAX_SERVER_FRAME_BYTES.saturating_sub(envelope);
+    if oldest_first {
+        page.keep_oldest_within(budget);
+    } else {
+        page.keep_newest_within(budget);
+    }
+    text(&Frame::History(History {
         room: room.to_owned(),
         msgs: page.msgs,
         more: page.more,
         latest,
-    })
+    }))
 }
 
 /// Logs a store failure for the operator and tells the client that asked, so it does not
@@ -329,10 +465,18 @@ fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String
 mod tests {
     use super::*;
     use crate::history::MemoryHistory;
-    use crate::peer::PeerInbox;
+    use crate::peer::Outgoing;
 
     fn hub() -> Hub {
-        Hub::new(Box::new(MemoryHistory::new(10)), JOIN_RECENT)
+        Hub::new(
+            Box::new(MemoryHistory::new(10)),
+            JOIN_RECENT,
+            FlowLimits::default(),
+        )
+    }
+
+    fn peer(id: ConnId) -> Peer {
+        Peer::new(id, 1 << 20, Default::default())
     }
 
     fn join(room: &str, name: &str) -> Join {
@@ -345,13 +489,15 @@ mod tests {
         }
     }
 
-    /// The frames queued for a peer so far.
-    fn queued(inbox: &mut PeerInbox) -> Vec<Frame> {
-        std::iter::from_fn(|| inbox.frames.try_recv().ok())
+    /// The frames queued for a peer so far, presence lists made as the writer makes them.
+    fn queued(hub: &Hub, peer: &Peer) -> Vec<Frame> {
+        std::iter::from_fn(|| peer.try_next())
+            .filter_map(|outgoing| match outgoing {
+                Outgoing::Frame(message) => Some(message),
+                Outgoing::Presence(room) => hub.presence_for(peer, &room),
+            })
             .map(|message| match message {
-                axum::extract::ws::Message::Text(text) => {
-                    wirechat_protocol::decode(&text).expect("a valid frame")
-                }
+                Message::Text(text) => wirechat_protocol::decode(&text).expect("a valid frame"),
                 other => panic!("expected a text frame, got {other:?}"),
             })
             .collect()
@@ -362,13 +508,12 @@ mod tests {
         // A join runs on a blocking thread, so the connection can end and leave every room
         // before the join takes the membership lock.
         let hub = hub();
-        let (alice, mut alice_inbox) = Peer::new(1, 16);
-        let (ghost, _ghost_inbox) = Peer::new(2, 16);
-        hub.join(&alice, join("lobby", "alice"));
+        let (alice, ghost) = (peer(1), peer(2));
+        hub.join(&alice, join("lobby", "alice")).unwrap();
         hub.leave_all(&ghost);
-        hub.join(&ghost, join("lobby", "ghost"));
+        hub.join(&ghost, join("lobby", "ghost")).unwrap();
 
-        let presence: Vec<Vec<String>> = queued(&mut alice_inbox)
+        let presence: Vec<Vec<String>> = queued(&hub, &alice)
             .into_iter()
             .filter_map(|f| match f {
                 Frame::Presence(p) => Some(p.users),
@@ -376,19 +521,61 @@ mod tests {
             })
             .collect();
         assert_eq!(presence, [["alice"]], "the ghost never appears");
-        assert_eq!(
-            hub.post(
-                &ghost,
-                ChatMessage {
-                    id: "m1".into(),
-                    room: "lobby".into(),
-                    from: "ghost".into(),
-                    text: "boo".into(),
-                    ts: 1,
-                    seq: None,
-                }
-            ),
-            Err(NotJoined)
+        let boo = ChatMessage {
+            id: "m1".into(),
+            room: "lobby".into(),
+            from: "ghost".into(),
+            text: "boo".into(),
+            ts: 1,
+            seq: None,
+        };
+        assert_eq!(hub.post(&ghost, boo), Err(Refused::NotJoined));
+    }
+
+    #[test]
+    fn a_long_presence_list_is_cut_and_counted() {
+        let hub = Hub::new(
+            Box::new(MemoryHistory::new(10)),
+            JOIN_RECENT,
+            FlowLimits {
+                presence_names: 3,
+                ..FlowLimits::default()
+            },
         );
+        let peers: Vec<Peer> = (1..=5).map(peer).collect();
+        for (i, p) in peers.iter().enumerate() {
+            hub.join(p, join("lobby", &format!("user{i}"))).unwrap();
+        }
+        let last = queued(&hub, &peers[4]);
+        let Some(Frame::Presence(list)) = last.last() else {
+            panic!("a presence list last, got {last:?}")
+        };
+        assert_eq!((list.users.len(), list.count), (3, Some(5)));
+    }
+
+    #[test]
+    fn rooms_per_connection_and_members_per_room_are_capped() {
+        let hub = Hub::new(
+            Box::new(MemoryHistory::new(10)),
+            JOIN_RECENT,
+            FlowLimits {
+                rooms_per_connection: 2,
+                members_per_room: 2,
+                ..FlowLimits::default()
+            },
+        );
+        let (a, b, c) = (peer(1), peer(2), peer(3));
+        hub.join(&a, join("one", "a")).unwrap();
+        hub.join(&a, join("two", "a")).unwrap();
+        assert_eq!(hub.join(&a, join("three", "a")), Err(Refused::TooManyRooms));
+        assert_eq!(
+            hub.join(&a, join("two", "a2")),
+            Ok(()),
+            "a rename is no new room"
+        );
+        hub.leave(&a, "two");
+        assert_eq!(hub.join(&a, join("three", "a")), Ok(()));
+        hub.join(&b, join("one", "b")).unwrap();
+        assert_eq!(hub.join(&c, join("one", "c")), Err(Refused::RoomFull));
     }
 }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use wirechat_protocol::{feature, Frame, Hello};
 
 use crate::config::{Config, Storage};
+use crate::flow::FlowCounters;
 use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
@@ -24,6 +25,7 @@ pub struct AppState {
 struct Shared {
     config: Config,
     hub: Hub,
+    counters: Arc<FlowCounters>,
     /// Encoded once: every connection starts with the same `hello`.
     hello: Message,
     going_away: watch::Sender<bool>,
@@ -52,7 +54,11 @@ impl AppState {
     /// State keeping history in `store`, whose epoch the server announces.
     pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
         // A resume replays what a room keeps, and never less than a plain join shows.
-        let hub = Hub::new(Box::new(store), config.history_per_room.max(JOIN_RECENT));
+        let hub = Hub::new(
+            Box::new(store),
+            config.history_per_room.max(JOIN_RECENT),
+            config.flow.clone(),
+        );
         let hello = text(&Frame::Hello(Hello {
             server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),
             epoch: hub.epoch().to_owned(),
@@ -62,6 +68,7 @@ impl AppState {
                 feature::TYPING,
                 feature::ACK,
                 feature::PING,
+                feature::PRESENCE_DELTAS,
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -71,6 +78,7 @@ impl AppState {
             shared: Arc::new(Shared {
                 config,
                 hub,
+                counters: Arc::default(),
                 hello,
                 going_away: watch::channel(false).0,
                 open: watch::channel(0).0,
@@ -105,6 +113,15 @@ impl AppState {
         let mut open = self.shared.open.subscribe();
         // The sender lives in `self`, so waiting cannot fail.
         let _ = open.wait_for(|&n| n == 0).await;
+    }
+
+    /// What the flow limits did so far: bytes queued now, frames dropped, frames refused.
+    pub fn flow_counters(&self) -> &FlowCounters {
+        &self.shared.counters
+    }
+
+    pub(crate) fn counters(&self) -> Arc<FlowCounters> {
+        self.shared.counters.clone()
     }
 
     pub(crate) fn hub(&self) -> &Hub {

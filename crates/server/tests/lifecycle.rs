@@ -10,7 +10,7 @@ use tokio::net::TcpSocket;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 use wirechat_protocol::{close_code, Frame};
-use wirechat_server::Config;
+use wirechat_server::{Config, FlowLimits};
 
 use common::{http_get, local, msg, start, Client, WAIT};
 
@@ -41,7 +41,11 @@ async fn a_frame_over_the_limit_closes_that_socket_with_1009_only() {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_with_4000_while_the_room_goes_on() {
     let server = start(Config {
-        queue_len: 8,
+        // About eight of the messages below, and no rate limit for the flood.
+        flow: FlowLimits {
+            queue_bytes: 24 * 1024,
+            ..FlowLimits::unmetered()
+        },
         ..local()
     })
     .await;
