@@ -40,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, Storage};
+pub use config::{Config, Retention, Storage};
 pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,

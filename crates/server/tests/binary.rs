@@ -92,14 +92,65 @@ fn a_data_directory_that_cannot_be_created_exits_with_1_and_says_why() {
 }
 
 #[test]
-fn help_documents_the_storage_options() {
+fn help_documents_every_option_with_its_default_and_variable() {
     let output = Command::new(env!("CARGO_BIN_EXE_wirechat-server"))
         .arg("--help")
         .output()
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for option in ["--data-dir DIR", "--memory", "./data", "wirechat.sqlite3"] {
+    for option in [
+        "--data-dir <DIR>",
+        "[default: data]",
+        "WIRECHAT_DATA_DIR",
+        "--memory",
+        "wirechat.sqlite3",
+        "--bind <ADDR>",
+        "[default: 127.0.0.1:8080]",
+        "WIRECHAT_BIND",
+        "--allow-host <NAME>",
+        "--max-connections <N>",
+        "[default: 10000]",
+        "--max-connections-per-ip <N>",
+        "[default: 64]",
+        "--handshake-timeout <DURATION>",
+        "[default: 10s]",
+        "--retain-messages <N>",
+        "--retain-for <DURATION>",
+        "[default: 30days]",
+        "--log <FILTER>",
+        "serve",
+    ] {
         assert!(help.contains(option), "{option} in {help}");
     }
+}
+
+#[test]
+fn options_are_read_from_wirechat_environment_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    // The variable asks for memory only, so no data directory appears.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_wirechat-server"))
+        .current_dir(dir.path())
+        .env("WIRECHAT_BIND", "127.0.0.1:0")
+        .env("WIRECHAT_MEMORY", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_listening(&mut server);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn a_bad_value_exits_with_2_and_names_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = server_in(dir.path(), &["--max-connections-per-ip", "none"]);
+    let status = exit_status(&mut server);
+    let output = server.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--max-connections-per-ip"), "{stderr}");
 }
