@@ -258,12 +258,17 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_mean_the_defaults_with_history_in_data() {
+    fn no_arguments_mean_the_defaults_with_history_in_data_and_retention_on() {
         assert_eq!(
             run(&[]),
             Config {
                 storage: Storage::Sqlite {
                     data_dir: PathBuf::from("data"),
+                },
+                retention: Retention {
+                    max_messages: Some(10_000),
+                    max_age: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+                    ..Retention::default()
                 },
                 ..Config::default()
             }

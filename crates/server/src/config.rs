@@ -44,7 +44,9 @@ pub struct Config {
     /// How long a client may take to send a request's headers (the WebSocket handshake
     /// included) before the connection is closed. Default 10 s.
     pub handshake_timeout: Duration,
-    /// How much history [`Storage::Sqlite`] keeps. Default [`Retention::default`].
+    /// How much history [`Storage::Sqlite`] keeps. Default [`Retention::default`], which
+    /// keeps everything; the `wirechat-server` binary defaults to the newest 10,000
+    /// messages per room, none older than 30 days.
     pub retention: Retention,
 }
 
@@ -52,10 +54,10 @@ pub struct Config {
 /// always kept, so `seq` numbering goes on where it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retention {
-    /// Messages kept per room, the newest ones; `None` keeps any number. Default 10,000.
+    /// Messages kept per room, the newest ones; `None` (the default) keeps any number.
     pub max_messages: Option<u64>,
-    /// Messages older than this (by their `ts`) are deleted; `None` keeps them however old.
-    /// Default 30 days.
+    /// Messages older than this (by their `ts`) are deleted; `None` (the default) keeps
+    /// them however old.
     pub max_age: Option<Duration>,
     /// How often the limits are applied. Default one minute.
     pub interval: Duration,
@@ -64,8 +66,8 @@ pub struct Retention {
 impl Default for Retention {
     fn default() -> Self {
         Self {
-            max_messages: Some(10_000),
-            max_age: Some(Duration::from_secs(30 * 24 * 60 * 60)),
+            max_messages: None,
+            max_age: None,
             interval: Duration::from_secs(60),
         }
     }

@@ -18,12 +18,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use wirechat_protocol::{
     Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, Typing,
 };
 
 use crate::history::{Appended, HistoryStore, Page, StoreError};
+use crate::log_throttle::Throttle;
 use crate::peer::{text, ConnId, Peer};
 
 /// Messages a `join` without a resumable cursor replays.
@@ -88,6 +90,11 @@ impl Hub {
             store: Mutex::new(store),
             rooms: Mutex::new(Rooms::default()),
         }
+    }
+
+    /// How many rooms have members now.
+    pub fn room_count(&self) -> usize {
+        lock(&self.rooms).rooms.len()
     }
 
     /// The store's epoch, as announced in `hello`.
@@ -316,7 +323,11 @@ fn history(room: &str, page: Page, latest: Option<u64>) -> Frame {
 /// Logs a store failure for the operator and tells the client that asked, so it does not
 /// wait for an answer that will not come.
 fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String>) {
-    eprintln!("wirechat-server: history store failed: {err}");
+    // A full or failing disk fails every call: one line per interval says so, with a count.
+    static STORE_FAILURES: Throttle = Throttle::new(Duration::from_secs(10));
+    if let Some(skipped) = STORE_FAILURES.occurred() {
+        tracing::error!(%err, skipped, "history store failed");
+    }
     peer.send(&Frame::Error(ErrorFrame {
         code: UNAVAILABLE.to_owned(),
         message,
