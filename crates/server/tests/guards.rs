@@ -107,7 +107,7 @@ fn handshake(port: u16, host: &str, origin: Option<&str>) -> (u16, TcpStream) {
         ("Connection", "Upgrade".to_owned()),
         ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==".to_owned()),
         ("Sec-WebSocket-Version", "13".to_owned()),
-        ("Sec-WebSocket-Protocol", "wirechat.v1".to_owned()),
+        ("Sec-WebSocket-Protocol", "chat".to_owned()),
     ];
     if let Some(origin) = origin {
         headers.push(("Origin", origin.to_owned()));
