@@ -55,7 +55,17 @@ async fn serve(config: Config) -> ExitCode {
     println!("wirechat server listening on http://{}/", server.addr());
     // Scripts wait for this line, and stdout is block-buffered when it is a pipe.
     let _ = std::io::stdout().flush();
+    let config = server.state().config();
+    tracing::info!(
+        addr = %server.addr(),
+        storage = ?config.storage,
+        max_connections = config.max_connections,
+        max_connections_per_ip = config.max_connections_per_ip,
+        retention = ?config.retention,
+        "serving"
+    );
     stop_requested().await;
+    tracing::info!("stopping: closing connections");
     server.shutdown().await;
     ExitCode::SUCCESS
 }
