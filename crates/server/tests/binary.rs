@@ -1,59 +1,10 @@
 //! The `wirechat-server` binary: where it keeps history, and how it fails.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+mod process;
 
-const WAIT: Duration = Duration::from_secs(20);
+use std::process::{Command, Stdio};
 
-/// The server binary started in `dir` on a free loopback port.
-fn server_in(dir: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wirechat-server"))
-        .current_dir(dir)
-        .args(["--bind", "127.0.0.1:0"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts")
-}
-
-/// Waits for the child to exit, killing it if it is still running after [`WAIT`].
-fn exit_status(child: &mut Child) -> ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if started.elapsed() > WAIT {
-            let _ = child.kill();
-            panic!("the server did not exit within {WAIT:?}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Waits for the line the server prints once it listens, killing it if none comes in time.
-fn wait_until_listening(child: &mut Child) {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    match rx.recv_timeout(WAIT) {
-        Ok(line) if line.contains("listening on") => {}
-        other => {
-            let _ = child.kill();
-            panic!("expected the listening line, got {other:?}");
-        }
-    }
-}
+use process::{exit_status, server_in, wait_until_listening};
 
 #[test]
 fn by_default_history_is_kept_in_data_under_the_working_directory() {

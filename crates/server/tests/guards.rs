@@ -4,15 +4,16 @@
 //!
 //! The binary is `WIRECHAT_SERVER_BIN` when set, else the one cargo built for these tests.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+mod process;
+
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(20);
+use process::{exit_status, server_in, wait_until_listening, WAIT};
 
 /// A server process on a free loopback port, killed when dropped.
 struct Server {
@@ -27,48 +28,11 @@ impl Drop for Server {
     }
 }
 
-fn binary() -> PathBuf {
-    std::env::var_os("WIRECHAT_SERVER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_wirechat-server")))
-}
-
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(binary());
-    command
-        .current_dir(dir)
-        .args(["--bind", "127.0.0.1:0"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Starts the binary in `dir` and waits for its listening line.
+/// Starts the binary in `dir` and waits until it listens.
 fn start(dir: &Path, args: &[&str]) -> Server {
-    let mut child = command(dir, args).spawn().expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(WAIT).unwrap_or_default();
-    let port = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok());
-    match port {
-        Some(port) => Server { child, port },
-        None => {
-            let _ = child.kill();
-            panic!("expected the listening line, got {line:?}");
-        }
-    }
+    let mut child = server_in(dir, args);
+    let port = wait_until_listening(&mut child);
+    Server { child, port }
 }
 
 /// Sends one HTTP/1.1 request and returns the socket with its status code read.
@@ -149,20 +113,8 @@ fn a_second_server_on_one_data_directory_exits_naming_it_and_the_first_keeps_ser
     let dir = tempfile::tempdir().unwrap();
     let first = start(dir.path(), &["--data-dir", "shared"]);
 
-    let mut second = command(dir.path(), &["--data-dir", "shared"])
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = second.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > WAIT {
-            let _ = second.kill();
-            panic!("the second server on the same data directory kept running");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
+    let mut second = server_in(dir.path(), &["--data-dir", "shared"]);
+    let status = exit_status(&mut second);
     let output = second.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(status.code(), Some(1), "{stderr}");
