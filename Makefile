@@ -52,7 +52,9 @@ test-e2e:
 	WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server cargo test -p wirechat-e2e -- --test-threads=1 --nocapture
 
 ## The performance benchmark (not part of `test`): the release app against the vanilla JS
-## baseline in bench/, in headless Chromium; writes docs/PERFORMANCE.md and docs/performance.json
+## baseline in bench/, in headless Chromium, then the server under load (bench/server.mjs);
+## writes docs/PERFORMANCE.md, docs/performance.json and docs/server-performance.json
 bench: setup-browser dist
 	cargo build --profile server -p wirechat-server
 	node bench/run.mjs --dist dist --server $(CURDIR)/target/server/wirechat-server --out docs
+	node bench/server.mjs --server $(CURDIR)/target/server/wirechat-server --out docs

@@ -2,6 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::flow::FlowLimits;
 
@@ -33,6 +34,45 @@ pub struct Config {
     /// Where message history is kept. Default [`Storage::Memory`]; the `wirechat-server`
     /// binary defaults to SQLite in `./data`.
     pub storage: Storage,
+    /// Host names requests may carry in `Host` besides the defaults (IP addresses,
+    /// `localhost`), compared without regard to ASCII case; `*` allows every name. Default:
+    /// none. See [`host_allowed`](crate::host_allowed).
+    pub allowed_hosts: Vec<String>,
+    /// WebSocket connections served at once; one more is refused with 503. Default 10,000.
+    pub max_connections: usize,
+    /// WebSocket connections served at once from one IP address; one more is refused with
+    /// 429. Default 64.
+    pub max_connections_per_ip: usize,
+    /// How long a client may take to send a request's headers (the WebSocket handshake
+    /// included) before the connection is closed. Default 10 s.
+    pub handshake_timeout: Duration,
+    /// How much history [`Storage::Sqlite`] keeps. Default [`Retention::default`], which
+    /// keeps everything; the `wirechat-server` binary defaults to the newest 10,000
+    /// messages per room, none older than 30 days.
+    pub retention: Retention,
+}
+
+/// How much history each room keeps in [`Storage::Sqlite`]; the newest message of a room is
+/// always kept, so `seq` numbering goes on where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// Messages kept per room, the newest ones; `None` (the default) keeps any number.
+    pub max_messages: Option<u64>,
+    /// Messages older than this (by their `ts`) are deleted; `None` (the default) keeps
+    /// them however old.
+    pub max_age: Option<Duration>,
+    /// How often the limits are applied. Default one minute.
+    pub interval: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            max_messages: None,
+            max_age: None,
+            interval: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Where a server keeps its message history.
@@ -60,6 +100,11 @@ impl Default for Config {
             history_per_room: 1000,
             flow: FlowLimits::default(),
             storage: Storage::Memory,
+            allowed_hosts: Vec::new(),
+            max_connections: 10_000,
+            max_connections_per_ip: 64,
+            handshake_timeout: Duration::from_secs(10),
+            retention: Retention::default(),
         }
     }
 }

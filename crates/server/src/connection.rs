@@ -65,6 +65,9 @@ where
     // Leave before the close handshake: the rooms stop queueing for this socket and see the
     // new presence at once, however long the goodbye takes.
     state.hub().leave_all(&peer);
+    if let Ended::Writer(Some((_, code))) | Ended::Reader(Some(code)) = &ended {
+        state.metrics().closed(*code);
+    }
     match ended {
         Ended::Writer(Some((tx, code))) => {
             say_goodbye(tx, code).await;

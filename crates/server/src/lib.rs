@@ -22,36 +22,47 @@
 //!
 //! [`app`] gives the bare router for embedding into another axum server.
 
+mod accept;
 pub mod cli;
 mod clock;
 mod config;
 mod connection;
+mod data_lock;
 mod flow;
 mod history;
+mod host;
+mod limits;
+mod log_throttle;
+mod metrics;
 mod origin;
 mod peer;
 mod rate;
+mod retention;
 mod rooms;
 mod routes;
 mod state;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, Storage};
+pub use config::{Config, Retention, Storage};
 pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
+pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
 };
+pub use host::host_allowed;
+pub use metrics::{Gauges, Metrics};
 pub use origin::origin_allowed;
 pub use rooms::{FETCH_DEFAULT, FETCH_MAX, JOIN_RECENT};
-pub use routes::{app, WS_PATH};
+pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
 
 /// Longest [`RunningServer::shutdown`] waits for sockets to finish their close handshake.
@@ -69,13 +80,23 @@ pub struct RunningServer {
     task: JoinHandle<io::Result<()>>,
 }
 
-/// Opens the history store `config.storage` names, binds `config.bind` (port 0 picks a
-/// free port) and serves in a background task.
+/// Locks the data directory and opens the history store `config.storage` names, binds
+/// `config.bind` (port 0 picks a free port) and serves in a background task.
 ///
-/// Fails, with a message naming the path or the address, when the store cannot be opened or
-/// the address cannot be bound.
+/// Fails, with a message naming the path or the address, when another server uses the data
+/// directory, the store cannot be opened or the address cannot be bound.
 pub async fn spawn(config: Config) -> io::Result<RunningServer> {
     let bind = config.bind;
+    let header_timeout = config.handshake_timeout;
+    // The lock before the store: a second server must not even migrate the database.
+    let lock = match &config.storage {
+        Storage::Sqlite { data_dir } => Some(DataLock::acquire(data_dir)?),
+        Storage::Memory => None,
+    };
+    let retention = match &config.storage {
+        Storage::Sqlite { data_dir } => Some((data_dir.clone(), config.retention.clone())),
+        Storage::Memory => None,
+    };
     // The store first, so a server that cannot keep history never takes the port. Opening
     // blocks briefly, once, before anything else runs on this server.
     let state = AppState::new(config)?;
@@ -83,14 +104,19 @@ pub async fn spawn(config: Config) -> io::Result<RunningServer> {
         .await
         .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;
     let addr = listener.local_addr()?;
+    let retention = retention.map(|(data_dir, policy)| {
+        retention::spawn(data_dir, policy, Arc::clone(state.metrics())).abort_handle()
+    });
     let router = app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        let served = accept::serve(listener, router, header_timeout, stopped).await;
+        if let Some(retention) = retention {
+            retention.abort();
+        }
+        // Held as long as the server accepts, also when the `RunningServer` was dropped.
+        drop(lock);
+        served
     });
     Ok(RunningServer {
         addr,

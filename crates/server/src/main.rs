@@ -4,26 +4,19 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use wirechat_server::cli::{self, Command};
+use tracing_subscriber::EnvFilter;
+use wirechat_server::cli::{self, Command, Serve};
 use wirechat_server::Config;
 
 fn main() -> ExitCode {
-    let config = match cli::parse(std::env::args_os().skip(1)) {
-        Ok(Command::Run(config)) => config,
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Version) => {
-            println!("wirechat-server {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => return usage_error(&err.to_string()),
+    let Serve { config, log } = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Serve(options)) => *options,
+        // Help and version go to stdout with status 0, mistakes to stderr with status 2.
+        Err(err) => err.exit(),
     };
-    if let Some(dir) = &config.static_dir {
-        if !dir.is_dir() {
-            return usage_error(&format!("--dist {} is not a directory", dir.display()));
-        }
+    if let Err(err) = init_logs(log.as_deref()) {
+        eprintln!("wirechat-server: --log: {err}");
+        return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -35,9 +28,19 @@ fn main() -> ExitCode {
     runtime.block_on(serve(config))
 }
 
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("wirechat-server: {message}\nTry 'wirechat-server --help'.");
-    ExitCode::from(2)
+/// Logs go to stderr, filtered by `--log`, else `RUST_LOG`, else `info`; stdout keeps only
+/// the listening line that scripts wait for.
+fn init_logs(filter: Option<&str>) -> Result<(), String> {
+    let filter = match filter {
+        Some(filter) => EnvFilter::try_new(filter).map_err(|err| err.to_string())?,
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    Ok(())
 }
 
 async fn serve(config: Config) -> ExitCode {
@@ -52,7 +55,17 @@ async fn serve(config: Config) -> ExitCode {
     println!("wirechat server listening on http://{}/", server.addr());
     // Scripts wait for this line, and stdout is block-buffered when it is a pipe.
     let _ = std::io::stdout().flush();
+    let config = server.state().config();
+    tracing::info!(
+        addr = %server.addr(),
+        storage = ?config.storage,
+        max_connections = config.max_connections,
+        max_connections_per_ip = config.max_connections_per_ip,
+        retention = ?config.retention,
+        "serving"
+    );
     stop_requested().await;
+    tracing::info!("stopping: closing connections");
     server.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -1,5 +1,9 @@
 //! Which web pages may open a socket here.
 //!
+//! The check compares the page's origin with the request's `Host`, which the Host check
+//! ([`crate::host`]) has already confined to names this server answers to; without that, a
+//! rebound DNS name would make any page look like the server's own.
+//!
 //! Browsers send `Origin` with every WebSocket handshake and, unlike plain HTTP requests, do not
 //! enforce the same-origin policy on the answer. Without this check any site a user visits could
 //! chat in their name, so pages from elsewhere are refused unless the operator allowed them.
@@ -31,14 +35,14 @@ pub fn origin_allowed(origin: &str, host_header: Option<&str>, allowed: &[String
 
 /// `host[:port]`, as in a `Host` header or after `scheme://` in an origin.
 #[derive(Debug, PartialEq, Eq)]
-struct Authority {
+pub(crate) struct Authority {
     /// Lowercase host; IPv6 addresses keep their brackets.
-    host: String,
+    pub(crate) host: String,
     port: Option<u16>,
 }
 
 impl Authority {
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         if text.is_empty() || text.contains(['/', '?', '#', '@', ' ']) {
             return None;
         }

@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use axum::extract::ws::Message;
 use wirechat_protocol::{
@@ -31,6 +32,7 @@ use wirechat_protocol::{
 use crate::clock::stamp;
 use crate::flow::FlowLimits;
 use crate::history::{Appended, HistoryStore, Page, StoreError};
+use crate::log_throttle::Throttle;
 use crate::peer::{lock, text, ConnId, Peer};
 
 /// Messages a `join` without a resumable cursor replays.
@@ -147,6 +149,11 @@ impl Hub {
             store: Mutex::new(store),
             members: std::array::from_fn(|_| Mutex::default()),
         }
+    }
+
+    /// How many rooms have members now.
+    pub fn room_count(&self) -> usize {
+        self.members.iter().map(|stripe| lock(stripe).rooms.len()).sum()
     }
 
     /// The store's epoch, as announced in `hello`.
@@ -452,7 +459,11 @@ fn history(room: &str, mut page: Page, latest: Option<u64>, oldest_first: bool) 
 /// Logs a store failure for the operator and tells the client that asked, so it does not
 /// wait for an answer that will not come.
 fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String>) {
-    eprintln!("wirechat-server: history store failed: {err}");
+    // A full or failing disk fails every call: one line per interval says so, with a count.
+    static STORE_FAILURES: Throttle = Throttle::new(Duration::from_secs(10));
+    if let Some(skipped) = STORE_FAILURES.occurred() {
+        tracing::error!(%err, skipped, "history store failed");
+    }
     peer.send(&Frame::Error(ErrorFrame {
         code: UNAVAILABLE.to_owned(),
         message,

@@ -1,35 +1,69 @@
-//! HTTP: the WebSocket endpoint, its Origin check and the static frontend.
+//! HTTP: the Host check, the WebSocket endpoint with its Origin check and connection caps,
+//! and the static frontend.
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::header::{HOST, ORIGIN};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use futures_util::StreamExt;
 use tower_http::services::ServeDir;
 use wirechat_protocol::SUBPROTOCOL;
 
 use crate::connection::serve_connection;
+use crate::host::refuse_unknown_hosts;
+use crate::limits::{ConnectionLimits, Refused};
+use crate::metrics::Gauges;
 use crate::origin::origin_allowed;
 use crate::state::AppState;
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
+/// Bytes each socket reads at a time. The WebSocket library fills its whole read buffer
+/// with zeros before every read, so its default of 128 KiB made every idle connection cost
+/// 128 KiB of memory; larger frames are simply read in several steps.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Path that answers 200 `ok` while the server serves, for load balancers and supervisors.
+pub const HEALTH_PATH: &str = "/healthz";
+/// Path of the counters in the Prometheus text format.
+pub const METRICS_PATH: &str = "/metrics";
 
 /// The server's routes: `GET /ws` upgrades to the chat protocol; with a static directory
-/// configured, every other path is a file from it (`index.html` for `/`).
+/// configured, every other path is a file from it (`index.html` for `/`). Requests for a
+/// host name the server does not answer to get 421 on every route.
+///
+/// The per-address connection cap needs the peer's address as [`ConnectInfo`]; without it
+/// (an embedding server that does not provide it) only the total cap applies.
 pub fn app(state: AppState) -> Router {
-    let router = Router::new().route(WS_PATH, get(upgrade));
-    let router = match &state.config().static_dir {
+    let config = state.config();
+    let limits = ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
+    let router = Router::new()
+        .route(WS_PATH, get(upgrade))
+        .route(HEALTH_PATH, get(health))
+        .route(METRICS_PATH, get(metrics));
+    let router = match &config.static_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router.route("/", get(about)),
     };
-    router.with_state(state)
+    router
+        .layer(Extension(limits))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_unknown_hosts,
+        ))
+        .with_state(state)
 }
 
 async fn upgrade(
     State(state): State<AppState>,
+    Extension(limits): Extension<Arc<ConnectionLimits>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -43,14 +77,53 @@ async fn upgrade(
     }
     // Without an Origin the client is not a browser page, so no other site can be acting
     // through it.
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let admitted = match limits.admit(ip) {
+        Ok(admitted) => admitted,
+        Err(Refused::Full) => {
+            state.metrics().refused_full();
+            tracing::warn!(
+                max = state.config().max_connections,
+                "refused a connection: the server is full"
+            );
+            let body = "This server serves as many connections as it may; try again later\n";
+            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+        }
+        Err(Refused::TooManyFromAddress) => {
+            state.metrics().refused_address();
+            tracing::info!(
+                ?ip,
+                max = state.config().max_connections_per_ip,
+                "refused a connection: too many from one address"
+            );
+            let body = "Too many connections from your address\n";
+            return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+        }
+    };
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_frame_size(limit)
         .max_message_size(limit)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let (tx, rx) = socket.split();
-            serve_connection(state, tx, rx)
+            serve_connection(state, tx, rx).await;
+            drop(admitted);
         })
+}
+
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let gauges = Gauges {
+        connections: state.open_connections(),
+        rooms: state.hub().room_count(),
+    };
+    let body = state.metrics().render(gauges);
+    let content_type = [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")];
+    (content_type, body).into_response()
 }
 
 async fn about() -> &'static str {

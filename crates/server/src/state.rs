@@ -12,6 +12,7 @@ use wirechat_protocol::{feature, Frame, Hello};
 use crate::config::{Config, Storage};
 use crate::flow::FlowCounters;
 use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
+use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
 
@@ -31,6 +32,7 @@ struct Shared {
     going_away: watch::Sender<bool>,
     open: watch::Sender<usize>,
     next_id: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -53,6 +55,8 @@ impl AppState {
 
     /// State keeping history in `store`, whose epoch the server announces.
     pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let store = Counted::new(store, Arc::clone(&metrics));
         // A resume replays what a room keeps, and never less than a plain join shows.
         let hub = Hub::new(
             Box::new(store),
@@ -83,6 +87,7 @@ impl AppState {
                 going_away: watch::channel(false).0,
                 open: watch::channel(0).0,
                 next_id: AtomicU64::new(1),
+                metrics,
             }),
         }
     }
@@ -124,6 +129,11 @@ impl AppState {
         self.shared.counters.clone()
     }
 
+    /// The server's counters, as `/metrics` shows them.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
     pub(crate) fn hub(&self) -> &Hub {
         &self.shared.hub
     }
@@ -139,6 +149,7 @@ impl AppState {
     /// Counts a new connection until the returned guard drops, and names it.
     pub(crate) fn open_connection(&self) -> (ConnId, OpenConnection) {
         self.shared.open.send_modify(|n| *n += 1);
+        self.shared.metrics.connection_opened();
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         (id, OpenConnection(self.clone()))
     }

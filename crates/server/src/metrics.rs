@@ -1,0 +1,292 @@
+//! Counters an operator reads at `/metrics`, in the Prometheus text format.
+//!
+//! Every counter is an atomic, so the code that counts never waits: connections call the
+//! small methods here (`frame_dropped`, `closed`, ...) on their hot paths. Counters only
+//! grow (a rate over them gives messages per second); gauges go up and down.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use wirechat_protocol::ChatMessage;
+
+use crate::history::{Appended, HistoryStore, Page, StoreError};
+
+/// Close codes counted one by one; any other code is counted as `other`.
+const CLOSE_CODES: [u16; 8] = [1000, 1001, 1002, 1003, 1008, 1009, 1011, 4000];
+
+/// The server's counters. Cheap to share: hold it in an `Arc`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    connections_opened: AtomicU64,
+    connections_refused_full: AtomicU64,
+    connections_refused_address: AtomicU64,
+    hosts_refused: AtomicU64,
+    messages_stored: AtomicU64,
+    store_failures: AtomicU64,
+    frames_dropped: AtomicU64,
+    queued_bytes: AtomicI64,
+    closes: [AtomicU64; CLOSE_CODES.len()],
+    closes_other: AtomicU64,
+    retention_deleted: AtomicU64,
+}
+
+/// Values read from elsewhere in the server when `/metrics` is asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// WebSocket connections being served.
+    pub connections: usize,
+    /// Rooms with at least one member.
+    pub rooms: usize,
+}
+
+impl Metrics {
+    /// A WebSocket connection was opened.
+    pub fn connection_opened(&self) {
+        self.connections_opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was refused because the server was full.
+    pub fn refused_full(&self) {
+        self.connections_refused_full
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was refused because its address had too many.
+    pub fn refused_address(&self) {
+        self.connections_refused_address
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request for an unknown host name was refused.
+    pub fn host_refused(&self) {
+        self.hosts_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A message was stored under a new seq.
+    pub fn message_stored(&self) {
+        self.messages_stored.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The history store failed a call.
+    pub fn store_failed(&self) {
+        self.store_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A frame meant for a connection was dropped (coalesced or skipped for a slow reader).
+    pub fn frame_dropped(&self) {
+        self.frames_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was closed by the server with `code`.
+    pub fn closed(&self, code: u16) {
+        match CLOSE_CODES.iter().position(|&c| c == code) {
+            Some(i) => self.closes[i].fetch_add(1, Ordering::Relaxed),
+            None => self.closes_other.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+
+    /// `bytes` were queued for a connection's writer.
+    pub fn queued_bytes_add(&self, bytes: usize) {
+        self.queued_bytes
+            .fetch_add(i64::try_from(bytes).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// `bytes` left a connection's queue (written or dropped).
+    pub fn queued_bytes_sub(&self, bytes: usize) {
+        self.queued_bytes
+            .fetch_sub(i64::try_from(bytes).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// Retention deleted `count` messages.
+    pub fn retention_deleted(&self, count: u64) {
+        self.retention_deleted.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Messages stored so far.
+    pub fn messages_stored_total(&self) -> u64 {
+        self.messages_stored.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition of every counter and of `gauges`.
+    pub fn render(&self, gauges: Gauges) -> String {
+        let mut out = String::new();
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        metric(
+            "wirechat_connections",
+            "gauge",
+            "WebSocket connections being served.",
+            &[("", gauges.connections as u64)],
+        );
+        metric(
+            "wirechat_rooms",
+            "gauge",
+            "Rooms with at least one member.",
+            &[("", gauges.rooms as u64)],
+        );
+        metric(
+            "wirechat_connections_opened_total",
+            "counter",
+            "WebSocket connections opened.",
+            &[("", load(&self.connections_opened))],
+        );
+        metric(
+            "wirechat_connections_refused_total",
+            "counter",
+            "WebSocket handshakes refused by a connection cap.",
+            &[
+                (
+                    "{reason=\"server_full\"}",
+                    load(&self.connections_refused_full),
+                ),
+                (
+                    "{reason=\"per_address\"}",
+                    load(&self.connections_refused_address),
+                ),
+            ],
+        );
+        metric(
+            "wirechat_hosts_refused_total",
+            "counter",
+            "Requests refused with 421 for a host name the server does not answer to.",
+            &[("", load(&self.hosts_refused))],
+        );
+        metric(
+            "wirechat_messages_stored_total",
+            "counter",
+            "Messages stored under a new seq.",
+            &[("", load(&self.messages_stored))],
+        );
+        metric(
+            "wirechat_store_failures_total",
+            "counter",
+            "History store calls that failed.",
+            &[("", load(&self.store_failures))],
+        );
+        metric(
+            "wirechat_retention_deleted_total",
+            "counter",
+            "Messages deleted by retention.",
+            &[("", load(&self.retention_deleted))],
+        );
+        metric(
+            "wirechat_frames_dropped_total",
+            "counter",
+            "Frames dropped for slow readers.",
+            &[("", load(&self.frames_dropped))],
+        );
+        metric(
+            "wirechat_queued_bytes",
+            "gauge",
+            "Bytes waiting in connection queues.",
+            &[("", self.queued_bytes.load(Ordering::Relaxed).max(0) as u64)],
+        );
+        let labels: Vec<String> = CLOSE_CODES
+            .iter()
+            .map(|code| format!("{{code=\"{code}\"}}"))
+            .collect();
+        let mut closes: Vec<(&str, u64)> = labels
+            .iter()
+            .zip(&self.closes)
+            .map(|(label, count)| (label.as_str(), load(count)))
+            .collect();
+        closes.push(("{code=\"other\"}", load(&self.closes_other)));
+        metric(
+            "wirechat_closes_total",
+            "counter",
+            "Connections the server closed, by close code.",
+            &closes,
+        );
+        out
+    }
+}
+
+/// A history store that counts what it stores and what fails in [`Metrics`].
+pub(crate) struct Counted<S> {
+    store: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S> Counted<S> {
+    pub(crate) fn new(store: S, metrics: Arc<Metrics>) -> Self {
+        Self { store, metrics }
+    }
+
+    fn count<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if result.is_err() {
+            self.metrics.store_failed();
+        }
+        result
+    }
+}
+
+impl<S: HistoryStore> HistoryStore for Counted<S> {
+    fn epoch(&self) -> &str {
+        self.store.epoch()
+    }
+
+    fn append(&mut self, msg: ChatMessage) -> Result<Appended, StoreError> {
+        let appended = self.store.append(msg);
+        if let Ok(Appended::Stored(_)) = appended {
+            self.metrics.message_stored();
+        }
+        self.count(appended)
+    }
+
+    fn recent(&self, room: &str, limit: usize) -> Result<Page, StoreError> {
+        self.count(self.store.recent(room, limit))
+    }
+
+    fn after(&self, room: &str, after: u64, limit: usize) -> Result<Page, StoreError> {
+        self.count(self.store.after(room, after, limit))
+    }
+
+    fn before(&self, room: &str, before: u64, limit: usize) -> Result<Page, StoreError> {
+        self.count(self.store.before(room, before, limit))
+    }
+
+    fn find_by_id(&self, room: &str, id: &str) -> Result<Option<ChatMessage>, StoreError> {
+        self.count(self.store.find_by_id(room, id))
+    }
+
+    fn latest(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        self.count(self.store.latest(room))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_appear_in_the_text_format_with_their_labels() {
+        let metrics = Metrics::default();
+        metrics.message_stored();
+        metrics.message_stored();
+        metrics.closed(4000);
+        metrics.closed(3999);
+        metrics.queued_bytes_add(100);
+        metrics.queued_bytes_sub(40);
+        let text = metrics.render(Gauges {
+            connections: 3,
+            rooms: 1,
+        });
+        for line in [
+            "# TYPE wirechat_messages_stored_total counter",
+            "wirechat_messages_stored_total 2",
+            "wirechat_connections 3",
+            "wirechat_rooms 1",
+            "wirechat_closes_total{code=\"4000\"} 1",
+            "wirechat_closes_total{code=\"other\"} 1",
+            "wirechat_queued_bytes 60",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+}
