@@ -2,6 +2,7 @@
 //! [`Input`]s stamped with the current time and carries out the [`Command`]s it returns.
 
 use crate::backoff::{BackoffConfig, Jitter};
+use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
@@ -233,6 +234,8 @@ pub struct Session {
     unread: BTreeMap<String, u32>,
     /// Rooms with an older-history fetch in flight, and the `before` it asked for.
     older_fetches: BTreeMap<String, u64>,
+    /// On relays: own requests for missed messages, and answers to peers' requests.
+    catchup: CatchUp,
 }
 
 impl Session {
@@ -272,6 +275,7 @@ impl Session {
             typing_sent: BTreeMap::new(),
             unread: BTreeMap::new(),
             older_fetches: BTreeMap::new(),
+            catchup: CatchUp::new(seed),
         }
     }
 
@@ -443,7 +447,7 @@ impl Session {
                 }
             }
             Input::Typing => self.on_typing(now, &mut out),
-            Input::JoinRoom(room) => self.join_room(room, &mut out),
+            Input::JoinRoom(room) => self.join_room(now, room, &mut out),
             Input::LeaveRoom(room) => self.leave_room(&room, &mut out),
             Input::SwitchRoom(room) => self.set_current_room(&room),
             Input::LoadOlder => self.load_older(&mut out),
@@ -575,6 +579,7 @@ impl Session {
                         self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
                     }
                     self.next_here = Some(now);
+                    self.ask_all_for_missed(now, out);
                     self.touch();
                 }
                 if self.mode == ServerMode::Relay && self.next_here.is_some_and(|t| now >= t) {
@@ -595,6 +600,7 @@ impl Session {
             }
             _ => {}
         }
+        self.answer_due(now, out);
         self.fail_overdue(now);
         self.outbox.prune_relayed(now, self.config.fail_after_ms);
         let mut expired = false;
@@ -606,7 +612,7 @@ impl Session {
         }
     }
 
-    fn join_room(&mut self, room: String, out: &mut Vec<Command>) {
+    fn join_room(&mut self, now: u64, room: String, out: &mut Vec<Command>) {
         if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
             return;
         }
@@ -616,10 +622,11 @@ impl Session {
             self.awaiting_join_reply.insert(room.clone());
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
-                    room,
+                    room: room.clone(),
                     from: self.config.name.clone(),
                     ttl: self.config.here_ttl_ms,
                 }))));
+                self.ask_for_missed(now, &room, out);
             }
         }
         self.touch();
@@ -636,6 +643,7 @@ impl Session {
         self.older_fetches.remove(room);
         self.awaiting_join_reply.remove(room);
         self.outbox.remove_room(room);
+        self.catchup.forget_room(room);
         if self.current_room == room {
             if let Some(first) = self.rooms.keys().next() {
                 self.current_room = first.clone();
@@ -865,6 +873,8 @@ impl Session {
                     self.touch();
                 }
             }
+            Frame::Catchup(request) => self.on_catchup(now, request),
+            Frame::Missed(answer) => self.on_missed(now, answer),
             Frame::Unknown => {
                 self.stats.ignored += 1;
             }
@@ -1042,7 +1052,12 @@ impl Session {
             .outbox
             .oldest_pending()
             .map(|created| created + self.config.fail_after_ms);
-        link.into_iter().chain(outbox).chain(expiry).min()
+        let catchup = self.catchup.next_deadline();
+        link.into_iter()
+            .chain(outbox)
+            .chain(expiry)
+            .chain(catchup)
+            .min()
     }
 
     fn schedule(&mut self, now: u64, out: &mut Vec<Command>) {
@@ -1066,5 +1081,6 @@ fn fetch_after(room: &str, after: u64) -> Command {
     })))
 }
 
+mod relay_catchup;
 #[cfg(test)]
 mod tests;

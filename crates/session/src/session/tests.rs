@@ -579,8 +579,11 @@ fn relay_session() -> Session {
 fn on_a_relay_presence_is_announced_periodically_and_peers_expire() {
     let mut s = relay_session();
     let cmds = s.handle(T0 + 2_500, Input::Tick);
+    let mut sent = sent_frames(&cmds);
+    // Taking the server for a relay also asks the room for missed messages.
+    sent.retain(|f| !matches!(f, Frame::Catchup(_)));
     assert_eq!(
-        sent_frames(&cmds),
+        sent,
         vec![Frame::Here(Here {
             room: "lobby".into(),
             from: "alice".into(),
