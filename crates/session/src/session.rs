@@ -8,8 +8,8 @@ use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
-    close_code, decode, encode, feature, Ack, ChatMessage, DecodeError, Fetch, Frame, Hello, Here,
-    History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch, Frame,
+    Hello, Here, History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -236,6 +236,8 @@ pub struct Session {
     older_fetches: BTreeMap<String, u64>,
     /// On relays: own requests for missed messages, and answers to peers' requests.
     catchup: CatchUp,
+    /// The server said `rate_limited`: messages and `typing` wait until then.
+    rate_limited_until: Option<u64>,
 }
 
 impl Session {
@@ -276,6 +278,7 @@ impl Session {
             unread: BTreeMap::new(),
             older_fetches: BTreeMap::new(),
             catchup: CatchUp::new(seed),
+            rate_limited_until: None,
         }
     }
 
@@ -323,6 +326,14 @@ impl Session {
             .get(room)
             .map(|p| p.online(&self.config.name))
             .unwrap_or_else(|| vec![self.config.name.clone()])
+    }
+
+    /// How many are online in `room`, this user included: the server's total when its
+    /// list was cut short in a large room, otherwise the length of [`Session::online`].
+    pub fn online_count(&self, room: &str) -> u64 {
+        self.people
+            .get(room)
+            .map_or(1, |p| p.online_count(&self.config.name))
     }
 
     /// Everyone else typing in `room` now, sorted.
@@ -534,7 +545,10 @@ impl Session {
             name: self.config.name.clone(),
             after: after.filter(|_| self.epoch.is_some()),
             epoch: self.epoch.clone().filter(|_| after.is_some()),
-            deltas: false,
+            // Joins go out before the `hello` arrives, so they ask for changes unless this
+            // server already said it cannot send them; servers without the feature ignore
+            // the field and keep sending full lists.
+            deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
         }))
     }
 
@@ -601,6 +615,7 @@ impl Session {
             _ => {}
         }
         self.answer_due(now, out);
+        self.end_rate_limit(now, out);
         self.fail_overdue(now);
         self.outbox.prune_relayed(now, self.config.fail_after_ms);
         let mut expired = false;
@@ -700,7 +715,7 @@ impl Session {
             ServerMode::Relay => true,
             ServerMode::Unknown => false,
         };
-        if !relays_typing || !matches!(self.link, Link::Open { .. }) {
+        if !relays_typing || !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
             return;
         }
         let room = self.current_room.clone();
@@ -762,7 +777,7 @@ impl Session {
     }
 
     fn flush_outbox(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Open { .. }) {
+        if !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
@@ -845,7 +860,9 @@ impl Session {
             }
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
-                if let Some(id) = err.id {
+                if err.code == error_code::RATE_LIMITED {
+                    self.on_rate_limited(now, &err);
+                } else if let Some(id) = err.id {
                     // Kept in the outbox, failed, so the user can still retry or delete it.
                     if let Some(item) = self.outbox.fail(&id) {
                         self.set_delivery(&item.room, &id, Delivery::Failed, None);
@@ -855,10 +872,12 @@ impl Session {
             }
             Frame::Presence(presence) => {
                 if let Some(people) = self.people_of(&presence.room) {
-                    people.set_server_list(presence.users);
+                    people.set_snapshot(presence.users, presence.count);
                     self.touch();
                 }
             }
+            Frame::Joined(change) => self.on_presence_change(&change, true),
+            Frame::Left(change) => self.on_presence_change(&change, false),
             Frame::Here(here) if here.from != self.config.name => {
                 let until = now + here.ttl.min(self.config.here_ttl_ms);
                 if let Some(people) = self.people_of(&here.room) {
@@ -1057,6 +1076,7 @@ impl Session {
             .chain(outbox)
             .chain(expiry)
             .chain(catchup)
+            .chain(self.rate_limited_until)
             .min()
     }
 
@@ -1081,6 +1101,8 @@ fn fetch_after(room: &str, after: u64) -> Command {
     })))
 }
 
+mod presence;
+mod rate_limit;
 mod relay_catchup;
 #[cfg(test)]
 mod tests;

@@ -106,7 +106,7 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
             name: "alice".into(),
             after: None,
             epoch: None,
-            deltas: false,
+            deltas: true,
         })]
     );
     assert_eq!(s.status(), Status::Connected);
@@ -278,7 +278,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             name: "alice".into(),
             after: Some(5),
             epoch: Some("e1".into()),
-            deltas: false,
+            deltas: true,
         })
     );
 }
