@@ -41,3 +41,34 @@ pub struct Missed {
     /// Messages the asker may have missed, oldest first.
     pub msgs: Vec<ChatMessage>,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{decode, encode, Frame};
+
+    #[test]
+    fn catchup_and_missed_read_as_documented() {
+        let request = decode(
+            r#"{"type":"catchup","room":"lobby","from":"bob","nonce":"n1","since":5,"have":["a"]}"#,
+        )
+        .unwrap();
+        let Frame::Catchup(c) = &request else {
+            panic!("a catchup frame: {request:?}")
+        };
+        assert_eq!(
+            (c.since, c.have.as_slice()),
+            (Some(5), &["a".to_owned()][..])
+        );
+        assert_eq!(decode(&encode(&request)).unwrap(), request);
+
+        // Optional fields may be left out, and the messages may leave out their `type`.
+        let bare = decode(r#"{"type":"catchup","room":"lobby","from":"bob","nonce":"n2"}"#);
+        assert!(matches!(bare, Ok(Frame::Catchup(c)) if c.since.is_none() && c.have.is_empty()));
+        let answer = decode(
+            r#"{"type":"missed","room":"lobby","to":"n1","msgs":[{"id":"m","room":"lobby","from":"a","text":"t","ts":1}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(&answer, Frame::Missed(m) if m.msgs.len() == 1 && m.from.is_empty()));
+        assert_eq!(decode(&encode(&answer)).unwrap(), answer);
+    }
+}
