@@ -6,7 +6,8 @@
 //
 // broadcast: to every client, the sender included; noself: to every client but the sender;
 // echo: back to the sender only. It listens on 127.0.0.1 and prints `listening <port>` once
-// ready, then `connection <n>` for each client that connects. It exits when its standard
+// ready, then `connection <n>` for each client that connects and `frame <type>` for each text
+// frame that is a JSON object with a string `type` (so tests can count what peers said). It exits when its standard
 // input closes (its parent went away) or after --max-seconds, whichever comes first.
 // --subprotocols: `first` (the ws package's default) selects the first subprotocol a client
 // offers; `decline` selects none, like servers that know nothing of subprotocols.
@@ -68,6 +69,7 @@ server.on("connection", (socket) => {
   connections += 1;
   process.stdout.write(`connection ${connections}\n`);
   socket.on("message", (data, isBinary) => {
+    if (!isBinary) reportType(data);
     const open = [...server.clients].filter((client) => client.readyState === WebSocket.OPEN);
     for (const client of recipients(open, socket)) {
       client.send(data, { binary: isBinary });
@@ -77,6 +79,18 @@ server.on("connection", (socket) => {
 });
 
 server.on("error", (error) => fail(error.message));
+
+function reportType(data) {
+  let type;
+  try {
+    type = JSON.parse(data.toString()).type;
+  } catch {
+    return;
+  }
+  if (typeof type === "string" && /^[a-z_]{1,32}$/.test(type)) {
+    process.stdout.write(`frame ${type}\n`);
+  }
+}
 
 function stop() {
   for (const client of server.clients) client.terminate();

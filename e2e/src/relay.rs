@@ -1,8 +1,10 @@
 //! A third-party WebSocket relay (`e2e/relays/relay.mjs`, on the npm `ws` package) that
 //! passes frames on without knowing the protocol, started as a Node child process.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -55,7 +57,11 @@ pub struct Relay {
     port: u16,
     mode: RelayMode,
     connections: Arc<AtomicUsize>,
+    frames: FrameCounts,
 }
+
+/// How many text frames of each `type` the relay received, by type.
+type FrameCounts = Arc<Mutex<HashMap<String, usize>>>;
 
 impl Relay {
     /// Starts `node e2e/relays/relay.mjs --mode <mode> --port 0` (node from `PATH`) and waits
@@ -96,8 +102,14 @@ impl Relay {
         let errors = Arc::new(Mutex::new(String::new()));
         collect_into(stderr, Arc::clone(&errors));
         let connections = Arc::new(AtomicUsize::new(0));
+        let frames = FrameCounts::default();
         let (port_tx, port_rx) = oneshot::channel();
-        watch_output(stdout, port_tx, Arc::clone(&connections));
+        watch_output(
+            stdout,
+            port_tx,
+            Arc::clone(&connections),
+            Arc::clone(&frames),
+        );
 
         let port = match tokio::time::timeout(STARTUP_LIMIT, port_rx).await {
             Ok(Ok(port)) => port,
@@ -121,6 +133,7 @@ impl Relay {
             port,
             mode,
             connections,
+            frames,
         }
     }
 
@@ -132,6 +145,21 @@ impl Relay {
     /// Whom the relay passes frames to.
     pub fn mode(&self) -> RelayMode {
         self.mode
+    }
+
+    /// The address it listens on, for a [`crate::Proxy`] in front of it.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// How many text frames with this `type` the relay has received so far, from anyone.
+    pub fn frames_of_type(&self, frame_type: &str) -> usize {
+        self.frames
+            .lock()
+            .expect("relay frame counts lock")
+            .get(frame_type)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The URL to connect to, e.g. `ws://127.0.0.1:PORT/chat`. The relay accepts any path.
@@ -153,11 +181,12 @@ impl Drop for Relay {
 }
 
 /// Reads the relay's stdout: sends the port of `listening <port>` once, and counts
-/// `connection <n>` lines.
+/// `connection <n>` and `frame <type>` lines.
 fn watch_output(
     stdout: impl Read + Send + 'static,
     port_tx: oneshot::Sender<u16>,
     connections: Arc<AtomicUsize>,
+    frames: FrameCounts,
 ) {
     std::thread::spawn(move || {
         let mut port_tx = Some(port_tx);
@@ -172,6 +201,11 @@ fn watch_output(
                 }
                 (Some("connection"), _) => {
                     connections.fetch_add(1, Ordering::SeqCst);
+                }
+                (Some("frame"), Some(frame_type)) => {
+                    if let Ok(mut frames) = frames.lock() {
+                        *frames.entry(frame_type.to_owned()).or_default() += 1;
+                    }
                 }
                 _ => {}
             }

@@ -4,13 +4,20 @@
 
 use std::time::Duration;
 
-use wirechat_e2e::{bounded, Browser, Harness, MessageRow, Relay, RelayMode, TEST_BOUND};
+use wirechat_e2e::{
+    bounded, wait_until, Browser, Harness, MessageRow, Proxy, ProxyMode, Relay, RelayMode,
+    TEST_BOUND,
+};
 
 /// What the page says once it has decided the server is a plain relay.
 const RELAY_NOTE: &str = "History is unavailable";
 
 /// How long a confirmed own message is watched to prove it never turns into a failure.
 const SETTLE: Duration = Duration::from_secs(3);
+
+/// How long a page may take to reconnect once its link is back: its backoff after a few
+/// refused attempts, plus the wait for a `hello` that never comes on a relay.
+const RECONNECT_LIMIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broadcast_relay_keeps_rooms_apart_and_confirms_own_messages() {
@@ -194,4 +201,160 @@ fn assert_not_shown(browser: &Browser, rows: &[MessageRow], text: &str) {
         "{} shows {text:?} from another room: {rows:?}",
         browser.label()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_broadcast_relay_a_peer_back_after_the_sender_still_sees_its_offline_messages() {
+    the_sender_back_first(RelayMode::Broadcast, "Delivered").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_relay_that_skips_the_sender_a_peer_back_later_still_sees_the_offline_messages() {
+    the_sender_back_first(RelayMode::NoSelf, "Sent").await;
+}
+
+/// The relay forgets whoever was away: alice and bob lose the link together, alice writes
+/// while offline and is back first, so her outbox goes out while bob is still away. Bob,
+/// back a moment later, must still see each of her offline messages, exactly once.
+async fn the_sender_back_first(mode: RelayMode, own_delivery: &str) {
+    let harness = Harness::start().await;
+    let relay = Relay::start(mode).await;
+    let alice_link = Proxy::start(relay.addr()).await;
+    let bob_link = Proxy::start(relay.addr()).await;
+    bounded(Duration::from_secs(120), async {
+        let alice = harness
+            .join_on(&alice_link.ws_url(), "catchup", "alice")
+            .await;
+        let bob = harness.join_on(&bob_link.ws_url(), "catchup", "bob").await;
+        for browser in [&alice, &bob] {
+            browser.wait_for_note(RELAY_NOTE).await;
+        }
+        let before = "before the outage";
+        alice.send(before).await;
+        bob.wait_for_message("alice", before).await;
+
+        for link in [&alice_link, &bob_link] {
+            link.set_mode(ProxyMode::Refuse);
+            link.cut_all();
+        }
+        let offline = ["offline one", "offline two", "offline three"];
+        for text in offline {
+            alice.send(text).await;
+        }
+        for text in offline {
+            alice.wait_for_delivery("alice", text, "Sending").await;
+        }
+
+        alice_link.set_mode(ProxyMode::Forward);
+        for text in offline {
+            wait_for_delivery_within(&alice, text, own_delivery).await;
+        }
+        assert_eq!(
+            relay.frames_of_type("msg"),
+            1 + offline.len(),
+            "alice's outbox went out while bob was away"
+        );
+        assert_ne!(bob.status_text().await, "Connected", "bob is still away");
+
+        bob_link.set_mode(ProxyMode::Forward);
+        let expected: Vec<(&str, &str)> = offline.iter().map(|t| ("alice", *t)).collect();
+        wait_until(
+            "bob: alice's offline messages after he is back",
+            RECONNECT_LIMIT,
+            || async {
+                let rows = bob.try_messages().await?;
+                let all = expected
+                    .iter()
+                    .all(|(from, text)| rows.iter().any(|r| r.shows(from, text)));
+                if all {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "status {:?}, rows {rows:?}",
+                        bob.status_text().await
+                    ))
+                }
+            },
+        )
+        .await;
+        tokio::time::sleep(SETTLE).await;
+        for browser in [&alice, &bob] {
+            let rows = browser.messages().await;
+            for text in offline.iter().chain([&before]) {
+                assert_shown_once(browser, &rows, "alice", text);
+            }
+            assert_eq!(rows.len(), 4, "{}: {rows:?}", browser.label());
+        }
+        let rows = bob.messages().await;
+        let order: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(order, [before, offline[0], offline[1], offline[2]]);
+        assert_eq!(relay.frames_of_type("missed"), 1, "one peer answered, once");
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+/// On an echo server the only peer is oneself: the page's own request for missed messages
+/// comes back to it, and it must not answer it (nor show anything twice).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_an_echo_server_a_page_back_from_an_outage_never_answers_itself() {
+    let harness = Harness::start().await;
+    let relay = Relay::start(RelayMode::Echo).await;
+    let link = Proxy::start(relay.addr()).await;
+    bounded(Duration::from_secs(90), async {
+        let alice = harness.join_on(&link.ws_url(), "echo", "alice").await;
+        alice.wait_for_note(RELAY_NOTE).await;
+        alice.send("before").await;
+        alice
+            .wait_for_delivery("alice", "before", "Delivered")
+            .await;
+        link.set_mode(ProxyMode::Refuse);
+        link.cut_all();
+        alice.send("while away").await;
+        alice
+            .wait_for_delivery("alice", "while away", "Sending")
+            .await;
+        link.set_mode(ProxyMode::Forward);
+        wait_for_delivery_within(&alice, "while away", "Delivered").await;
+        wait_until(
+            "alice asked again after the outage",
+            RECONNECT_LIMIT,
+            || async {
+                match relay.frames_of_type("catchup") {
+                    n if n >= 2 => Ok(()),
+                    n => Err(format!("{n} catchup frames")),
+                }
+            },
+        )
+        .await;
+        tokio::time::sleep(SETTLE).await;
+        let rows = alice.messages().await;
+        assert_shown_once(&alice, &rows, "alice", "before");
+        assert_shown_once(&alice, &rows, "alice", "while away");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(relay.frames_of_type("missed"), 0, "nobody to answer");
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+/// Waits, longer than a reconnect takes, for `browser`'s own `text` to carry `delivery`.
+async fn wait_for_delivery_within(browser: &Browser, text: &str, delivery: &str) {
+    let name = browser.label().to_owned();
+    let what = format!("{name}: its {text:?} marked {delivery:?}");
+    wait_until(&what, RECONNECT_LIMIT, || async {
+        let rows = browser.try_messages().await?;
+        if rows
+            .iter()
+            .any(|r| r.shows(&name, text) && r.delivery.as_deref() == Some(delivery))
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "status {:?}, rows {rows:?}",
+                browser.status_text().await
+            ))
+        }
+    })
+    .await;
 }

@@ -36,6 +36,10 @@ pub enum Frame {
     Joined(PresenceChange),
     /// Server → client that joined with `deltas`: someone left a room.
     Left(PresenceChange),
+    /// Client → peers on a relay: a (re)joining client asks for the messages it missed.
+    Catchup(crate::Catchup),
+    /// Client → peers on a relay: one peer's answer to a `catchup`.
+    Missed(crate::Missed),
     /// Any `type` this version does not know. Receivers ignore it.
     #[serde(other)]
     Unknown,

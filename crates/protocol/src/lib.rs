@@ -19,9 +19,11 @@
 //! assert_eq!(decode(&encode(&frame)).unwrap(), frame);
 //! ```
 
+mod catchup;
 mod frame;
 mod limits;
 
+pub use catchup::*;
 pub use frame::*;
 pub use limits::*;
 

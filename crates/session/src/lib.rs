@@ -7,12 +7,14 @@
 //! simulated clock.
 
 mod backoff;
+pub mod catchup;
 mod outbox;
 mod people;
 mod session;
 mod store;
 
 pub use backoff::{BackoffConfig, Jitter};
+pub use catchup::CatchUp;
 pub use outbox::{Outbox, OutboxItem};
 pub use people::RoomPeople;
 pub use session::{Command, Input, ServerMode, Session, SessionConfig, Stats, Status};

@@ -123,6 +123,15 @@ impl Outbox {
         Some(item.clone())
     }
 
+    /// The server refused the item with `id` for now (rate limited): it is written again
+    /// from `resend_at`, and its failure deadline counts from then. Returns it.
+    pub fn requeue(&mut self, id: &str, resend_at: u64) -> Option<OutboxItem> {
+        let item = self.items.iter_mut().find(|i| i.id == id && !i.failed)?;
+        item.written = false;
+        item.created = resend_at;
+        Some(item.clone())
+    }
+
     /// Drops every item of `room` (the user left it).
     pub fn remove_room(&mut self, room: &str) {
         self.items.retain(|i| i.room != room);

@@ -1,14 +1,18 @@
 //! Who is in a room and who is typing, from the server's `presence` lists where it has
-//! them, otherwise from the peers' own `here` and `typing` frames, each with an expiry so
-//! nobody is shown forever.
+//! them (a snapshot, and then `joined`/`left` changes on servers that send them), otherwise
+//! from the peers' own `here` and `typing` frames, each with an expiry so nobody is shown
+//! forever.
 
 use std::collections::BTreeMap;
 
 /// The people of one room.
 #[derive(Debug, Default, Clone)]
 pub struct RoomPeople {
-    /// The server's complete list, when the server has presence.
+    /// The server's list, when the server has presence: its last snapshot with the changes
+    /// since applied. A name is listed once per `joined` the server reported.
     server_list: Option<Vec<String>>,
+    /// How many are in the room, when the server's snapshot was cut short.
+    server_count: Option<u64>,
     /// Peers announced by `here`, with the time their announcement expires.
     peers: BTreeMap<String, u64>,
     /// Typists, with the time their indicator expires.
@@ -16,9 +20,43 @@ pub struct RoomPeople {
 }
 
 impl RoomPeople {
-    /// Replaces the list with the server's.
+    /// Replaces the list with the server's complete one.
     pub fn set_server_list(&mut self, users: Vec<String>) {
+        self.set_snapshot(users, None);
+    }
+
+    /// Replaces the list with the server's snapshot; `count` is the room's total when the
+    /// snapshot was cut short.
+    pub fn set_snapshot(&mut self, users: Vec<String>, count: Option<u64>) {
         self.server_list = Some(users);
+        self.server_count = count;
+    }
+
+    /// The server reported that `name` entered. Changes before the first snapshot are left
+    /// out: the snapshot that follows the join already counts them.
+    pub fn joined(&mut self, name: &str) -> bool {
+        let Some(list) = &mut self.server_list else {
+            return false;
+        };
+        list.push(name.to_owned());
+        if let Some(count) = &mut self.server_count {
+            *count = count.saturating_add(1);
+        }
+        true
+    }
+
+    /// The server reported that `name` left.
+    pub fn left(&mut self, name: &str) -> bool {
+        let Some(list) = &mut self.server_list else {
+            return false;
+        };
+        if let Some(at) = list.iter().position(|n| n == name) {
+            list.remove(at);
+        }
+        if let Some(count) = &mut self.server_count {
+            *count = count.saturating_sub(1);
+        }
+        true
     }
 
     /// Records a peer's `here`, valid until `expires`.
@@ -65,6 +103,13 @@ impl RoomPeople {
         names
     }
 
+    /// How many are online, `me` included: the server's total when its list was cut short,
+    /// otherwise the length of [`RoomPeople::online`].
+    pub fn online_count(&self, me: &str) -> u64 {
+        let listed = self.online(me).len() as u64;
+        self.server_count.map_or(listed, |count| count.max(listed))
+    }
+
     /// Everyone typing, sorted, `me` excluded.
     pub fn typing(&self, me: &str) -> Vec<String> {
         self.typists.keys().filter(|n| *n != me).cloned().collect()
@@ -84,6 +129,41 @@ mod tests {
         assert_eq!(p.online("alice"), ["alice"]);
         p.set_server_list(vec!["carol".into(), "alice".into()]);
         assert_eq!(p.online("alice"), ["alice", "carol"]);
+    }
+
+    #[test]
+    fn changes_apply_on_top_of_the_last_snapshot() {
+        let mut p = RoomPeople::default();
+        assert!(!p.joined("early"), "no snapshot yet");
+        p.set_snapshot(vec!["alice".into(), "bob".into()], None);
+        assert!(p.joined("carol"));
+        assert!(p.left("bob"));
+        assert_eq!(p.online("alice"), ["alice", "carol"]);
+        // Two connections under one name: the name stays until both have left.
+        p.joined("carol");
+        p.left("carol");
+        assert_eq!(p.online("alice"), ["alice", "carol"]);
+        p.left("carol");
+        p.left("nobody");
+        assert_eq!(p.online("alice"), ["alice"]);
+        // A new snapshot replaces whatever the changes built.
+        p.set_snapshot(vec!["dan".into()], None);
+        assert_eq!(p.online("alice"), ["alice", "dan"]);
+        assert_eq!(p.online_count("alice"), 2);
+    }
+
+    #[test]
+    fn a_snapshot_cut_short_counts_the_whole_room() {
+        let mut p = RoomPeople::default();
+        p.set_snapshot(vec!["alice".into(), "bob".into()], Some(5_000));
+        assert_eq!(p.online_count("alice"), 5_000);
+        p.joined("carol");
+        p.left("zed");
+        p.left("bob");
+        assert_eq!(p.online_count("alice"), 4_999);
+        assert_eq!(p.online("alice"), ["alice", "carol"]);
+        p.set_server_list(vec!["alice".into()]);
+        assert_eq!(p.online_count("alice"), 1);
     }
 
     #[test]

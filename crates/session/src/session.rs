@@ -2,13 +2,14 @@
 //! [`Input`]s stamped with the current time and carries out the [`Command`]s it returns.
 
 use crate::backoff::{BackoffConfig, Jitter};
+use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
-    close_code, decode, encode, feature, Ack, ChatMessage, DecodeError, Fetch, Frame, Hello, Here,
-    History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch, Frame,
+    Hello, Here, History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -233,6 +234,10 @@ pub struct Session {
     unread: BTreeMap<String, u32>,
     /// Rooms with an older-history fetch in flight, and the `before` it asked for.
     older_fetches: BTreeMap<String, u64>,
+    /// On relays: own requests for missed messages, and answers to peers' requests.
+    catchup: CatchUp,
+    /// The server said `rate_limited`: messages and `typing` wait until then.
+    rate_limited_until: Option<u64>,
 }
 
 impl Session {
@@ -272,6 +277,8 @@ impl Session {
             typing_sent: BTreeMap::new(),
             unread: BTreeMap::new(),
             older_fetches: BTreeMap::new(),
+            catchup: CatchUp::new(seed),
+            rate_limited_until: None,
         }
     }
 
@@ -319,6 +326,14 @@ impl Session {
             .get(room)
             .map(|p| p.online(&self.config.name))
             .unwrap_or_else(|| vec![self.config.name.clone()])
+    }
+
+    /// How many are online in `room`, this user included: the server's total when its
+    /// list was cut short in a large room, otherwise the length of [`Session::online`].
+    pub fn online_count(&self, room: &str) -> u64 {
+        self.people
+            .get(room)
+            .map_or(1, |p| p.online_count(&self.config.name))
     }
 
     /// Everyone else typing in `room` now, sorted.
@@ -443,7 +458,7 @@ impl Session {
                 }
             }
             Input::Typing => self.on_typing(now, &mut out),
-            Input::JoinRoom(room) => self.join_room(room, &mut out),
+            Input::JoinRoom(room) => self.join_room(now, room, &mut out),
             Input::LeaveRoom(room) => self.leave_room(&room, &mut out),
             Input::SwitchRoom(room) => self.set_current_room(&room),
             Input::LoadOlder => self.load_older(&mut out),
@@ -530,7 +545,10 @@ impl Session {
             name: self.config.name.clone(),
             after: after.filter(|_| self.epoch.is_some()),
             epoch: self.epoch.clone().filter(|_| after.is_some()),
-            deltas: false,
+            // Joins go out before the `hello` arrives, so they ask for changes unless this
+            // server already said it cannot send them; servers without the feature ignore
+            // the field and keep sending full lists.
+            deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
         }))
     }
 
@@ -575,6 +593,7 @@ impl Session {
                         self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
                     }
                     self.next_here = Some(now);
+                    self.ask_all_for_missed(now, out);
                     self.touch();
                 }
                 if self.mode == ServerMode::Relay && self.next_here.is_some_and(|t| now >= t) {
@@ -595,6 +614,8 @@ impl Session {
             }
             _ => {}
         }
+        self.answer_due(now, out);
+        self.end_rate_limit(now, out);
         self.fail_overdue(now);
         self.outbox.prune_relayed(now, self.config.fail_after_ms);
         let mut expired = false;
@@ -606,7 +627,7 @@ impl Session {
         }
     }
 
-    fn join_room(&mut self, room: String, out: &mut Vec<Command>) {
+    fn join_room(&mut self, now: u64, room: String, out: &mut Vec<Command>) {
         if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
             return;
         }
@@ -616,10 +637,11 @@ impl Session {
             self.awaiting_join_reply.insert(room.clone());
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
-                    room,
+                    room: room.clone(),
                     from: self.config.name.clone(),
                     ttl: self.config.here_ttl_ms,
                 }))));
+                self.ask_for_missed(now, &room, out);
             }
         }
         self.touch();
@@ -636,6 +658,7 @@ impl Session {
         self.older_fetches.remove(room);
         self.awaiting_join_reply.remove(room);
         self.outbox.remove_room(room);
+        self.catchup.forget_room(room);
         if self.current_room == room {
             if let Some(first) = self.rooms.keys().next() {
                 self.current_room = first.clone();
@@ -692,7 +715,7 @@ impl Session {
             ServerMode::Relay => true,
             ServerMode::Unknown => false,
         };
-        if !relays_typing || !matches!(self.link, Link::Open { .. }) {
+        if !relays_typing || !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
             return;
         }
         let room = self.current_room.clone();
@@ -754,7 +777,7 @@ impl Session {
     }
 
     fn flush_outbox(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Open { .. }) {
+        if !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
@@ -837,7 +860,9 @@ impl Session {
             }
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
-                if let Some(id) = err.id {
+                if err.code == error_code::RATE_LIMITED {
+                    self.on_rate_limited(now, &err);
+                } else if let Some(id) = err.id {
                     // Kept in the outbox, failed, so the user can still retry or delete it.
                     if let Some(item) = self.outbox.fail(&id) {
                         self.set_delivery(&item.room, &id, Delivery::Failed, None);
@@ -847,10 +872,12 @@ impl Session {
             }
             Frame::Presence(presence) => {
                 if let Some(people) = self.people_of(&presence.room) {
-                    people.set_server_list(presence.users);
+                    people.set_snapshot(presence.users, presence.count);
                     self.touch();
                 }
             }
+            Frame::Joined(change) => self.on_presence_change(&change, true),
+            Frame::Left(change) => self.on_presence_change(&change, false),
             Frame::Here(here) if here.from != self.config.name => {
                 let until = now + here.ttl.min(self.config.here_ttl_ms);
                 if let Some(people) = self.people_of(&here.room) {
@@ -865,6 +892,8 @@ impl Session {
                     self.touch();
                 }
             }
+            Frame::Catchup(request) => self.on_catchup(now, request),
+            Frame::Missed(answer) => self.on_missed(now, answer),
             Frame::Unknown => {
                 self.stats.ignored += 1;
             }
@@ -1042,7 +1071,13 @@ impl Session {
             .outbox
             .oldest_pending()
             .map(|created| created + self.config.fail_after_ms);
-        link.into_iter().chain(outbox).chain(expiry).min()
+        let catchup = self.catchup.next_deadline();
+        link.into_iter()
+            .chain(outbox)
+            .chain(expiry)
+            .chain(catchup)
+            .chain(self.rate_limited_until)
+            .min()
     }
 
     fn schedule(&mut self, now: u64, out: &mut Vec<Command>) {
@@ -1066,5 +1101,8 @@ fn fetch_after(room: &str, after: u64) -> Command {
     })))
 }
 
+mod presence;
+mod rate_limit;
+mod relay_catchup;
 #[cfg(test)]
 mod tests;

@@ -106,7 +106,7 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
             name: "alice".into(),
             after: None,
             epoch: None,
-            deltas: false,
+            deltas: true,
         })]
     );
     assert_eq!(s.status(), Status::Connected);
@@ -278,7 +278,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             name: "alice".into(),
             after: Some(5),
             epoch: Some("e1".into()),
-            deltas: false,
+            deltas: true,
         })
     );
 }
@@ -579,8 +579,11 @@ fn relay_session() -> Session {
 fn on_a_relay_presence_is_announced_periodically_and_peers_expire() {
     let mut s = relay_session();
     let cmds = s.handle(T0 + 2_500, Input::Tick);
+    let mut sent = sent_frames(&cmds);
+    // Taking the server for a relay also asks the room for missed messages.
+    sent.retain(|f| !matches!(f, Frame::Catchup(_)));
     assert_eq!(
-        sent_frames(&cmds),
+        sent,
         vec![Frame::Here(Here {
             room: "lobby".into(),
             from: "alice".into(),
