@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{Config, Retention, Storage};
+use crate::{Config, FlowLimits, Rate, Retention, Storage};
 
 /// Where the binary keeps its history unless told otherwise: `./data`.
 pub const DEFAULT_DATA_DIR: &str = "data";
@@ -144,6 +144,85 @@ struct ServeArgs {
     /// [default: RUST_LOG if set, else info].
     #[arg(long, env = "WIRECHAT_LOG", value_name = "FILTER")]
     log: Option<String>,
+
+    #[command(flatten)]
+    flow: FlowArgs,
+}
+
+/// What one connection may send, queue and hold (see [`FlowLimits`]). Rates are written
+/// PER_SECOND:BURST, e.g. 20:100.
+#[derive(Debug, Clone, Args)]
+struct FlowArgs {
+    /// `msg` frames one connection may send: sustained per second, and at once after a
+    /// quiet spell. More are refused with rate_limited.
+    #[arg(long, env = "WIRECHAT_RATE_MSG", value_name = "RATE", default_value_t = FlowLimits::default().msg, value_parser = rate)]
+    rate_msg: Rate,
+
+    /// `typing` frames one connection may send.
+    #[arg(long, env = "WIRECHAT_RATE_TYPING", value_name = "RATE", default_value_t = FlowLimits::default().typing, value_parser = rate)]
+    rate_typing: Rate,
+
+    /// `join` and `leave` frames one connection may send, together.
+    #[arg(long, env = "WIRECHAT_RATE_JOIN", value_name = "RATE", default_value_t = FlowLimits::default().membership, value_parser = rate)]
+    rate_join: Rate,
+
+    /// `fetch` frames one connection may send.
+    #[arg(long, env = "WIRECHAT_RATE_FETCH", value_name = "RATE", default_value_t = FlowLimits::default().fetch, value_parser = rate)]
+    rate_fetch: Rate,
+
+    /// `here` frames one connection may send.
+    #[arg(long, env = "WIRECHAT_RATE_HERE", value_name = "RATE", default_value_t = FlowLimits::default().here, value_parser = rate)]
+    rate_here: Rate,
+
+    /// Refuse no frame for its rate (for load tests on a trusted network; never in public).
+    #[arg(long, env = "WIRECHAT_NO_RATE_LIMITS")]
+    no_rate_limits: bool,
+
+    /// Bytes of messages and history that may wait for one slow socket before it is closed
+    /// with 4000. Presence and typing never count.
+    #[arg(long, env = "WIRECHAT_QUEUE_BYTES", value_name = "BYTES", default_value_t = FlowLimits::default().queue_bytes, value_parser = positive)]
+    queue_bytes: usize,
+
+    /// Rooms one connection may be in at once; another join gets too_many_rooms.
+    #[arg(long, env = "WIRECHAT_ROOMS_PER_CONNECTION", value_name = "N", default_value_t = FlowLimits::default().rooms_per_connection, value_parser = positive)]
+    rooms_per_connection: usize,
+
+    /// Connections one room may hold; another join gets room_full.
+    #[arg(long, env = "WIRECHAT_MEMBERS_PER_ROOM", value_name = "N", default_value_t = FlowLimits::default().members_per_room, value_parser = positive)]
+    members_per_room: usize,
+
+    /// Names a full presence list carries at most; longer lists are cut and give the count.
+    #[arg(long, env = "WIRECHAT_PRESENCE_NAMES", value_name = "N", default_value_t = FlowLimits::default().presence_names, value_parser = positive)]
+    presence_names: usize,
+
+    /// Close a connection on which neither side sent a frame for this long (with 1001).
+    #[arg(long, env = "WIRECHAT_IDLE_TIMEOUT", value_name = "DURATION", default_value = "2m", value_parser = positive_duration)]
+    idle_timeout: Duration,
+}
+
+impl FlowArgs {
+    fn into_limits(self) -> FlowLimits {
+        let base = if self.no_rate_limits {
+            FlowLimits::unmetered()
+        } else {
+            FlowLimits {
+                msg: self.rate_msg,
+                typing: self.rate_typing,
+                membership: self.rate_join,
+                fetch: self.rate_fetch,
+                here: self.rate_here,
+                ..FlowLimits::default()
+            }
+        };
+        FlowLimits {
+            queue_bytes: self.queue_bytes,
+            rooms_per_connection: self.rooms_per_connection,
+            members_per_room: self.members_per_room,
+            presence_names: self.presence_names,
+            idle_timeout: self.idle_timeout,
+            ..base
+        }
+    }
 }
 
 impl ServeArgs {
@@ -169,12 +248,26 @@ impl ServeArgs {
                 max_age: Some(self.retain_for).filter(|age| !age.is_zero()),
                 interval: self.retention_interval,
             },
+            flow: self.flow.into_limits(),
             ..Config::default()
         };
         Serve {
             config,
             log: self.log,
         }
+    }
+}
+
+/// Reads a rate as the command line writes it: `PER_SECOND:BURST` (see `Rate`'s `Display`).
+fn rate(value: &str) -> Result<Rate, String> {
+    let parsed = value
+        .split_once(':')
+        .and_then(|(per_second, burst)| Some((per_second.parse().ok()?, burst.parse().ok()?)));
+    match parsed {
+        Some((per_second, burst)) if per_second > 0 && burst > 0 => {
+            Ok(Rate::new(per_second, burst))
+        }
+        _ => Err("wants PER_SECOND:BURST with both at least 1, like 20:100".to_owned()),
     }
 }
 
@@ -356,6 +449,50 @@ mod tests {
             }
         );
         assert_eq!(serve.log.as_deref(), Some("debug"));
+    }
+
+    #[test]
+    fn flow_limits_are_set_by_their_own_options() {
+        let flow = run(&[
+            "--rate-msg",
+            "5:7",
+            "--rate-typing=1:2",
+            "--rate-join",
+            "3:4",
+            "--rate-fetch=6:8",
+            "--rate-here",
+            "9:10",
+            "--queue-bytes=65536",
+            "--rooms-per-connection",
+            "4",
+            "--members-per-room=50",
+            "--presence-names",
+            "20",
+            "--idle-timeout=30s",
+        ])
+        .flow;
+        assert_eq!(
+            flow,
+            FlowLimits {
+                queue_bytes: 65_536,
+                msg: Rate::new(5, 7),
+                typing: Rate::new(1, 2),
+                membership: Rate::new(3, 4),
+                fetch: Rate::new(6, 8),
+                here: Rate::new(9, 10),
+                rooms_per_connection: 4,
+                members_per_room: 50,
+                presence_names: 20,
+                idle_timeout: Duration::from_secs(30),
+                ..FlowLimits::default()
+            }
+        );
+        assert_eq!(run(&[]).flow, FlowLimits::default());
+        let unmetered = run(&["--no-rate-limits", "--queue-bytes", "4096"]).flow;
+        assert_eq!(unmetered.msg, FlowLimits::unmetered().msg);
+        assert_eq!(unmetered.queue_bytes, 4096);
+        assert!(refused(&["--rate-msg", "20"]).contains("PER_SECOND:BURST"));
+        assert!(refused(&["--rate-msg", "0:5"]).contains("PER_SECOND:BURST"));
     }
 
     #[test]

@@ -22,6 +22,13 @@ pub struct Rate {
     pub burst: u32,
 }
 
+/// Written as the command line reads it: `PER_SECOND:BURST`.
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.per_second, self.burst)
+    }
+}
+
 impl Rate {
     /// `per_second` frames a second, in bursts of up to `burst`.
     pub const fn new(per_second: u32, burst: u32) -> Self {

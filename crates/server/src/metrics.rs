@@ -1,11 +1,12 @@
 //! Counters an operator reads at `/metrics`, in the Prometheus text format.
 //!
 //! Every counter is an atomic, so the code that counts never waits: connections call the
-//! small methods here (`frame_dropped`, `closed`, ...) on their hot paths. Counters only
+//! small methods here (`message_stored`, `closed`, ...) on their hot paths; what the flow
+//! limits do is counted in [`FlowCounters`](crate::FlowCounters) and read in as gauges. Counters only
 //! grow (a rate over them gives messages per second); gauges go up and down.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use wirechat_protocol::ChatMessage;
@@ -24,8 +25,6 @@ pub struct Metrics {
     hosts_refused: AtomicU64,
     messages_stored: AtomicU64,
     store_failures: AtomicU64,
-    frames_dropped: AtomicU64,
-    queued_bytes: AtomicI64,
     closes: [AtomicU64; CLOSE_CODES.len()],
     closes_other: AtomicU64,
     retention_deleted: AtomicU64,
@@ -38,6 +37,12 @@ pub struct Gauges {
     pub connections: usize,
     /// Rooms with at least one member.
     pub rooms: usize,
+    /// Bytes of encoded frames waiting for all sockets.
+    pub queued_bytes: usize,
+    /// `typing` and presence frames dropped or merged for slow readers, so far.
+    pub frames_dropped: u64,
+    /// Frames refused with `rate_limited`, so far.
+    pub rate_limited: u64,
 }
 
 impl Metrics {
@@ -73,29 +78,12 @@ impl Metrics {
         self.store_failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A frame meant for a connection was dropped (coalesced or skipped for a slow reader).
-    pub fn frame_dropped(&self) {
-        self.frames_dropped.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// A connection was closed by the server with `code`.
     pub fn closed(&self, code: u16) {
         match CLOSE_CODES.iter().position(|&c| c == code) {
             Some(i) => self.closes[i].fetch_add(1, Ordering::Relaxed),
             None => self.closes_other.fetch_add(1, Ordering::Relaxed),
         };
-    }
-
-    /// `bytes` were queued for a connection's writer.
-    pub fn queued_bytes_add(&self, bytes: usize) {
-        self.queued_bytes
-            .fetch_add(i64::try_from(bytes).unwrap_or(i64::MAX), Ordering::Relaxed);
-    }
-
-    /// `bytes` left a connection's queue (written or dropped).
-    pub fn queued_bytes_sub(&self, bytes: usize) {
-        self.queued_bytes
-            .fetch_sub(i64::try_from(bytes).unwrap_or(i64::MAX), Ordering::Relaxed);
     }
 
     /// Retention deleted `count` messages.
@@ -178,14 +166,20 @@ impl Metrics {
         metric(
             "wirechat_frames_dropped_total",
             "counter",
-            "Frames dropped for slow readers.",
-            &[("", load(&self.frames_dropped))],
+            "Typing and presence frames dropped or merged for slow readers.",
+            &[("", gauges.frames_dropped)],
+        );
+        metric(
+            "wirechat_rate_limited_total",
+            "counter",
+            "Frames refused with rate_limited.",
+            &[("", gauges.rate_limited)],
         );
         metric(
             "wirechat_queued_bytes",
             "gauge",
             "Bytes waiting in connection queues.",
-            &[("", self.queued_bytes.load(Ordering::Relaxed).max(0) as u64)],
+            &[("", gauges.queued_bytes as u64)],
         );
         let labels: Vec<String> = CLOSE_CODES
             .iter()
@@ -271,11 +265,12 @@ mod tests {
         metrics.message_stored();
         metrics.closed(4000);
         metrics.closed(3999);
-        metrics.queued_bytes_add(100);
-        metrics.queued_bytes_sub(40);
         let text = metrics.render(Gauges {
             connections: 3,
             rooms: 1,
+            queued_bytes: 60,
+            frames_dropped: 5,
+            rate_limited: 2,
         });
         for line in [
             "# TYPE wirechat_messages_stored_total counter",
@@ -285,6 +280,8 @@ mod tests {
             "wirechat_closes_total{code=\"4000\"} 1",
             "wirechat_closes_total{code=\"other\"} 1",
             "wirechat_queued_bytes 60",
+            "wirechat_frames_dropped_total 5",
+            "wirechat_rate_limited_total 2",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }

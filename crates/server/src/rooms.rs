@@ -153,7 +153,10 @@ impl Hub {
 
     /// How many rooms have members now.
     pub fn room_count(&self) -> usize {
-        self.members.iter().map(|stripe| lock(stripe).rooms.len()).sum()
+        self.members
+            .iter()
+            .map(|stripe| lock(stripe).rooms.len())
+            .sum()
     }
 
     /// The store's epoch, as announced in `hello`.

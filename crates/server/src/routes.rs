@@ -117,9 +117,13 @@ async fn health() -> &'static str {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    let flow = state.flow_counters();
     let gauges = Gauges {
         connections: state.open_connections(),
         rooms: state.hub().room_count(),
+        queued_bytes: flow.queued_bytes(),
+        frames_dropped: flow.dropped_frames(),
+        rate_limited: flow.rate_limited(),
     };
     let body = state.metrics().render(gauges);
     let content_type = [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")];

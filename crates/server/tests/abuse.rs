@@ -54,6 +54,11 @@ impl Server {
         let mut child = Command::new(binary)
             .args(["--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data.path())
+            // Every attacker here comes from 127.0.0.1; the per-address cap (its own test in
+            // guards.rs) would otherwise refuse the storms before they reach the rooms. An
+            // environment variable, so that an older binary given by WIRECHAT_SERVER_BIN
+            // still starts.
+            .env("WIRECHAT_MAX_CONNECTIONS_PER_IP", "10000")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
