@@ -193,6 +193,20 @@ fn escape_heavy(bytes: usize) -> String {
     "\"\\\u{1}\u{7}".repeat(bytes / 4)
 }
 
+/// The next frame, until the socket closes or, once the canary was told to stop, nothing
+/// more came for 3 s (the sender's last message had time to arrive). A silence while the
+/// canary still runs is only a loaded machine, and ending there would count the rest lost.
+async fn next_until_quiet(rx: &mut Rx, stopped: &watch::Receiver<bool>) -> Option<Frame> {
+    loop {
+        match timeout(Duration::from_secs(3), next_frame(rx)).await {
+            Ok(Some((frame, _))) => return Some(frame),
+            Ok(None) => return None,
+            Err(_) if *stopped.borrow() => return None,
+            Err(_) => {}
+        }
+    }
+}
+
 /// Two members of a room that chat all along: one sends every 100 ms, the other times
 /// how long each message takes to reach it.
 struct Canary {
@@ -238,12 +252,10 @@ impl Canary {
             .unwrap();
         until(&mut sender_rx, |f| matches!(f, Frame::History(_))).await;
         let (stop, stopped) = watch::channel(false);
+        let reader_stopped = stopped.clone();
         let reader = tokio::spawn(async move {
             let mut arrived = HashMap::new();
-            // The reader stays until the sender's last message had time to arrive.
-            while let Ok(Some((frame, _))) =
-                timeout(Duration::from_secs(3), next_frame(&mut reader_rx)).await
-            {
+            while let Some(frame) = next_until_quiet(&mut reader_rx, &reader_stopped).await {
                 if let Frame::Msg(m) = frame {
                     arrived.insert(m.id, Instant::now());
                 }
@@ -251,11 +263,10 @@ impl Canary {
             drop(reader_tx);
             arrived
         });
+        let echoes_stopped = stopped.clone();
         let echoes = tokio::spawn(async move {
             let mut confirmed = Vec::new();
-            while let Ok(Some((frame, _))) =
-                timeout(Duration::from_secs(3), next_frame(&mut sender_rx)).await
-            {
+            while let Some(frame) = next_until_quiet(&mut sender_rx, &echoes_stopped).await {
                 if let Frame::Msg(m) = frame {
                     confirmed.push(m.id);
                 }
