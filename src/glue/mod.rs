@@ -6,5 +6,6 @@ pub mod notify;
 pub mod page;
 pub mod prefs;
 pub mod resize;
+pub mod tab_outbox;
 pub mod time;
 pub mod websocket;
