@@ -1,6 +1,7 @@
 //! Everything that touches the browser: socket, timers, storage, clock. Kept thin: the
 //! rules live in `wirechat-session`, and this layer only carries them out.
 
+pub mod crash;
 pub mod driver;
 pub mod notify;
 pub mod page;
