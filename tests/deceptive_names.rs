@@ -42,13 +42,14 @@ async fn an_overriding_name_is_isolated_wherever_it_is_shown() {
         "type": "presence", "room": "lobby", "users": ["alice", OVERRIDING_NAME]
     });
     chat.server.push(&presence.to_string());
-    let typing = serde_json::json!({ "type": "typing", "room": "lobby", "from": OVERRIDING_NAME });
-    chat.server.push(&typing.to_string());
     let msg = serde_json::json!({
         "type": "msg", "id": "e1", "room": "lobby", "from": OVERRIDING_NAME,
         "text": "\u{202E}txet", "ts": 1_764_000_000_000u64, "seq": 1
     });
     chat.server.push(&msg.to_string());
+    // After the message, which ends its sender's typing.
+    let typing = serde_json::json!({ "type": "typing", "room": "lobby", "from": OVERRIDING_NAME });
+    chat.server.push(&typing.to_string());
     settle().await;
 
     let row = find(&chat.root, r#"[role="article"]"#);
