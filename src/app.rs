@@ -2,7 +2,9 @@
 
 use crate::chat::{ChatHandle, ChatOptions};
 use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
-use crate::config::{merge, parse_config_file, ClientConfig, ConfigFile, QueryOverrides};
+use crate::config::{
+    linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigFile, QueryOverrides,
+};
 use crate::glue::notify;
 use crate::glue::page;
 use crate::glue::prefs::{self, Theme};
@@ -42,27 +44,79 @@ pub fn App() -> impl IntoView {
     };
     provide_context(chrome);
     let (loaded, set_loaded) = signal(None::<Result<(ConfigFile, ClientConfig), String>>);
+    // A server named by the link rather than configured, waiting for the reader's consent.
+    let linked_server = RwSignal::new(None::<String>);
+    let file = StoredValue::new(ConfigFile::default());
     leptos::task::spawn_local(async move {
+        let query = page::query_overrides();
         let result = match fetch_config_file().await {
-            Ok(file) => merge(
-                &page::page_origin(),
-                file.clone(),
-                page::saved_settings(),
-                page::query_overrides(),
-            )
-            .map(|config| (file, config)),
+            Ok(found) => {
+                file.set_value(found.clone());
+                let saved = page::saved_settings();
+                let page = page::page_origin();
+                linked_server.set(linked_server_to_confirm(&page, &found, &saved, &query));
+                merge(&page, found.clone(), saved, query).map(|config| (found, config))
+            }
             Err(reason) => Err(reason),
         };
         set_loaded.set(Some(result));
     });
+    let refuse_linked_server = Callback::new(move |()| {
+        page::drop_query_keys(&["server"]);
+        let query = QueryOverrides {
+            server: None,
+            ..page::query_overrides()
+        };
+        let found = file.get_value();
+        let result = merge(
+            &page::page_origin(),
+            found.clone(),
+            page::saved_settings(),
+            query,
+        )
+        .map(|config| (found, config));
+        linked_server.set(None);
+        set_loaded.set(Some(result));
+    });
     view! {
         <main class="app">
-            {move || match loaded.get() {
-                None => view! { <p class="loading" role="status">"Connecting…"</p> }.into_any(),
-                Some(Err(reason)) => view! { <ConfigProblem reason/> }.into_any(),
-                Some(Ok((file, config))) => view! { <Configured file config/> }.into_any(),
+            {move || match (loaded.get(), linked_server.get()) {
+                (None, _) => view! { <p class="loading" role="status">"Connecting…"</p> }.into_any(),
+                (Some(Err(reason)), _) => view! { <ConfigProblem reason/> }.into_any(),
+                (Some(Ok(_)), Some(host)) => view! {
+                    <LinkedServerConsent
+                        host
+                        on_connect=Callback::new(move |()| linked_server.set(None))
+                        on_cancel=refuse_linked_server
+                    />
+                }
+                .into_any(),
+                (Some(Ok((file, config))), None) => view! { <Configured file config/> }.into_any(),
             }}
         </main>
+    }
+}
+
+/// Asks before connecting to a server that a link named instead of the configured one.
+#[component]
+fn LinkedServerConsent(
+    /// The host the link points to.
+    host: String,
+    /// The reader agrees: connect there.
+    on_connect: Callback<()>,
+    /// The reader refuses: use the configured server.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="config-error linked-server" role="alertdialog" aria-labelledby="linked-server-title">
+            <h1 id="linked-server-title">{move || Tr::connect_to(lang.get(), &host)}</h1>
+            <p>{move || Tr::other_server_detail(lang.get())}</p>
+            <div class="linked-server-actions">
+                <button type="button" on:click=move |_| on_cancel.run(())>{move || Tr::cancel(lang.get())}</button>
+                <button type="button" on:click=move |_| on_connect.run(())>{move || Tr::connect(lang.get())}</button>
+            </div>
+        </div>
     }
 }
 

@@ -126,6 +126,44 @@ pub fn merge(
     })
 }
 
+/// The host a link's `?server=` points to, when it is not the host of the server the site
+/// or the user configured (`config.json`, saved settings, else the page's own `/ws`).
+///
+/// The app asks before it connects there: otherwise a link could send the reader's name,
+/// and everything they then write, to a stranger's server. Hosts are compared without the
+/// port, as a link to another port of the same host reaches the same machine.
+pub fn linked_server_to_confirm(
+    page: &PageOrigin,
+    file: &ConfigFile,
+    saved: &ConfigFile,
+    query: &QueryOverrides,
+) -> Option<String> {
+    let linked = page.resolve(query.server.as_deref()?);
+    let configured = saved
+        .server
+        .as_deref()
+        .or(file.server.as_deref())
+        .map(|s| page.resolve(s))
+        .unwrap_or_else(|| page.default_server());
+    let linked_host = host_name(&linked)?;
+    (Some(linked_host.as_str()) != host_name(&configured).as_deref()).then_some(linked_host)
+}
+
+/// The host name of a `ws://`/`wss://` URL, lowercased and without port or credentials.
+fn host_name(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("wss://")
+        .or_else(|| url.strip_prefix("ws://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.trim_end_matches('.').to_ascii_lowercase())
+}
+
 /// Checks a subprotocol name: an HTTP token, as the handshake requires.
 pub fn check_protocol(protocol: &str) -> Result<(), ConfigError> {
     let token = !protocol.is_empty()

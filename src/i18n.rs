@@ -56,6 +56,21 @@ pub fn use_lang() -> Signal<Lang> {
     use_context::<Signal<Lang>>().unwrap_or_else(|| Signal::stored(Lang::En))
 }
 
+/// `text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: inside a sentence
+/// of plain text, what a peer chose (a name, a host) keeps its bidi controls to itself.
+pub fn isolated(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
+/// A piece of a sentence that mentions people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Words of the sentence.
+    Text(String),
+    /// A display name, as its owner chose it.
+    Name(String),
+}
+
 /// Translations. Each method returns the text in the given language.
 pub struct Tr;
 
@@ -170,9 +185,32 @@ texts! {
     today => "Today", "오늘";
     /// Day separator above yesterday's messages.
     yesterday => "Yesterday", "어제";
+
+    // When the app stops
+    /// Heading of the notice shown after a panic.
+    something_went_wrong => "Something went wrong", "문제가 발생했습니다";
+    /// What the panic notice explains.
+    crash_detail => "The chat stopped working. Messages you had not sent yet are kept and go out after reloading.", "채팅이 멈췄습니다. 아직 보내지 않은 메시지는 남아 있으며 새로 고침하면 전송됩니다.";
+    /// Button that reloads the page after a panic.
+    reload => "Reload", "새로 고침";
+
+    // A link that names another server
+    /// Button that accepts the server a link names.
+    connect => "Connect", "연결";
+    /// What asking about a linked server explains.
+    other_server_detail => "This link names a chat server other than this site's. Your name and everything you write go to that server.", "이 링크는 이 사이트가 아닌 다른 채팅 서버를 가리킵니다. 이름과 입력하는 모든 내용이 그 서버로 전송됩니다.";
 }
 
 impl Tr {
+    /// "Connect to chat.example?", asked before following a link to another server.
+    /// The host is isolated, so bidi controls in it cannot reorder the words around it.
+    pub fn connect_to(lang: Lang, host: &str) -> String {
+        match lang {
+            Lang::En => format!("Connect to {}?", isolated(host)),
+            Lang::Ko => format!("{}에 연결할까요?", isolated(host)),
+        }
+    }
+
     /// "Reconnecting in 3 s".
     pub fn reconnecting_in(lang: Lang, secs: u64) -> String {
         match lang {
@@ -188,18 +226,36 @@ impl Tr {
 
     /// The typing indicator for a list of typists (empty when nobody types).
     pub fn typing(lang: Lang, names: &[String]) -> String {
+        Tr::typing_parts(lang, names)
+            .into_iter()
+            .map(|part| match part {
+                Part::Text(text) | Part::Name(text) => text,
+            })
+            .collect()
+    }
+
+    /// [`Tr::typing`] in pieces, so the names can be rendered isolated (`<bdi>`).
+    pub fn typing_parts(lang: Lang, names: &[String]) -> Vec<Part> {
+        let name = |n: &String| Part::Name(n.clone());
+        let text = |t: &str| Part::Text(t.to_owned());
         match (lang, names) {
-            (_, []) => String::new(),
-            (Lang::En, [one]) => format!("{one} is typing…"),
-            (Lang::En, [a, b]) => format!("{a} and {b} are typing…"),
-            (Lang::En, [a, b, rest @ ..]) => {
-                format!("{a}, {b} and {} others are typing…", rest.len())
-            }
-            (Lang::Ko, [one]) => format!("{one} 님이 입력 중…"),
-            (Lang::Ko, [a, b]) => format!("{a} 님과 {b} 님이 입력 중…"),
-            (Lang::Ko, [a, b, rest @ ..]) => {
-                format!("{a} 님, {b} 님 외 {}명이 입력 중…", rest.len())
-            }
+            (_, []) => Vec::new(),
+            (Lang::En, [one]) => vec![name(one), text(" is typing…")],
+            (Lang::En, [a, b]) => vec![name(a), text(" and "), name(b), text(" are typing…")],
+            (Lang::En, [a, b, rest @ ..]) => vec![
+                name(a),
+                text(", "),
+                name(b),
+                Part::Text(format!(" and {} others are typing…", rest.len())),
+            ],
+            (Lang::Ko, [one]) => vec![name(one), text(" 님이 입력 중…")],
+            (Lang::Ko, [a, b]) => vec![name(a), text(" 님과 "), name(b), text(" 님이 입력 중…")],
+            (Lang::Ko, [a, b, rest @ ..]) => vec![
+                name(a),
+                text(" 님, "),
+                name(b),
+                Part::Text(format!(" 님 외 {}명이 입력 중…", rest.len())),
+            ],
         }
     }
 
@@ -254,6 +310,7 @@ impl Tr {
 
     /// Title of a desktop notification.
     pub fn new_message_from(lang: Lang, from: &str, room: &str) -> String {
+        let from = isolated(from);
         match lang {
             Lang::En => format!("{from} in #{room}"),
             Lang::Ko => format!("#{room}의 {from}"),

@@ -180,3 +180,44 @@ fn subprotocols_must_be_tokens() {
     .unwrap_err();
     assert!(err.contains("subprotocol"), "{err}");
 }
+
+#[wasm_bindgen_test]
+fn a_link_to_another_host_is_asked_about_and_the_configured_host_is_not() {
+    let page = http_page();
+    let linking = |server: &str| QueryOverrides {
+        server: Some(server.into()),
+        ..Default::default()
+    };
+    let none = ConfigFile::default();
+    let file = ConfigFile {
+        server: Some("wss://relay.example/chat".into()),
+        ..Default::default()
+    };
+    let ask = |file: &ConfigFile, saved: &ConfigFile, query: &QueryOverrides| {
+        linked_server_to_confirm(&page, file, saved, query)
+    };
+    assert_eq!(ask(&none, &none, &QueryOverrides::default()), None);
+    assert_eq!(ask(&none, &none, &linking("/other")), None);
+    assert_eq!(
+        ask(&none, &none, &linking("ws://CHAT.example:9000/ws")),
+        None
+    );
+    assert_eq!(
+        ask(&none, &none, &linking("wss://chat.evil.example/ws")).as_deref(),
+        Some("chat.evil.example")
+    );
+    assert_eq!(
+        ask(&none, &none, &linking("ws://chat.example@evil.example/ws")).as_deref(),
+        Some("evil.example")
+    );
+    assert_eq!(ask(&file, &none, &linking("wss://relay.example/x")), None);
+    assert_eq!(
+        ask(&file, &none, &linking("ws://chat.example/ws")).as_deref(),
+        Some("chat.example")
+    );
+    let saved = ConfigFile {
+        server: Some("wss://mine.example/ws".into()),
+        ..Default::default()
+    };
+    assert_eq!(ask(&file, &saved, &linking("wss://mine.example/ws")), None);
+}

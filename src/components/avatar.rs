@@ -9,5 +9,5 @@ pub fn Avatar(
     name: String,
 ) -> impl IntoView {
     let class = format!("avatar c{}", colour_slot(&name));
-    view! { <span class=class aria-hidden="true">{initials(&name)}</span> }
+    view! { <bdi class=class aria-hidden="true">{initials(&name)}</bdi> }
 }

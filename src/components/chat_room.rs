@@ -87,7 +87,7 @@ pub fn ChatLayout() -> impl IntoView {
                             </span>
                         </Show>
                     </button>
-                    <h1 class="room-name">"#" {move || chat.room.get()}</h1>
+                    <h1 class="room-name">"#" <bdi>{move || chat.room.get()}</bdi></h1>
                     <span class="me">{move || chat.name.get()}</span>
                     <ConnectionStatus/>
                     {chrome.map(|chrome| view! {

@@ -1,6 +1,7 @@
 use crate::chat::ChatHandle;
 use crate::components::Avatar;
-use crate::i18n::{use_lang, Tr};
+use crate::i18n::{use_lang, Part, Tr};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Who is online in the room.
@@ -16,7 +17,7 @@ pub fn People() -> impl IntoView {
                     each=move || chat.online.get()
                     key=|name| name.clone()
                     children=move |name| view! {
-                        <li class="person"><Avatar name=name.clone()/><span class="person-name">{name}</span></li>
+                        <li class="person"><Avatar name=name.clone()/><bdi class="person-name">{name}</bdi></li>
                     }
                 />
             </ul>
@@ -29,6 +30,15 @@ pub fn People() -> impl IntoView {
 pub fn TypingIndicator() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
-    let text = move || Tr::typing(lang.get(), &chat.typing.get());
-    view! { <p class="typing" aria-live="polite">{text}</p> }
+    let parts = move || {
+        Tr::typing_parts(lang.get(), &chat.typing.get())
+            .into_iter()
+            .map(|part| match part {
+                Part::Text(text) => Either::Left(text),
+                // Isolated: bidi controls in one name must not reorder the sentence.
+                Part::Name(name) => Either::Right(view! { <bdi>{name}</bdi> }),
+            })
+            .collect_view()
+    };
+    view! { <p class="typing" aria-live="polite">{parts}</p> }
 }

@@ -51,7 +51,7 @@ pub fn RoomList(
                                     }
                                 >
                                     <span class="room-hash" aria-hidden="true">"#"</span>
-                                    <span class="room-label">{name.clone()}</span>
+                                    <bdi class="room-label">{name.clone()}</bdi>
                                     {(unread > 0).then(|| view! {
                                         <span class="unread" aria-label=move || Tr::unread(lang.get(), unread)>
                                             {unread}

@@ -1,13 +1,13 @@
 //! Runs a [`Session`] in the browser: feeds it events, carries out its commands.
 
 use crate::glue::page::{self, now_ms};
+use crate::glue::tab_outbox::TabOutbox;
 use crate::transport::{Connection, Transport, TransportEvent};
 use leptos::prelude::{request_animation_frame, set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
-use wirechat_protocol::ChatMessage;
 use wirechat_session::{Command, Input, Session};
 
 /// Where a driver connects.
@@ -39,8 +39,8 @@ pub struct Driver {
     // are ignored, so a late `close` of a dead socket cannot disturb the new one.
     generation: Cell<u64>,
     timer: RefCell<Option<TimeoutHandle>>,
-    outbox_key: String,
-    saved_outbox: RefCell<Vec<ChatMessage>>,
+    /// Where unconfirmed messages survive a reload, shared safely with other tabs.
+    saved_outbox: Rc<TabOutbox>,
     on_change: Box<dyn Fn(&Session)>,
     /// Frames held back while the socket's buffer is above [`HIGH_WATER_BYTES`].
     backlog: RefCell<VecDeque<String>>,
@@ -61,7 +61,7 @@ impl Driver {
         transport: Box<dyn Transport>,
         on_change: Box<dyn Fn(&Session)>,
     ) -> Rc<Self> {
-        let outbox_key = format!("wirechat.outbox:{}", endpoint.url);
+        let saved_outbox = TabOutbox::new(&endpoint.url);
         Rc::new(Self {
             session: RefCell::new(session),
             endpoint,
@@ -69,8 +69,7 @@ impl Driver {
             connection: RefCell::new(None),
             generation: Cell::new(0),
             timer: RefCell::new(None),
-            outbox_key,
-            saved_outbox: RefCell::new(Vec::new()),
+            saved_outbox,
             on_change,
             backlog: RefCell::new(VecDeque::new()),
             draining: Cell::new(false),
@@ -79,17 +78,15 @@ impl Driver {
         })
     }
 
-    /// Restores messages left unconfirmed by an earlier page, then starts connecting.
+    /// Starts connecting, and takes over the messages that closed or reloaded pages left
+    /// unconfirmed, now and whenever another tab goes away.
     pub fn start(self: &Rc<Self>) {
-        let saved = page::load(&self.outbox_key)
-            .and_then(|text| serde_json::from_str::<Vec<ChatMessage>>(&text).ok())
-            .unwrap_or_default();
-        if !saved.is_empty() {
-            self.session
-                .borrow_mut()
-                .restore_unconfirmed(now_ms(), saved.clone());
-            *self.saved_outbox.borrow_mut() = saved;
-        }
+        let weak = Rc::downgrade(self);
+        self.saved_outbox.start(Rc::new(move |messages| {
+            if let Some(driver) = weak.upgrade() {
+                driver.apply(|session, now| session.adopt_unconfirmed(now, messages));
+            }
+        }));
         if !page::is_online() {
             self.dispatch(Input::Offline);
         }
@@ -103,7 +100,12 @@ impl Driver {
 
     /// Feeds one input and carries out what the session asks for.
     pub fn dispatch(self: &Rc<Self>, input: Input) {
-        let commands = self.session.borrow_mut().handle(now_ms(), input);
+        self.apply(|session, now| session.handle(now, input));
+    }
+
+    /// Runs `change` on the session at the current time and carries out its commands.
+    fn apply(self: &Rc<Self>, change: impl FnOnce(&mut Session, u64) -> Vec<Command>) {
+        let commands = change(&mut self.session.borrow_mut(), now_ms());
         for command in commands {
             self.run(command);
         }
@@ -255,16 +257,7 @@ impl Driver {
     }
 
     fn persist_outbox(&self, session: &Session) {
-        let unconfirmed = session.unconfirmed();
-        if *self.saved_outbox.borrow() == unconfirmed {
-            return;
-        }
-        if unconfirmed.is_empty() {
-            page::forget(&self.outbox_key);
-        } else if let Ok(text) = serde_json::to_string(&unconfirmed) {
-            page::save(&self.outbox_key, &text);
-        }
-        *self.saved_outbox.borrow_mut() = unconfirmed;
+        self.saved_outbox.save(session.unconfirmed());
     }
 
     /// Closes for good: no reconnect follows, timers stop.

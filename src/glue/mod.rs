@@ -1,10 +1,12 @@
 //! Everything that touches the browser: socket, timers, storage, clock. Kept thin: the
 //! rules live in `wirechat-session`, and this layer only carries them out.
 
+pub mod crash;
 pub mod driver;
 pub mod notify;
 pub mod page;
 pub mod prefs;
 pub mod resize;
+pub mod tab_outbox;
 pub mod time;
 pub mod websocket;

@@ -124,6 +124,11 @@ pub fn show_room_in_address_bar(room: &str) {
 
 /// Removes `server`, `room` and `name` from the address bar, so saved settings hold on reload.
 pub fn drop_query_overrides() {
+    drop_query_keys(&["server", "room", "name"]);
+}
+
+/// Removes `keys` from the address bar's query without a new history entry.
+pub fn drop_query_keys(keys: &[&str]) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -134,7 +139,7 @@ pub fn drop_query_overrides() {
         return;
     };
     let params = url.search_params();
-    for key in ["server", "room", "name"] {
+    for key in keys {
         params.delete(key);
     }
     if let Ok(history) = window.history() {

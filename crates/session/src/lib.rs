@@ -15,7 +15,7 @@ mod store;
 
 pub use backoff::{BackoffConfig, Jitter};
 pub use catchup::CatchUp;
-pub use outbox::{Outbox, OutboxItem};
+pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{Command, Input, ServerMode, Session, SessionConfig, Stats, Status};
 pub use store::{Delivery, Entry, Inserted, RoomLog};

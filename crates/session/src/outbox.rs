@@ -1,5 +1,7 @@
 //! Own messages that the server has not confirmed yet, in the order they were written.
 
+use wirechat_protocol::ChatMessage;
+
 /// One unconfirmed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
@@ -166,5 +168,166 @@ impl Outbox {
             .filter(|i| !i.failed && !i.relayed)
             .map(|i| i.created)
             .min()
+    }
+}
+
+/// Where the tabs of one origin keep their unsent messages for one server.
+///
+/// Storage such as `localStorage` is shared by every tab of an origin, so a single saved
+/// outbox would be overwritten by whichever tab wrote last. Instead each tab (each page
+/// load) writes only its own entry, under a key that names the tab, and holds a lock of the
+/// same name while it lives. An entry whose lock is free belongs to a page that is gone: the
+/// first tab to take that lock adopts the messages into its own entry, then removes the old
+/// one. A message is therefore saved under exactly one live tab, which alone sends it.
+///
+/// Without locks (the Web Locks API needs a secure context) an entry may be adopted only
+/// once its page marked it released as it went away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedOutboxes {
+    prefix: String,
+}
+
+/// Whether adopting another page's entry is guarded by its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdoptGuard {
+    /// This tab holds the entry's lock, so the page that wrote it is gone.
+    LockHeld,
+    /// Locks are unavailable; only an entry marked released may be taken.
+    NoLocks,
+}
+
+/// One page's saved entry: its unconfirmed messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedOutbox {
+    /// The messages, as [`crate::Session::unconfirmed`] lists them.
+    pub messages: Vec<ChatMessage>,
+    /// The page went away (or reloaded) and will not send these.
+    #[serde(default)]
+    pub released: bool,
+}
+
+impl SavedOutboxes {
+    /// The entries kept for the server at `server_url`.
+    pub fn new(server_url: &str) -> Self {
+        Self {
+            prefix: format!("wirechat.outbox:{server_url}"),
+        }
+    }
+
+    /// The storage key, and lock name, of the page `tab`.
+    pub fn key_of(&self, tab: &str) -> String {
+        format!("{}#{tab}", self.prefix)
+    }
+
+    /// Whether `key` holds messages of this server that the page with `own_key` may adopt:
+    /// another page's entry, or the single outbox that earlier versions kept for all tabs.
+    pub fn is_foreign(&self, key: &str, own_key: &str) -> bool {
+        if key == own_key {
+            return false;
+        }
+        match key.strip_prefix(self.prefix.as_str()) {
+            Some("") => true,
+            Some(rest) => rest.len() > 1 && rest.starts_with('#'),
+            None => false,
+        }
+    }
+
+    /// What to store for `messages`: `None` when there are none, so the key is removed.
+    pub fn encode(messages: &[ChatMessage], released: bool) -> Option<String> {
+        if messages.is_empty() {
+            return None;
+        }
+        serde_json::to_string(&SavedOutbox {
+            messages: messages.to_vec(),
+            released,
+        })
+        .ok()
+    }
+
+    /// Reads a stored entry. The single list of earlier versions counts as released: no
+    /// page of this version writes it. Unreadable text is `None`.
+    pub fn decode(text: &str) -> Option<SavedOutbox> {
+        serde_json::from_str::<SavedOutbox>(text)
+            .or_else(|_| {
+                serde_json::from_str::<Vec<ChatMessage>>(text).map(|messages| SavedOutbox {
+                    messages,
+                    released: true,
+                })
+            })
+            .ok()
+    }
+}
+
+impl SavedOutbox {
+    /// Whether this entry may be taken over now.
+    pub fn may_adopt(&self, guard: AdoptGuard) -> bool {
+        match guard {
+            AdoptGuard::LockHeld => true,
+            // Without locks a live page is indistinguishable from a dead one, except by
+            // what it said as it went.
+            AdoptGuard::NoLocks => self.released,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: &str) -> ChatMessage {
+        ChatMessage {
+            id: id.into(),
+            room: "lobby".into(),
+            from: "ann".into(),
+            text: format!("text of {id}"),
+            ts: 1,
+            seq: None,
+        }
+    }
+
+    #[test]
+    fn a_page_adopts_other_pages_and_the_old_single_outbox_but_not_its_own_or_another_servers() {
+        let saved = SavedOutboxes::new("ws://a/ws");
+        let own = saved.key_of("t1");
+        assert!(saved.is_foreign(&saved.key_of("t2"), &own));
+        assert!(saved.is_foreign("wirechat.outbox:ws://a/ws", &own));
+        assert!(!saved.is_foreign(&own, &own));
+        assert!(!saved.is_foreign("wirechat.outbox:ws://a/ws2#t2", &own));
+        assert!(!saved.is_foreign("wirechat.outbox:ws://a/ws#", &own));
+        assert!(!saved.is_foreign("wirechat.outbox:ws://b/ws#t2", &own));
+        assert!(!saved.is_foreign("wirechat.drafts", &own));
+    }
+
+    #[test]
+    fn an_empty_outbox_removes_the_entry_and_a_full_one_round_trips() {
+        assert_eq!(SavedOutboxes::encode(&[], false), None);
+        let messages = vec![message("m1"), message("m2")];
+        let text = SavedOutboxes::encode(&messages, true).expect("two messages are stored");
+        assert_eq!(
+            SavedOutboxes::decode(&text),
+            Some(SavedOutbox {
+                messages,
+                released: true
+            })
+        );
+        assert_eq!(SavedOutboxes::decode("{not json"), None);
+    }
+
+    #[test]
+    fn the_single_list_of_earlier_versions_reads_as_released() {
+        let text = serde_json::to_string(&vec![message("m1")]).expect("encode");
+        let saved = SavedOutboxes::decode(&text).expect("the old format is read");
+        assert_eq!(saved.messages, vec![message("m1")]);
+        assert!(saved.may_adopt(AdoptGuard::NoLocks));
+    }
+
+    #[test]
+    fn without_locks_only_a_released_entry_is_adopted_and_with_its_lock_any_is() {
+        let live = SavedOutbox {
+            messages: vec![message("m1")],
+            released: false,
+        };
+        assert!(!live.may_adopt(AdoptGuard::NoLocks));
+        assert!(live.may_adopt(AdoptGuard::LockHeld));
     }
 }

@@ -378,6 +378,22 @@ impl Session {
         }
     }
 
+    /// Takes over messages that another page of this user left unsent (it closed or
+    /// reloaded): their rooms are joined, they wait in this outbox, and on an open link they
+    /// go out now. Messages this session already holds are skipped.
+    pub fn adopt_unconfirmed(&mut self, now: u64, messages: Vec<ChatMessage>) -> Vec<Command> {
+        let mut out = Vec::new();
+        for msg in messages {
+            self.join_room(msg.room.clone(), &mut out);
+            if self.rooms.contains_key(&msg.room) {
+                self.queue_own(now, msg);
+            }
+        }
+        self.flush_outbox(now, &mut out);
+        self.schedule(now, &mut out);
+        out
+    }
+
     /// Makes `room` the one new messages go to (it must be joined).
     pub fn set_current_room(&mut self, room: &str) {
         if self.rooms.contains_key(room) {

@@ -86,11 +86,11 @@ pub fn MessageRow(
             <article class="msg" class:own=message.delivery.is_some() class:grouped=grouped role="article">
                 <div class="msg-meta">
                     {(!grouped).then(|| view! { <Avatar name=message.from.clone()/> })}
-                    <span class=shown("msg-from")>{message.from.clone()}</span>
+                    <bdi class=shown("msg-from")>{message.from.clone()}</bdi>
                     <time class=shown("msg-time") datetime=iso_time(ts)>{short_time(ts)}</time>
                 </div>
                 <div class="msg-body">
-                    <p class="msg-text">{linked_text(&message.text)}</p>
+                    <p class="msg-text" dir="auto">{linked_text(&message.text)}</p>
                     {message.delivery.map(|delivery| delivery_badge(delivery, lang))}
                 </div>
                 {failed.then(|| view! {
