@@ -384,7 +384,7 @@ impl Session {
     pub fn adopt_unconfirmed(&mut self, now: u64, messages: Vec<ChatMessage>) -> Vec<Command> {
         let mut out = Vec::new();
         for msg in messages {
-            self.join_room(msg.room.clone(), &mut out);
+            self.join_room(now, msg.room.clone(), &mut out);
             if self.rooms.contains_key(&msg.room) {
                 self.queue_own(now, msg);
             }
