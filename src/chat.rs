@@ -115,6 +115,9 @@ pub struct ConnectionView {
     pub max_text: usize,
     /// The last error the server reported.
     pub server_error: Option<String>,
+    /// The server refused frames for coming too fast: until this time (ms since the epoch)
+    /// messages wait and typing is not announced.
+    pub rate_limited_until: Option<u64>,
 }
 
 impl ConnectionView {
@@ -127,6 +130,7 @@ impl ConnectionView {
             dropped: session.stats().dropped,
             max_text: session.max_text_bytes(),
             server_error: session.stats().last_server_error.clone(),
+            rate_limited_until: session.rate_limited_until(),
         }
     }
 }

@@ -219,6 +219,16 @@ impl Tr {
         }
     }
 
+    /// Notice while the server holds this client back for sending too fast.
+    pub fn rate_limited_wait(lang: Lang, secs: u64) -> String {
+        match lang {
+            Lang::En => format!("Sending too fast: your messages wait {secs} s, then go out"),
+            Lang::Ko => {
+                format!("너무 빨리 보내고 있습니다: 메시지는 {secs}초 기다린 뒤 전송됩니다")
+            }
+        }
+    }
+
     /// "Offline: <reason>" for a connection closed for good.
     pub fn offline_because(lang: Lang, reason: &str) -> String {
         format!("{}: {reason}", Tr::offline(lang))

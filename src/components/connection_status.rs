@@ -11,8 +11,9 @@ use wirechat_session::Status;
 pub fn ConnectionStatus() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let status = Memo::new(move |_| chat.connection.with(|c| c.status.clone()));
+    let held_until = Memo::new(move |_| chat.connection.with(|c| c.rate_limited_until));
     let now = use_second_clock(Signal::derive(move || {
-        matches!(status.get(), Status::Reconnecting { .. })
+        matches!(status.get(), Status::Reconnecting { .. }) || held_until.get().is_some()
     }));
     let lang = use_lang();
     let text = move || {
@@ -39,9 +40,19 @@ pub fn ConnectionStatus() -> impl IntoView {
             Status::Reconnecting { .. } | Status::Closed { .. }
         )
     };
+    // The server refused frames for their rate: the messages are not lost, they wait.
+    let held_for_secs = move || {
+        held_until
+            .get()
+            .map(|until| until.saturating_sub(now.get()).div_ceil(1000))
+            .filter(|&secs| secs > 0)
+    };
     view! {
         <div class="connection">
             <span role="status" class="status" data-state=state>{text}</span>
+            <span role="status" class="rate-limited">
+                {move || held_for_secs().map(|secs| Tr::rate_limited_wait(lang.get(), secs))}
+            </span>
             <Show when=can_retry>
                 <button type="button" class="retry-now" on:click=move |_| chat.retry_now()>
                     {move || Tr::retry_now(lang.get())}
