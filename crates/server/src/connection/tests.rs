@@ -107,7 +107,7 @@ fn msg(id: &str, room: &str, text: &str) -> Frame {
         room: room.into(),
         from: "someone else".into(),
         text: text.into(),
-        ts: 7,
+        ts: wirechat_protocol::Timestamp::from_millis(7).unwrap(),
         seq: None,
     })
 }
@@ -138,7 +138,12 @@ async fn a_message_is_echoed_with_the_joined_name_and_a_seq() {
         panic!("echo")
     };
     assert_eq!(
-        (echo.from.as_str(), echo.seq, echo.ts, echo.id.as_str()),
+        (
+            echo.from.as_str(),
+            echo.seq,
+            echo.ts.as_millis(),
+            echo.id.as_str()
+        ),
         ("alice", Some(1), 7, "m1")
     );
 }
