@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(frame) = decode(text) {
         assert_eq!(decode(&encode(&frame)).ok(), Some(frame.clone()), "{text}");
     }
-    if let Ok(received) = decode_received(text, Timestamp::saturating_from_millis(1_764_000_000_000)) {
+    if let Ok(received) =
+        decode_received(text, Timestamp::saturating_from_millis(1_764_000_000_000))
+    {
         if let Frame::Msg(msg) = &received.frame {
             assert!(msg.ts <= Timestamp::MAX);
             assert!(msg.seq.is_none_or(|s| s <= MAX_SEQ));

@@ -24,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
         7,
     );
     session.handle(T0, Input::Start);
-    session.handle(T0, Input::Opened { protocol: String::new() });
+    session.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
     session.handle(
         T0,
         Input::Text(r#"{"type":"hello","epoch":"e1","features":["history","ack","presence","typing","ping"]}"#.into()),
@@ -33,14 +38,22 @@ fuzz_target!(|data: &[u8]| {
     for (i, line) in text.split('\n').enumerate() {
         now += 50;
         let frame = if i % 10 == 9 {
-            let seed = line.bytes().fold(i as u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+            let seed = line.bytes().fold(i as u64, |h, b| {
+                h.wrapping_mul(31).wrapping_add(u64::from(b))
+            });
             generate::frame(&mut Rng::new(seed))
         } else {
             line.to_owned()
         };
         session.handle(now, Input::Text(frame));
         if i % 7 == 0 {
-            session.handle(now, Input::Compose { id: format!("own{i}"), text: "hi".into() });
+            session.handle(
+                now,
+                Input::Compose {
+                    id: format!("own{i}"),
+                    text: "hi".into(),
+                },
+            );
             session.handle(now, Input::Tick);
         }
     }
