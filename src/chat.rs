@@ -7,6 +7,7 @@ use crate::transport::Transport;
 use leptos::ev;
 use leptos::prelude::*;
 use std::rc::Rc;
+use wirechat_protocol::Timestamp;
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
 
 /// What [`use_chat`] connects to and as whom.
@@ -57,8 +58,8 @@ pub struct MessageView {
     pub from: String,
     /// The text, to be shown as plain text.
     pub text: String,
-    /// Creation time, ms since the epoch.
-    pub ts: u64,
+    /// Creation time (or arrival time, when the sender's was unrepresentable).
+    pub ts: Timestamp,
     /// Delivery state of the user's own messages; `None` for others'.
     pub delivery: Option<Delivery>,
     /// Server sequence number, when the server numbers messages.
@@ -111,6 +112,8 @@ pub struct ConnectionView {
     pub relay: bool,
     /// Frames dropped as invalid.
     pub dropped: u64,
+    /// Frames kept after a value in them was repaired.
+    pub repaired: u64,
     /// Longest text the server accepts, in bytes.
     pub max_text: usize,
     /// The last error the server reported.
@@ -128,6 +131,7 @@ impl ConnectionView {
             full_server: matches!(session.mode(), ServerMode::Full(_)),
             relay: matches!(session.mode(), ServerMode::Relay),
             dropped: session.stats().dropped,
+            repaired: session.stats().repaired,
             max_text: session.max_text_bytes(),
             server_error: session.stats().last_server_error.clone(),
             rate_limited_until: session.rate_limited_until(),

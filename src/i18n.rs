@@ -117,6 +117,8 @@ texts! {
     unknown_yet => "unknown yet", "아직 모름";
     /// Label of the dropped-frame counter.
     dropped_frames => "Dropped frames", "버린 프레임";
+    /// Label of the counter of frames kept with a repaired value.
+    repaired_frames => "Repaired frames", "고친 프레임";
     /// Label of the last server error.
     last_server_error => "Last server error", "마지막 서버 오류";
     /// No value.

@@ -1,6 +1,7 @@
 //! Hostile frames from a peer on a plain relay: every frame that is not a valid object of a
-//! known type is dropped and counted, markup is never run, and the chat goes on.
-//! See the rules for receivers in PROTOCOL.md.
+//! known type is dropped and counted, a message whose time no browser can show is shown
+//! with its time of arrival and counted, markup is never run, and the chat goes on.
+//! See the rules for receivers and the limits in PROTOCOL.md.
 
 use std::time::Duration;
 
@@ -8,6 +9,9 @@ use serde_json::{json, Value};
 use wirechat_e2e::{bounded, Harness, RawFrame, RawSocket, Relay, RelayMode, TEST_BOUND};
 
 const ROOM: &str = "lobby";
+
+/// The `data-testid` of the count under Connection details → Repaired frames.
+const REPAIRED_FRAMES: &str = "repaired-frames";
 
 /// The texts of the messages that must be dropped all start with this, so the test can
 /// prove none of them was shown.
@@ -26,6 +30,9 @@ enum Verdict {
     Ignored,
     /// A valid message: shown, with exactly this sender and text.
     Shown { from: String, text: String },
+    /// A message whose `ts` no `Date` can hold: shown, with the time it arrived, and
+    /// counted as repaired.
+    ShownAtArrival { id: String, text: String },
 }
 
 struct HostileFrame {
@@ -77,6 +84,21 @@ fn shown(what: &'static str, id: &str, from: &str, body: &str) -> HostileFrame {
     }
 }
 
+/// A message from "clock" whose `ts` is the JSON number `ts`, written as is.
+fn unrepresentable_time(what: &'static str, id: &str, ts: &str) -> HostileFrame {
+    let body = format!("sent at {ts}");
+    HostileFrame {
+        what,
+        frame: text(format!(
+            r#"{{"type":"msg","id":"{id}","room":"{ROOM}","from":"clock","text":"{body}","ts":{ts}}}"#
+        )),
+        verdict: Verdict::ShownAtArrival {
+            id: id.to_owned(),
+            text: body,
+        },
+    }
+}
+
 fn hostile_frames() -> Vec<HostileFrame> {
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let nested = format!(
@@ -120,6 +142,13 @@ fn hostile_frames() -> Vec<HostileFrame> {
         dropped("a 1 MiB text", text(huge.to_string())),
         dropped("JSON nested 5000 deep", text(nested)),
         shown("control characters", "control", "ctrl", CONTROL_TEXT),
+        // Finding: a `ts` past what `Date` holds threw a RangeError while rendering, the wasm
+        // aborted and the page was dead for everyone in the room.
+        unrepresentable_time("ts 2^64-1", "ts-u64-max", "18446744073709551615"),
+        unrepresentable_time("ts 8.64e15+1", "ts-past-date", "8640000000000001"),
+        unrepresentable_time("ts 1e300", "ts-1e300", "1e300"),
+        unrepresentable_time("ts -1", "ts-negative", "-1"),
+        unrepresentable_time("ts 1.5", "ts-fraction", "1.5"),
         dropped("a lone surrogate", text(surrogate)),
         dropped("a binary frame", RawFrame::Binary(binary.into_bytes())),
         shown("markup", "markup", MARKUP_NAME, MARKUP_TEXT),
@@ -168,6 +197,36 @@ async fn hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on() {
                 assert_eq!(count, 1, "{}: shown {count} times: {rows:?}", hostile.what);
             }
         }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_millis() as f64;
+        let mut repaired = 0;
+        for hostile in &frames {
+            let Verdict::ShownAtArrival { id, text } = &hostile.verdict else {
+                continue;
+            };
+            repaired += 1;
+            let count = rows.iter().filter(|row| row.shows("clock", text)).count();
+            assert_eq!(count, 1, "{}: shown {count} times: {rows:?}", hostile.what);
+            let shown_ms = alice
+                .evaluate(
+                    "const slot = findByRole('log', 'Messages')
+                       .querySelector(`[data-id=\"${arguments[0]}\"]`);
+                     return Date.parse(slot.querySelector('time').getAttribute('datetime'));",
+                    vec![json!(id)],
+                )
+                .await;
+            let shown_ms = shown_ms.as_f64().unwrap_or(f64::NAN);
+            assert!(
+                (shown_ms - now_ms).abs() < 10.0 * 60_000.0,
+                "{}: shown with time {shown_ms}, not its arrival near {now_ms}",
+                hostile.what
+            );
+        }
+        alice
+            .wait_for_test_id_text(REPAIRED_FRAMES, &repaired.to_string())
+            .await;
         let leaked: Vec<_> = rows
             .iter()
             .filter(|row| row.text.contains(DROPPED_MARK))

@@ -156,6 +156,8 @@ fn ConnectionDetails() -> impl IntoView {
                 <dd>{server_kind}</dd>
                 <dt>{move || Tr::dropped_frames(lang.get())}</dt>
                 <dd data-testid="dropped-frames">{move || chat.connection.with(|c| c.dropped)}</dd>
+                <dt>{move || Tr::repaired_frames(lang.get())}</dt>
+                <dd data-testid="repaired-frames">{move || chat.connection.with(|c| c.repaired)}</dd>
                 <dt>{move || Tr::last_server_error(lang.get())}</dt>
                 <dd>{last_error}</dd>
             </dl>

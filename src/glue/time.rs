@@ -1,6 +1,10 @@
 //! Times shown in the reader's locale and zone, formatted by the browser's `Intl`.
+//!
+//! Only a [`Timestamp`] reaches `Date` here: its range is exactly `Date`'s, so no date API
+//! below can throw a `RangeError` into the wasm.
 
 use wasm_bindgen::JsValue;
+use wirechat_protocol::Timestamp;
 
 thread_local! {
     static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
@@ -11,14 +15,14 @@ thread_local! {
     };
 }
 
-/// `ts` (ms since the epoch) as a short local time such as "14:05" or "2:05 PM".
-pub fn short_time(ts: u64) -> String {
+/// `ts` as a short local time such as "14:05" or "2:05 PM".
+pub fn short_time(ts: Timestamp) -> String {
     TIME_FORMAT.with(|format| {
         format
             .format()
             .call1(
                 &JsValue::UNDEFINED,
-                &js_sys::Date::new(&JsValue::from_f64(ts as f64)),
+                &js_sys::Date::new(&JsValue::from_f64(ts.as_f64())),
             )
             .ok()
             .and_then(|v| v.as_string())
@@ -27,6 +31,7 @@ pub fn short_time(ts: u64) -> String {
 }
 
 /// `ts` as a full local date and time, for tooltips and `datetime` attributes.
-pub fn iso_time(ts: u64) -> String {
-    String::from(js_sys::Date::new(&JsValue::from_f64(ts as f64)).to_iso_string())
+pub fn iso_time(ts: Timestamp) -> String {
+    // `toISOString` throws on an invalid date; a `Timestamp` never makes one.
+    String::from(js_sys::Date::new(&JsValue::from_f64(ts.as_f64())).to_iso_string())
 }

@@ -1,5 +1,6 @@
 //! The frame types of wire format v1. Field names here are the JSON keys.
 
+use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// One WebSocket text frame, tagged by its `"type"` key.
@@ -56,8 +57,9 @@ pub struct ChatMessage {
     pub from: String,
     /// The text, shown verbatim as plain text.
     pub text: String,
-    /// When the sender created it, in milliseconds since the Unix epoch.
-    pub ts: u64,
+    /// When the sender created it. A reader that got an unrepresentable time holds the time
+    /// of arrival here instead (see [`crate::decode_received`]).
+    pub ts: Timestamp,
     /// Per-room sequence number, added by servers that store history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
@@ -221,7 +223,8 @@ pub struct Typing {
 /// `{"type":"ping","ts":1764000000000}`, also the body of `pong`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Ping {
-    /// Sender's clock, echoed back in the `pong` so it can measure the round trip.
+    /// Sender's clock, echoed back in the `pong` so it can measure the round trip. An opaque
+    /// number to everyone but the sender, so any `u64` is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<u64>,
 }

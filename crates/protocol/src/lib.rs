@@ -6,8 +6,10 @@
 //!
 //! Decoding is deliberately forgiving in one direction and strict in the other:
 //! unknown `type`s and unknown fields are ignored (so servers and clients can evolve
-//! independently), while a frame that is not an object of a known shape is rejected with a
-//! [`DecodeError`] the caller can count. Nothing here panics on input.
+//! independently), while a frame that is not an object of a known shape, or whose values are
+//! outside the limits in `PROTOCOL.md`, is rejected with a [`DecodeError`] the caller can
+//! count. Values past decode are within their limits: a [`Timestamp`] is always a date a
+//! browser can show, a `seq` always leaves room to count on. Nothing here panics on input.
 //!
 //! ```
 //! use wirechat_protocol::{decode, encode, Frame, ChatMessage};
@@ -20,12 +22,19 @@
 //! ```
 
 mod catchup;
+mod check;
 mod frame;
+#[cfg(feature = "generate")]
+pub mod generate;
+mod invisible;
 mod limits;
+mod repair;
+mod time;
 
 pub use catchup::*;
 pub use frame::*;
 pub use limits::*;
+pub use time::Timestamp;
 
 use std::fmt;
 
@@ -56,19 +65,62 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decodes one text frame, refusing anything over [`MAX_INBOUND_FRAME_BYTES`].
+/// Decodes one text frame, refusing anything over [`MAX_INBOUND_FRAME_BYTES`] or outside the
+/// limits. A `ts` that is not a [`Timestamp`] makes the frame invalid: see [`decode_received`]
+/// for the reader's rule.
 pub fn decode(text: &str) -> Result<Frame, DecodeError> {
     decode_with_limit(text, MAX_INBOUND_FRAME_BYTES)
 }
 
-/// Decodes one text frame, refusing texts longer than `limit` bytes before parsing them.
+/// Decodes one text frame, refusing texts longer than `limit` bytes before parsing them, and
+/// frames outside the limits after.
 pub fn decode_with_limit(text: &str, limit: usize) -> Result<Frame, DecodeError> {
+    refuse_oversized(text, limit)?;
+    let frame = parse(text)?;
+    Ok(check::check(frame).map_err(DecodeError::Invalid)?.frame)
+}
+
+/// A frame as a reader takes it in: within the limits, perhaps after repairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// The frame, every value within its limits.
+    pub frame: Frame,
+    /// Whether a value was changed to get there: a message time replaced by the time of
+    /// arrival, a message of a history page left out, a list cut short.
+    pub repaired: bool,
+}
+
+/// Decodes one text frame that arrived at `received_at`, the way a reader of messages takes
+/// it: as [`decode`], except that a message whose `ts` is a number but not a [`Timestamp`]
+/// (negative, fractional, or past [`Timestamp::MAX`]) is kept, with `received_at` as its
+/// time, and reported as [`Received::repaired`].
+pub fn decode_received(text: &str, received_at: Timestamp) -> Result<Received, DecodeError> {
+    refuse_oversized(text, MAX_INBOUND_FRAME_BYTES)?;
+    let (frame, times_repaired) = match parse(text) {
+        Ok(frame) => (frame, false),
+        Err(err) => match repair::times(text, received_at) {
+            Some(frame) => (frame, true),
+            None => return Err(err),
+        },
+    };
+    let checked = check::check(frame).map_err(DecodeError::Invalid)?;
+    Ok(Received {
+        frame: checked.frame,
+        repaired: times_repaired || checked.repaired,
+    })
+}
+
+fn refuse_oversized(text: &str, limit: usize) -> Result<(), DecodeError> {
     if text.len() > limit {
         return Err(DecodeError::TooLarge {
             len: text.len(),
             limit,
         });
     }
+    Ok(())
+}
+
+fn parse(text: &str) -> Result<Frame, DecodeError> {
     // serde_json refuses nesting deeper than 128 levels, so hostile deeply nested input
     // is an error here rather than a stack overflow.
     serde_json::from_str(text).map_err(|err| DecodeError::Invalid(err.to_string()))

@@ -21,14 +21,41 @@ pub const MAX_NAME_BYTES: usize = 64;
 /// Longest client-made message id, in bytes.
 pub const MAX_ID_BYTES: usize = 64;
 
+/// Longest message `text` any receiver accepts, in bytes of UTF-8, whatever a server
+/// announces in [`crate::Hello::max_text`]: sixteen times the default, and well under a frame.
+pub const MAX_TEXT_BYTES_LIMIT: usize = 64 * 1024;
+
+/// Largest `seq` (and `after`, `before`, `latest`): 2⁵³ − 1, the largest integer every
+/// JSON reader holds exactly (JavaScript numbers are doubles). Receivers add one to a seq,
+/// which cannot overflow below this bound.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
+/// Longest `epoch`, server name, feature name, error code and other short labels, in bytes.
+pub const MAX_LABEL_BYTES: usize = 256;
+
+/// Longest human-readable `error.message`, in bytes.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
+/// Most feature names a `hello` may list.
+pub const MAX_FEATURES: usize = 64;
+
+/// Most names a `presence` list carries; longer lists are cut to this and say `count`.
+pub const MAX_PRESENCE_USERS: usize = 1000;
+
+/// Longest wait a `rate_limited` error may ask for, in milliseconds (one hour); longer
+/// values are read as this.
+pub const MAX_RETRY_AFTER_MS: u64 = 60 * 60 * 1000;
+
 /// The room used when neither the configuration nor the URL names one.
 pub const DEFAULT_ROOM: &str = "lobby";
 
 /// The WebSocket subprotocol the reference server selects when a client offers it.
 pub const SUBPROTOCOL: &str = "chat";
 
-/// Checks a room name: 1 to [`MAX_ROOM_BYTES`] bytes, no control characters or whitespace at
-/// either end. Returns a sentence a user can read when the name is refused.
+/// Checks a room name: 1 to [`MAX_ROOM_BYTES`] bytes, no control characters, no whitespace at
+/// either end, and nothing that makes it look like another name: no bidirectional controls,
+/// no invisible characters, and zero width joiners only between letters of the scripts and
+/// emoji that use them. Returns a sentence a user can read when the name is refused.
 pub fn validate_room(room: &str) -> Result<(), String> {
     validate_label("room name", room, MAX_ROOM_BYTES)
 }
@@ -50,6 +77,12 @@ fn validate_label(what: &str, value: &str, max: usize) -> Result<(), String> {
     }
     if value.chars().any(char::is_control) {
         return Err(format!("The {what} contains a control character."));
+    }
+    if let Some(c) = crate::invisible::first_deceptive(value) {
+        return Err(format!(
+            "The {what} contains the invisible character U+{:04X}.",
+            u32::from(c)
+        ));
     }
     Ok(())
 }

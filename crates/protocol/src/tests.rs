@@ -9,7 +9,7 @@ fn msg() -> ChatMessage {
         room: "lobby".into(),
         from: "alice".into(),
         text: "Hello".into(),
-        ts: 1_764_000_000_000,
+        ts: Timestamp::from_millis(1_764_000_000_000).unwrap(),
         seq: None,
     }
 }
@@ -122,7 +122,6 @@ fn malformed_frames_are_errors_not_panics() {
         r#"{"type":"msg"}"#,
         r#"{"type":"msg","id":"m","room":"lobby","from":"alice","text":5,"ts":1}"#,
         r#"{"type":"msg","id":"m","room":"lobby","from":"alice","text":"x","ts":"yesterday"}"#,
-        r#"{"type":"msg","id":"m","room":"lobby","from":"alice","text":"x","ts":-1}"#,
         r#"{"type":"msg","id":"m","room":"lobby","from":"alice","ts":1}"#,
         r#"{"type":"history","room":"lobby","msgs":"none"}"#,
         r#"{"type":"msg","id":"m","room":"lobby","from":"alice","text":"\ud800","ts":1}"#,
@@ -150,7 +149,7 @@ fn deep_nesting_is_rejected_without_overflowing_the_stack() {
 #[test]
 fn oversized_frames_are_refused_before_parsing() {
     let text = format!(
-        r#"{{"type":"msg","id":"m","room":"r","from":"a","text":"{}","ts":1}}"#,
+        r#"{{"type":"msg","id":"m","room":"r","from":"a","text":"x","ts":1,"pad":"{}"}}"#,
         "x".repeat(MAX_INBOUND_FRAME_BYTES)
     );
     assert!(matches!(
@@ -189,4 +188,180 @@ fn close_codes_that_forbid_retry() {
     assert!(close_code::should_retry(close_code::GOING_AWAY));
     assert!(close_code::should_retry(close_code::SLOW_CONSUMER));
     assert!(close_code::should_retry(1006));
+}
+
+fn msg_with_ts(ts: &str) -> String {
+    format!(r#"{{"type":"msg","id":"m","room":"lobby","from":"alice","text":"x","ts":{ts}}}"#)
+}
+
+const ARRIVAL: Timestamp = Timestamp::saturating_from_millis(1_800_000_000_000);
+
+#[test]
+fn timestamps_hold_only_what_a_browser_date_can() {
+    assert_eq!(
+        Timestamp::from_millis(8_640_000_000_000_000),
+        Some(Timestamp::MAX)
+    );
+    assert_eq!(Timestamp::from_millis(8_640_000_000_000_001), None);
+    assert_eq!(Timestamp::saturating_from_millis(u64::MAX), Timestamp::MAX);
+    assert_eq!(decode(&msg_with_ts("8640000000000000")).map(|_| ()), Ok(()));
+}
+
+/// Finding: a `ts` past what `Date` holds went straight to the browser and killed the page.
+#[test]
+fn unrepresentable_times_are_refused_by_decode_and_replaced_by_arrival_for_readers() {
+    for ts in [
+        "18446744073709551615",
+        "8640000000000001",
+        "1e300",
+        "-1",
+        "1.5",
+        "100000000000000000000000000000",
+    ] {
+        let text = msg_with_ts(ts);
+        assert!(
+            matches!(decode(&text), Err(DecodeError::Invalid(_))),
+            "{ts}: strict decode refuses it"
+        );
+        let received = decode_received(&text, ARRIVAL).unwrap();
+        let Frame::Msg(m) = received.frame else {
+            panic!("{ts}: still a message")
+        };
+        assert_eq!((m.ts, m.text.as_str()), (ARRIVAL, "x"), "{ts}");
+        assert!(received.repaired, "{ts}: counted");
+    }
+}
+
+#[test]
+fn a_time_of_the_wrong_type_is_still_invalid_for_readers() {
+    for ts in [r#""1764000000000""#, "null", "[]", "{}"] {
+        assert!(decode_received(&msg_with_ts(ts), ARRIVAL).is_err(), "{ts}");
+    }
+}
+
+#[test]
+fn history_pages_keep_their_good_messages() {
+    let text = format!(
+        r#"{{"type":"history","room":"lobby","more":false,"msgs":[{},{},{}]}}"#,
+        r#"{"id":"a","room":"lobby","from":"bob","text":"ok","ts":1,"seq":1}"#,
+        r#"{"id":"b","room":"lobby","from":"bob","text":"late","ts":1e300,"seq":2}"#,
+        r#"{"id":"","room":"lobby","from":"bob","text":"no id","ts":1,"seq":3}"#,
+    );
+    let received = decode_received(&text, ARRIVAL).unwrap();
+    let Frame::History(history) = received.frame else {
+        panic!("history")
+    };
+    let ids: Vec<_> = history.msgs.iter().map(|m| (m.id.as_str(), m.ts)).collect();
+    assert_eq!(
+        ids,
+        [("a", Timestamp::from_millis(1).unwrap()), ("b", ARRIVAL)]
+    );
+    assert!(received.repaired);
+}
+
+#[test]
+fn values_past_their_limits_drop_the_frame() {
+    let long_id = "i".repeat(MAX_ID_BYTES + 1);
+    let long_text = "t".repeat(MAX_TEXT_BYTES_LIMIT + 1);
+    let over = MAX_SEQ + 1;
+    let bad = [
+        format!(r#"{{"type":"msg","id":"{long_id}","room":"lobby","from":"a","text":"x","ts":1}}"#),
+        r#"{"type":"msg","id":"","room":"lobby","from":"a","text":"x","ts":1}"#.to_owned(),
+        r#"{"type":"msg","id":"m","room":"","from":"a","text":"x","ts":1}"#.to_owned(),
+        r#"{"type":"msg","id":"m","room":"lobby","from":"\u202eecila","text":"x","ts":1}"#
+            .to_owned(),
+        format!(
+            r#"{{"type":"msg","id":"m","room":"lobby","from":"a","text":"{long_text}","ts":1}}"#
+        ),
+        format!(
+            r#"{{"type":"msg","id":"m","room":"lobby","from":"a","text":"x","ts":1,"seq":{over}}}"#
+        ),
+        format!(r#"{{"type":"ack","id":"m","room":"lobby","seq":{over}}}"#),
+        format!(r#"{{"type":"history","room":"lobby","msgs":[],"latest":{over}}}"#),
+        format!(r#"{{"type":"join","room":"lobby","name":"a","after":{over}}}"#),
+        format!(r#"{{"type":"fetch","room":"lobby","before":{over}}}"#),
+        format!(
+            r#"{{"type":"hello","epoch":"{}"}}"#,
+            "e".repeat(MAX_LABEL_BYTES + 1)
+        ),
+        r#"{"type":"typing","room":"lobby","from":"a\u200bb"}"#.to_owned(),
+        r#"{"type":"here","room":"lob\u2066by","from":"a","ttl":1}"#.to_owned(),
+        r#"{"type":"joined","room":"lobby","user":""}"#.to_owned(),
+        format!(r#"{{"type":"error","code":"x","id":"{long_id}"}}"#),
+    ];
+    for text in &bad {
+        assert!(
+            matches!(decode_received(text, ARRIVAL), Err(DecodeError::Invalid(_))),
+            "{text:.120} must be dropped"
+        );
+    }
+}
+
+#[test]
+fn values_past_a_soft_limit_are_repaired() {
+    let hello = decode_received(
+        r#"{"type":"hello","epoch":"e","max_text":99999999999}"#,
+        ARRIVAL,
+    )
+    .unwrap();
+    assert!(hello.repaired);
+    assert!(matches!(hello.frame, Frame::Hello(h) if h.max_text == Some(MAX_TEXT_BYTES_LIMIT)));
+
+    let users: Vec<String> = (0..MAX_PRESENCE_USERS + 5)
+        .map(|i| format!("u{i}"))
+        .collect();
+    let mut presence = serde_json::json!({"type":"presence","room":"lobby","users":users});
+    presence["users"][0] = "\u{200f}u0".into();
+    let received = decode_received(&presence.to_string(), ARRIVAL).unwrap();
+    let Frame::Presence(p) = received.frame else {
+        panic!("presence")
+    };
+    assert_eq!(p.users.len(), MAX_PRESENCE_USERS);
+    assert_eq!(p.count, Some((MAX_PRESENCE_USERS + 5) as u64));
+
+    let error = decode_received(
+        &format!(
+            r#"{{"type":"error","code":"rate_limited","message":"{}","retry_after":{}}}"#,
+            "é".repeat(MAX_ERROR_MESSAGE_BYTES),
+            u64::MAX
+        ),
+        ARRIVAL,
+    )
+    .unwrap();
+    let Frame::Error(e) = error.frame else {
+        panic!("error")
+    };
+    assert!(e.message.len() <= MAX_ERROR_MESSAGE_BYTES);
+    assert_eq!(e.retry_after, Some(MAX_RETRY_AFTER_MS));
+}
+
+#[test]
+fn names_that_could_pass_for_others_are_refused() {
+    for name in [
+        "\u{202e}ecila",
+        "ali\u{200b}ce",
+        "al\u{200c}ice",
+        "alice\u{200d}",
+        "\u{2066}alice\u{2069}",
+        "ali\u{00ad}ce",
+        "\u{feff}alice",
+        "ali\u{061c}ce",
+        "ali\u{200e}ce",
+        "alice\u{e0041}",
+    ] {
+        assert!(
+            validate_name(name).unwrap_err().contains("invisible"),
+            "{name:?}"
+        );
+    }
+    // Joiners that shape Persian words and glue emoji sequences are part of how they look.
+    for name in [
+        "می\u{200c}خواهم",
+        "👨\u{200d}👩\u{200d}👧",
+        "❤\u{fe0f}\u{200d}🔥",
+        "Zoë",
+        "안녕",
+    ] {
+        assert_eq!(validate_name(name), Ok(()), "{name:?}");
+    }
 }

@@ -2,12 +2,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wirechat_protocol::ChatMessage;
+use wirechat_protocol::{ChatMessage, Timestamp};
 
 /// Sets `msg.ts` to now, in milliseconds since the Unix epoch: whatever the sender claimed,
 /// every stored and relayed message carries the server's time.
 pub(crate) fn stamp(msg: &mut ChatMessage) {
-    msg.ts = now_ms();
+    msg.ts = Timestamp::saturating_from_millis(now_ms());
 }
 
 fn now_ms() -> u64 {

@@ -246,7 +246,7 @@ mod tests {
             room: "lobby".into(),
             from: "alice".into(),
             text: format!("text of {id}"),
-            ts: 1,
+            ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
         }
     }

@@ -194,7 +194,7 @@ mod tests {
             id: format!("{room}-{n}"),
             from: "ann".into(),
             text: format!("message {n}"),
-            ts: ts as u64,
+            ts: wirechat_protocol::Timestamp::saturating_from_millis(ts as u64),
         }
     }
 

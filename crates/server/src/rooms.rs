@@ -540,7 +540,7 @@ mod tests {
             room: "lobby".into(),
             from: "ghost".into(),
             text: "boo".into(),
-            ts: 1,
+            ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
         };
         assert_eq!(hub.post(&ghost, boo), Err(Refused::NotJoined));

@@ -24,8 +24,8 @@ use tokio::time::{sleep, timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirechat_protocol::{
-    close_code, decode, encode, error_code, ChatMessage, Fetch, Frame, Join, Ping, Typing,
-    MAX_SERVER_FRAME_BYTES,
+    close_code, decode, encode, error_code, ChatMessage, Fetch, Frame, Join, Ping, Timestamp,
+    Typing, MAX_SERVER_FRAME_BYTES,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -151,7 +151,7 @@ fn msg(id: &str, room: &str, text: &str, ts: u64) -> Message {
         room: room.into(),
         from: "x".into(),
         text: text.into(),
-        ts,
+        ts: Timestamp::saturating_from_millis(ts),
         seq: None,
     })))
 }
@@ -606,7 +606,15 @@ async fn hostile_values(server: &Server) {
         other => panic!("history without a join: {other:?}"),
     }
     tx.send(join("future", "marty", false)).await.unwrap();
-    tx.send(msg("far", "future", "1985", u64::MAX))
+    // A time no reader's Date can hold is refused at decode and never stored.
+    let beyond = r#"{"type":"msg","id":"beyond","room":"future","from":"marty","text":"x","ts":18446744073709551615}"#;
+    tx.send(Message::text(beyond)).await.unwrap();
+    match until(&mut rx, |f| matches!(f, Frame::Error(_) | Frame::Msg(_))).await {
+        Frame::Error(err) => assert_eq!(err.code, error_code::BAD_FRAME),
+        other => panic!("a ts of 2^64-1 was taken: {other:?}"),
+    }
+    // The latest time a reader can show is accepted, and replaced by the server's clock.
+    tx.send(msg("far", "future", "1985", Timestamp::MAX.as_millis()))
         .await
         .unwrap();
     let Frame::Msg(echo) = until(&mut rx, |f| matches!(f, Frame::Msg(_))).await else {
@@ -617,9 +625,9 @@ async fn hostile_values(server: &Server) {
         .unwrap()
         .as_millis() as u64;
     assert!(
-        echo.ts.abs_diff(now) < 60_000,
+        echo.ts.as_millis().abs_diff(now) < 60_000,
         "stamped {} at {now}, not the sender's",
-        echo.ts
+        echo.ts.as_millis()
     );
 }
 

@@ -240,7 +240,7 @@ fn what_we_have(now: u64, log: &RoomLog) -> (Option<u64>, Vec<String>) {
         .entries()
         .iter()
         .filter(|e| passable(e))
-        .map(|e| e.msg.ts.min(now))
+        .map(|e| e.msg.ts.as_millis().min(now))
         .max()
     else {
         return (None, Vec::new());
@@ -250,7 +250,7 @@ fn what_we_have(now: u64, log: &RoomLog) -> (Option<u64>, Vec<String>) {
         .entries()
         .iter()
         .rev()
-        .filter(|e| passable(e) && e.msg.ts >= since)
+        .filter(|e| passable(e) && e.msg.ts.as_millis() >= since)
         .take(MAX_CATCHUP_HAVE)
         .map(|e| e.msg.id.clone())
         .collect();
@@ -282,7 +282,7 @@ fn build_answer(
         let msg = &entry.msg;
         if !passable(entry)
             || msg.room != room
-            || since.is_some_and(|s| msg.ts < s)
+            || since.is_some_and(|s| msg.ts.as_millis() < s)
             || covered.contains(&msg.id)
         {
             continue;

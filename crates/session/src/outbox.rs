@@ -280,7 +280,7 @@ mod tests {
             room: "lobby".into(),
             from: "ann".into(),
             text: format!("text of {id}"),
-            ts: 1,
+            ts: wirechat_protocol::Timestamp::saturating_from_millis(1),
             seq: None,
         }
     }

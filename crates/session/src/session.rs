@@ -8,8 +8,9 @@ use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
 use std::collections::BTreeMap;
 use wirechat_protocol::{
-    close_code, decode, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch, Frame,
-    Hello, Here, History, Join, Leave, Ping, Typing, DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch,
+    Frame, Hello, Here, History, Join, Leave, Ping, Received, Timestamp, Typing,
+    DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// Timing and identity settings of a [`Session`]. All times are milliseconds.
@@ -173,6 +174,10 @@ pub enum ServerMode {
 pub struct Stats {
     /// Frames that were not a valid object of a known type.
     pub dropped: u64,
+    /// Frames kept after a value in them was repaired (PROTOCOL.md, "Limits"): a message
+    /// shown with its time of arrival, say. Counted apart from `dropped`, because their
+    /// content was shown.
+    pub repaired: u64,
     /// Valid frames of a type this client does not know.
     pub ignored: u64,
     /// The reason the last frame was dropped.
@@ -774,7 +779,7 @@ impl Session {
             room: self.current_room.clone(),
             from: self.config.name.clone(),
             text,
-            ts: now,
+            ts: Timestamp::saturating_from_millis(now),
             seq: None,
         };
         self.queue_own(now, msg);
@@ -838,8 +843,11 @@ impl Session {
             *last_rx = now;
             *ping_sent = false;
         }
-        let frame = match decode(text) {
-            Ok(frame) => frame,
+        let frame = match decode_received(text, Timestamp::saturating_from_millis(now)) {
+            Ok(Received { frame, repaired }) => {
+                self.stats.repaired += u64::from(repaired);
+                frame
+            }
             Err(DecodeError::TooLarge { len, limit }) => {
                 return self.drop_frame(&format!("frame of {len} bytes over the {limit} limit"))
             }

@@ -239,6 +239,7 @@ impl RoomLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirechat_protocol::Timestamp;
 
     fn m(id: &str, seq: Option<u64>) -> ChatMessage {
         ChatMessage {
@@ -246,7 +247,7 @@ mod tests {
             room: "r".into(),
             from: "a".into(),
             text: id.into(),
-            ts: 1,
+            ts: Timestamp::EPOCH,
             seq,
         }
     }

@@ -12,7 +12,7 @@ fn message(id: &str, room: &str) -> ChatMessage {
         room: room.into(),
         from: "ann".into(),
         text: format!("text of {id}"),
-        ts: 1,
+        ts: wirechat_protocol::Timestamp::saturating_from_millis(1),
         seq: None,
     }
 }

@@ -422,7 +422,7 @@ fn message(id: &str, room: &str, ts: u64) -> ChatMessage {
         room: room.into(),
         from: "alice".into(),
         text: format!("text {id}"),
-        ts,
+        ts: wirechat_protocol::Timestamp::saturating_from_millis(ts),
         seq: None,
     }
 }
@@ -548,7 +548,7 @@ fn what_the_asker_has_and_what_came_before_since_are_left_out() {
         room: ROOM.into(),
         from: "zed".into(),
         nonce: "zed-1".into(),
-        since: Some(since),
+        since: Some(since.as_millis()),
         have: vec!["m2".into()],
     });
     relay.input(0, Input::Text(encode(&request)));

@@ -6,20 +6,21 @@ use crate::i18n::{Lang, Tr};
 use js_sys::{Date, Intl};
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
+use wirechat_protocol::Timestamp;
 
 thread_local! {
     /// The date format of the language used last; rebuilt when the language changes.
     static DATE_FORMAT: RefCell<Option<(Lang, Intl::DateTimeFormat)>> = const { RefCell::new(None) };
 }
 
-/// The reader's local calendar day of `ts` (ms since the epoch), as a number such as
-/// 20251124 that differs between days.
-pub fn local_day(ts: u64) -> u32 {
-    day_of(&Date::new(&JsValue::from_f64(ts as f64)))
+/// The reader's local calendar day of `ts`, as a number such as 20251124 that differs
+/// between days.
+pub fn local_day(ts: Timestamp) -> u32 {
+    day_of(&Date::new(&JsValue::from_f64(ts.as_f64())))
 }
 
 /// "Today", "Yesterday", or the date of `ts` written out in `lang`.
-pub fn day_label(ts: u64, lang: Lang) -> String {
+pub fn day_label(ts: Timestamp, lang: Lang) -> String {
     let now = Date::new_0();
     let day = local_day(ts);
     if day == day_of(&now) {
@@ -43,7 +44,7 @@ fn day_of(date: &Date) -> u32 {
 }
 
 /// `ts` as a full date such as "Monday, November 24, 2025" in `lang`.
-fn long_date(ts: u64, lang: Lang) -> String {
+fn long_date(ts: Timestamp, lang: Lang) -> String {
     DATE_FORMAT.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.as_ref().is_none_or(|(cached, _)| *cached != lang) {
@@ -54,7 +55,7 @@ fn long_date(ts: u64, lang: Lang) -> String {
             .format()
             .call1(
                 &JsValue::UNDEFINED,
-                &Date::new(&JsValue::from_f64(ts as f64)),
+                &Date::new(&JsValue::from_f64(ts.as_f64())),
             )
             .ok()
             .and_then(|v| v.as_string())

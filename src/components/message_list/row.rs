@@ -37,7 +37,7 @@ pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Ve
     let days: Vec<u32> = messages.iter().map(|m| local_day(m.ts)).collect();
     let stamp = |i: usize| Stamp {
         from: &messages[i].from,
-        ts: messages[i].ts,
+        ts: messages[i].ts.as_millis(),
         day: days[i],
     };
     let skip = usize::from(first_is_context && !messages.is_empty());

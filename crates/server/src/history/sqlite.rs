@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
-use wirechat_protocol::ChatMessage;
+use wirechat_protocol::{ChatMessage, Timestamp};
 
 use super::{fresh_epoch, Appended, HistoryStore, Page, StoreError};
 
@@ -190,7 +190,7 @@ impl HistoryStore for SqliteHistory {
             msg.id,
             msg.from,
             msg.text,
-            to_sql(msg.ts)
+            to_sql(msg.ts.as_millis())
         ])?;
         tx.commit()?;
         msg.seq = Some(from_sql(seq));
@@ -250,12 +250,14 @@ fn message(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         id: row.get(2)?,
         from: row.get(3)?,
         text: row.get(4)?,
-        ts: from_sql(row.get(5)?),
+        // Rows written before times were checked may hold any u64; they read as the latest
+        // time a reader can show.
+        ts: Timestamp::saturating_from_millis(from_sql(row.get(5)?)),
     })
 }
 
-// SQLite integers are i64. Stored values (`seq`, `ts`) cross bit for bit, so every u64 a
-// client sends as `ts` comes back unchanged; seqs never come near i64::MAX.
+// SQLite integers are i64. Stored values (`seq`, `ts`) cross bit for bit, so every `ts` a
+// client sends comes back unchanged; seqs never come near i64::MAX.
 fn to_sql(value: u64) -> i64 {
     value as i64
 }

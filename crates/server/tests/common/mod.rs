@@ -35,7 +35,7 @@ pub fn msg(id: &str, room: &str, text: &str) -> Frame {
         room: room.into(),
         from: "whoever".into(),
         text: text.into(),
-        ts: 1_764_000_000_000,
+        ts: wirechat_protocol::Timestamp::from_millis(1_764_000_000_000).unwrap(),
         seq: None,
     })
 }

@@ -8,7 +8,7 @@ fn msg(id: &str, ts: u64) -> ChatMessage {
         room: "lobby".into(),
         from: "bob".into(),
         text: format!("text {id}"),
-        ts,
+        ts: wirechat_protocol::Timestamp::saturating_from_millis(ts),
         seq: None,
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{Ack, Here, History};
+use wirechat_protocol::{decode, Ack, Here, History};
 
 const T0: u64 = 1_764_000_000_000;
 
@@ -23,7 +23,7 @@ fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
         room: "lobby".into(),
         from: from.into(),
         text: format!("text of {id}"),
-        ts: T0,
+        ts: Timestamp::saturating_from_millis(T0),
         seq,
     }
 }

@@ -10,7 +10,7 @@ fn msg(id: &str) -> ChatMessage {
         room: "lobby".into(),
         from: "alice".into(),
         text: format!("text of {id}"),
-        ts: 1,
+        ts: wirechat_protocol::Timestamp::EPOCH,
         seq: None,
     }
 }
@@ -85,7 +85,7 @@ fn messages_come_back_field_for_field() {
         room: "lobby".into(),
         from: "Zoë \"quoted\"".into(),
         text: "line one\nline two 🎉 '; DROP TABLE messages; --".into(),
-        ts: u64::MAX,
+        ts: wirechat_protocol::Timestamp::MAX,
         seq: None,
     };
     let Appended::Stored(stored) = store.append(sent.clone()).unwrap() else {

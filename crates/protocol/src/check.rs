@@ -1,0 +1,219 @@
+//! The limits a decoded frame is held to, so that code past decode only meets values it can
+//! handle. PROTOCOL.md ("Limits") lists each rule and what breaking it costs: most rules
+//! drop the frame; a few repair the value and let the rest of the frame through.
+
+use crate::{
+    validate_name, validate_room, ChatMessage, ErrorFrame, Frame, Hello, Presence, PresenceChange,
+    Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS, MAX_ERROR_MESSAGE_BYTES, MAX_FEATURES,
+    MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS, MAX_RETRY_AFTER_MS, MAX_SEQ,
+    MAX_TEXT_BYTES_LIMIT,
+};
+
+/// A frame within the limits, and whether reaching them meant changing a value.
+pub(crate) struct Checked {
+    pub(crate) frame: Frame,
+    pub(crate) repaired: bool,
+}
+
+/// Holds `frame` to the limits: `Err` with the broken rule when it must be dropped.
+pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
+    let mut repaired = false;
+    let frame = match frame {
+        Frame::Msg(msg) => {
+            check_message(&msg)?;
+            Frame::Msg(msg)
+        }
+        Frame::History(mut history) => {
+            validate_room(&history.room)?;
+            seq_within("latest", history.latest)?;
+            // One bad message must not cost the reader the whole page.
+            let before = history.msgs.len();
+            history.msgs.retain(|msg| check_message(msg).is_ok());
+            repaired |= history.msgs.len() != before;
+            Frame::History(history)
+        }
+        Frame::Ack(ack) => {
+            check_id(&ack.id)?;
+            validate_room(&ack.room)?;
+            seq_within("seq", ack.seq)?;
+            Frame::Ack(ack)
+        }
+        Frame::Hello(mut hello) => {
+            repaired |= check_hello(&mut hello)?;
+            Frame::Hello(hello)
+        }
+        // Servers check the room and name of a `join` and `fetch` themselves and answer
+        // `bad_name` with a reason a user can read; only the numbers are held here.
+        Frame::Join(join) => {
+            seq_within("after", join.after)?;
+            label_within("epoch", join.epoch.as_deref().unwrap_or_default())?;
+            Frame::Join(join)
+        }
+        Frame::Fetch(fetch) => {
+            seq_within("before", fetch.before)?;
+            seq_within("after", fetch.after)?;
+            Frame::Fetch(fetch)
+        }
+        Frame::Presence(mut presence) => {
+            repaired |= check_presence(&mut presence)?;
+            Frame::Presence(presence)
+        }
+        Frame::Here(here) => {
+            validate_room(&here.room)?;
+            validate_name(&here.from)?;
+            Frame::Here(here)
+        }
+        Frame::Typing(typing) => {
+            validate_room(&typing.room)?;
+            validate_name(&typing.from)?;
+            Frame::Typing(typing)
+        }
+        Frame::Joined(change) => {
+            check_change(&change)?;
+            Frame::Joined(change)
+        }
+        Frame::Left(change) => {
+            check_change(&change)?;
+            Frame::Left(change)
+        }
+        Frame::Error(mut error) => {
+            repaired |= check_error(&mut error)?;
+            Frame::Error(error)
+        }
+        Frame::Catchup(mut request) => {
+            validate_room(&request.room)?;
+            label_within("nonce", &request.nonce)?;
+            label_within("from", &request.from)?;
+            if request
+                .since
+                .is_some_and(|since| since > Timestamp::MAX.as_millis())
+            {
+                return Err("since beyond the range of message times".to_owned());
+            }
+            // A longer list only means the answer may repeat what the asker has.
+            repaired |= request.have.len() > MAX_CATCHUP_HAVE;
+            request.have.truncate(MAX_CATCHUP_HAVE);
+            let before = request.have.len();
+            request.have.retain(|id| check_id(id).is_ok());
+            repaired |= request.have.len() != before;
+            Frame::Catchup(request)
+        }
+        Frame::Missed(mut answer) => {
+            validate_room(&answer.room)?;
+            label_within("to", &answer.to)?;
+            label_within("from", &answer.from)?;
+            let before = answer.msgs.len();
+            answer.msgs.truncate(MAX_CATCHUP_MSGS);
+            answer.msgs.retain(|msg| check_message(msg).is_ok());
+            repaired |= answer.msgs.len() != before;
+            Frame::Missed(answer)
+        }
+        // `leave` names a room the server looks up; `ping` carries an opaque number that is
+        // only echoed back.
+        frame @ (Frame::Leave(_) | Frame::Ping(_) | Frame::Pong(_) | Frame::Unknown) => frame,
+    };
+    Ok(Checked { frame, repaired })
+}
+
+/// A chat message: its `ts` is in range by type; the rest is checked here.
+pub(crate) fn check_message(msg: &ChatMessage) -> Result<(), String> {
+    check_id(&msg.id)?;
+    validate_room(&msg.room)?;
+    validate_name(&msg.from)?;
+    if msg.text.len() > MAX_TEXT_BYTES_LIMIT {
+        return Err(format!(
+            "text of {} bytes over the {MAX_TEXT_BYTES_LIMIT} byte limit",
+            msg.text.len()
+        ));
+    }
+    seq_within("seq", msg.seq)
+}
+
+fn check_change(change: &PresenceChange) -> Result<(), String> {
+    validate_room(&change.room)?;
+    validate_name(&change.user)
+}
+
+fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > MAX_ID_BYTES {
+        return Err(format!(
+            "id of {} bytes; ids are 1 to {MAX_ID_BYTES} bytes",
+            id.len()
+        ));
+    }
+    Ok(())
+}
+
+fn seq_within(what: &str, seq: Option<u64>) -> Result<(), String> {
+    match seq {
+        Some(seq) if seq > MAX_SEQ => Err(format!("{what} {seq} over the limit {MAX_SEQ}")),
+        _ => Ok(()),
+    }
+}
+
+fn label_within(what: &str, label: &str) -> Result<(), String> {
+    if label.len() > MAX_LABEL_BYTES {
+        return Err(format!(
+            "{what} of {} bytes over the {MAX_LABEL_BYTES} byte limit",
+            label.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Returns whether `max_text` was lowered to the limit.
+fn check_hello(hello: &mut Hello) -> Result<bool, String> {
+    label_within("server", &hello.server)?;
+    label_within("epoch", &hello.epoch)?;
+    if hello.features.len() > MAX_FEATURES {
+        return Err(format!(
+            "{} features, more than {MAX_FEATURES}",
+            hello.features.len()
+        ));
+    }
+    for feature in &hello.features {
+        label_within("feature", feature)?;
+    }
+    let over = hello.max_text.filter(|&max| max > MAX_TEXT_BYTES_LIMIT);
+    if over.is_some() {
+        hello.max_text = Some(MAX_TEXT_BYTES_LIMIT);
+    }
+    Ok(over.is_some())
+}
+
+/// Returns whether names were left out or the list was cut.
+fn check_presence(presence: &mut Presence) -> Result<bool, String> {
+    validate_room(&presence.room)?;
+    seq_within("count", presence.count)?;
+    let listed = presence.users.len();
+    presence.users.retain(|user| validate_name(user).is_ok());
+    let refused = presence.users.len() != listed;
+    let cut = presence.users.len() > MAX_PRESENCE_USERS;
+    if cut {
+        presence.users.truncate(MAX_PRESENCE_USERS);
+        presence.count = Some(presence.count.unwrap_or(listed as u64).max(listed as u64));
+    }
+    Ok(refused || cut)
+}
+
+/// Returns whether the message was shortened or `retry_after` lowered.
+fn check_error(error: &mut ErrorFrame) -> Result<bool, String> {
+    label_within("code", &error.code)?;
+    if let Some(id) = &error.id {
+        check_id(id)?;
+    }
+    let mut repaired = false;
+    if error.message.len() > MAX_ERROR_MESSAGE_BYTES {
+        let mut end = MAX_ERROR_MESSAGE_BYTES;
+        while !error.message.is_char_boundary(end) {
+            end -= 1;
+        }
+        error.message.truncate(end);
+        repaired = true;
+    }
+    if let Some(wait) = error.retry_after.filter(|&w| w > MAX_RETRY_AFTER_MS) {
+        error.retry_after = Some(wait.min(MAX_RETRY_AFTER_MS));
+        repaired = true;
+    }
+    Ok(repaired)
+}
