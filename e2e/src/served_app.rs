@@ -68,6 +68,11 @@ impl ServedApp {
         self.server.state().open_connections()
     }
 
+    /// The address the server listens on, e.g. for a proxy in front of it.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
     /// The page's base URL, e.g. `http://127.0.0.1:PORT/`.
     pub fn http_url(&self) -> String {
         self.server.http_url()

@@ -15,13 +15,7 @@ const QUIET: Duration = Duration::from_secs(2);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_to_another_host_connects_only_after_the_reader_agrees() {
     let harness = Harness::start().await;
-    let server = harness
-        .app()
-        .ws_url()
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("the served app listens on a socket address");
+    let server = harness.app().addr();
     // The stranger's server: another host name (the page is on 127.0.0.1) that reaches the
     // real server through a proxy counting what it is offered.
     let stranger = Proxy::start(server).await;

@@ -23,13 +23,7 @@ const SETTLE: Duration = Duration::from_secs(2);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_written_offline_in_two_tabs_survive_a_reload_and_arrive_once() {
     let harness = Harness::start().await;
-    let server = harness
-        .app()
-        .ws_url()
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("the served app listens on a socket address");
+    let server = harness.app().addr();
     let link = Proxy::start(server).await;
     bounded(TABS_BOUND, async {
         let room_url = harness
