@@ -7,8 +7,8 @@
 //     several 127.0.0.x source addresses so the client never runs out of ports;
 //   - fanout: deliveries per second to a room of M members (default 100), one sender
 //     keeping a window of messages in flight;
-//   - join storm: S clients (default 500) joining one room at once, until each has its
-//     history and until every member's presence lists all S;
+//   - join storm: S clients (default 500) joining one room at once (asking for presence
+//     changes), until each has its history and until every member counts all S present;
 //   - disk: database size after 50,000 messages of 3.9 KB into one room, with the default
 //     retention (the newest 10,000 per room) and with retention off.
 // Writes docs/server-performance.json and the "Server under load" section of
@@ -311,14 +311,16 @@ The machine was shared with other work, so the times are indicative.
 ${r.disk.map((d) => `| database after ${fmt(d.messages, 0)} messages of ${fmt(d.textBytes, 0)} B in one room, ${d.label} | | ${fmt(d.databaseBytes / 2 ** 20)} MiB (written in ${fmt(d.seconds, 1)} s) |`).join("\n")}
 
 How: each measure starts a fresh server (\`--memory\` except the disk runs) with its connection
-caps raised. RSS is the server's \`VmRSS\` from \`/proc\` before the connections and 2 s after
+caps raised and its rate limits off (\`--no-rate-limits\`: a few clients here send far faster
+than people do). RSS is the server's \`VmRSS\` from \`/proc\` before the connections and 2 s after
 the last handshake, divided by their number. Fan-out counts every \`msg\` frame each member
 receives while the sender keeps ${r.fanout.window} messages unconfirmed. The disk runs send with 128 unconfirmed,
 wait two retention intervals (\`--retention-interval 2s\`) and add up the database, its WAL and
 shared-memory files. SQLite reuses the pages retention frees, so with retention the file stays
-at its high-water mark instead of growing with every message. In the join storm every join
-sends the full member list to every member; closes with 4000 there are members the server
-dropped as too slow for that traffic.
+at its high-water mark instead of growing with every message. In the join storm each client
+joins with \`deltas\`: one presence snapshot (cut to 200 names, with \`count\`), then a
+\`joined\` per newcomer, so presence traffic grows with the room, not with its square; a member
+counts as settled once snapshot and changes add up to all ${r.joinStorm.clients}.
 `;
 }
 
