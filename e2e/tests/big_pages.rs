@@ -40,7 +40,7 @@ async fn rooms_of_the_longest_escape_heavy_messages_scroll_back_and_fill_gaps_wh
     let harness = Harness::start_with(|config| {
         config.flow = FlowLimits {
             // The bot seeds faster than the rate limits let a person type, and its own
-            // echoes of 24 KB each may wait for it by the hundred.
+            // echoes of over 10 KB each may wait for it by the hundred.
             queue_bytes: 64 * 1024 * 1024,
             ..FlowLimits::unmetered()
         };
