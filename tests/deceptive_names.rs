@@ -1,5 +1,6 @@
-//! Names and texts that carry bidi controls: each is rendered isolated, so a RIGHT-TO-LEFT
-//! OVERRIDE in one cannot reorder what is shown around it.
+//! Names and texts in right-to-left scripts, and texts that carry bidi controls: each is
+//! rendered isolated, so its direction cannot reorder what is shown around it. (Names with
+//! bidi controls never get this far: decoding refuses them, see PROTOCOL.md "Limits".)
 
 #![cfg(target_arch = "wasm32")]
 
@@ -10,8 +11,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A name that, unisolated, would flip the words that follow it on the line.
-const OVERRIDING_NAME: &str = "eve\u{202E}nimda";
+/// A right-to-left name ending in digits: unisolated, the digits and the punctuation after
+/// it join its run and change places with what follows on the line.
+const OVERRIDING_NAME: &str = "שרה 2";
 
 fn computed_unicode_bidi(element: &web_sys::HtmlElement) -> String {
     web_sys::window()
@@ -33,7 +35,7 @@ fn assert_isolated(element: &web_sys::HtmlElement, what: &str) {
     );
 }
 
-/// Regression: names were plain `<span>`s, so an override in one ran on into the time,
+/// Regression: names were plain `<span>`s, so the direction of one ran on into the time,
 /// the next name in a list, or the rest of the typing sentence.
 #[wasm_bindgen_test]
 async fn an_overriding_name_is_isolated_wherever_it_is_shown() {
