@@ -319,7 +319,8 @@ wait two retention intervals (\`--retention-interval 2s\`) and add up the databa
 shared-memory files. SQLite reuses the pages retention frees, so with retention the file stays
 at its high-water mark instead of growing with every message. In the join storm each client
 joins with \`deltas\`: one presence snapshot (cut to 200 names, with \`count\`), then a
-\`joined\` per newcomer, so presence traffic grows with the room, not with its square; a member
+\`joined\` per newcomer, so each member gets one small frame per newcomer instead of the whole
+list again; a member
 counts as settled once snapshot and changes add up to all ${r.joinStorm.clients}.
 `;
 }
