@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{http_get, local, msg, start, Client, WAIT};
-use wirechat_protocol::{Fetch, Frame, Join};
+use wirechat_protocol::{Frame, Join};
 use wirechat_server::{Config, Retention, RunningServer, Storage};
 
 /// The value of an unlabelled or labelled sample line `name value` in `/metrics`.
@@ -108,15 +108,7 @@ async fn retention_keeps_the_newest_messages_and_numbering_and_resume_go_on() {
     // Within a few intervals only the newest five are left.
     let started = Instant::now();
     let kept = loop {
-        alice
-            .send(Frame::Fetch(Fetch {
-                room: "lobby".into(),
-                before: None,
-                after: Some(0),
-                limit: None,
-            }))
-            .await;
-        let page = alice.history_of("lobby").await;
+        let page = alice.fetch_from_start("lobby").await;
         let seqs: Vec<u64> = page.msgs.iter().filter_map(|m| m.seq).collect();
         if seqs.len() == 5 || started.elapsed() > WAIT {
             break seqs;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{local, msg, start, Client};
-use wirechat_protocol::{ChatMessage, Fetch, Frame, History, Join};
+use wirechat_protocol::{ChatMessage, Frame, History, Join};
 use wirechat_server::{Config, Storage};
 
 fn seqs(msgs: &[ChatMessage]) -> Vec<u64> {
@@ -87,15 +87,7 @@ async fn a_restarted_server_keeps_its_epoch_history_and_seq() {
         other => panic!("expected the echo of m6, got {other:?}"),
     }
 
-    alice
-        .send(Frame::Fetch(Fetch {
-            room: "lobby".into(),
-            before: None,
-            after: Some(0),
-            limit: None,
-        }))
-        .await;
-    let History { msgs, more, .. } = alice.history_of("lobby").await;
+    let History { msgs, more, .. } = alice.fetch_from_start("lobby").await;
     assert_eq!(ids(&msgs), ["m1", "m2", "m3", "m4", "m5", "m6"], "m1 once");
     assert_eq!(seqs(&msgs), [1, 2, 3, 4, 5, 6]);
     assert!(!more);

@@ -10,7 +10,7 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wirechat_protocol::{decode, encode, ChatMessage, Frame, Hello, History, Join, Ping};
+use wirechat_protocol::{decode, encode, ChatMessage, Fetch, Frame, Hello, History, Join, Ping};
 use wirechat_server::{spawn, Config, RunningServer};
 
 /// Longest any single wait in these tests may take.
@@ -132,6 +132,18 @@ impl Client {
     /// Joins a room and returns the history the server replied with.
     pub async fn join(&mut self, room: &str, name: &str) -> History {
         self.send(join_frame(room, name)).await;
+        self.history_of(room).await
+    }
+
+    /// Fetches a joined room's stored messages from the start and returns the page.
+    pub async fn fetch_from_start(&mut self, room: &str) -> History {
+        self.send(Frame::Fetch(Fetch {
+            room: room.into(),
+            before: None,
+            after: Some(0),
+            limit: None,
+        }))
+        .await;
         self.history_of(room).await
     }
 
