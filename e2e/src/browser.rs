@@ -209,8 +209,18 @@ impl Browser {
 
     /// Waits until the log shows every `(from, text)` in `expected`, and returns the rows.
     pub async fn wait_for_messages(&self, expected: &[(&str, &str)]) -> Vec<MessageRow> {
+        self.wait_for_messages_within(expected, DEFAULT_WAIT).await
+    }
+
+    /// Like [`Browser::wait_for_messages`], waiting up to `limit`: for messages that arrive
+    /// only after a reconnect, whose backoff can outlast the default wait.
+    pub async fn wait_for_messages_within(
+        &self,
+        expected: &[(&str, &str)],
+        limit: Duration,
+    ) -> Vec<MessageRow> {
         let what = format!("{}: messages {expected:?}", self.label);
-        wait_until(&what, DEFAULT_WAIT, || async {
+        wait_until(&what, limit, || async {
             let rows = self.try_messages().await?;
             let all_shown = expected
                 .iter()
@@ -218,7 +228,10 @@ impl Browser {
             if all_shown {
                 Ok(rows)
             } else {
-                Err(format!("{rows:?}"))
+                Err(format!(
+                    "status {:?}, rows {rows:?}",
+                    self.status_text().await
+                ))
             }
         })
         .await

@@ -258,25 +258,8 @@ async fn the_sender_back_first(mode: RelayMode, own_delivery: &str) {
 
         bob_link.set_mode(ProxyMode::Forward);
         let expected: Vec<(&str, &str)> = offline.iter().map(|t| ("alice", *t)).collect();
-        wait_until(
-            "bob: alice's offline messages after he is back",
-            RECONNECT_LIMIT,
-            || async {
-                let rows = bob.try_messages().await?;
-                let all = expected
-                    .iter()
-                    .all(|(from, text)| rows.iter().any(|r| r.shows(from, text)));
-                if all {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "status {:?}, rows {rows:?}",
-                        bob.status_text().await
-                    ))
-                }
-            },
-        )
-        .await;
+        bob.wait_for_messages_within(&expected, RECONNECT_LIMIT)
+            .await;
         tokio::time::sleep(SETTLE).await;
         for browser in [&alice, &bob] {
             let rows = browser.messages().await;

@@ -131,22 +131,7 @@ async fn wait_offline(browser: &Browser) {
 
 /// Waits up to [`LINK_LIMIT`] until the log shows every `(from, text)` in `expected`.
 async fn wait_shows(browser: &Browser, expected: &[(&str, &str)]) {
-    let what = format!("{}: messages {expected:?}", browser.label());
-    wirechat_e2e::wait_until(&what, LINK_LIMIT, || async {
-        let rows = browser.try_messages().await?;
-        if expected
-            .iter()
-            .all(|(from, text)| rows.iter().any(|row| row.shows(from, text)))
-        {
-            Ok(())
-        } else {
-            Err(format!(
-                "status {:?}, rows {rows:?}",
-                browser.status_text().await
-            ))
-        }
-    })
-    .await;
+    browser.wait_for_messages_within(expected, LINK_LIMIT).await;
 }
 
 fn count(rows: &[MessageRow], text: &str) -> usize {
