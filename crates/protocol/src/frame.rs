@@ -105,7 +105,7 @@ impl Hello {
     }
 }
 
-/// `{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"…"}`
+/// `{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"…","req":7}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Join {
     /// Room to enter.
@@ -122,6 +122,10 @@ pub struct Join {
     /// full list on every change (servers announcing `presence_deltas`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub deltas: bool,
+    /// A number the client picks to recognise the answer: the `history` frame answering
+    /// this join echoes it in [`History::req`]. Servers that predate it send none back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -147,7 +151,7 @@ pub struct Ack {
     pub seq: Option<u64>,
 }
 
-/// `{"type":"fetch","room":"lobby","before":120,"limit":50}`
+/// `{"type":"fetch","room":"lobby","before":120,"limit":50,"req":8}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fetch {
     /// Room to read.
@@ -161,9 +165,13 @@ pub struct Fetch {
     /// At most this many messages; the server may cap it lower.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// A number the client picks to recognise the answer: the `history` frame answering
+    /// this fetch echoes it in [`History::req`]. Servers that predate it send none back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
-/// `{"type":"history","room":"lobby","msgs":[…],"more":false}`
+/// `{"type":"history","room":"lobby","msgs":[…],"more":false,"req":7}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     /// Room the messages belong to.
@@ -177,6 +185,10 @@ pub struct History {
     /// short knows more came after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<u64>,
+    /// The `req` of the `join` or `fetch` this page answers; absent when that request
+    /// carried none, and from servers that predate request ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 /// `{"type":"presence","room":"lobby","users":["alice","bob"]}`

@@ -142,6 +142,7 @@ fn join(room: &str, name: &str, deltas: bool) -> Message {
         after: None,
         epoch: None,
         deltas,
+        req: None,
     })))
 }
 
@@ -355,6 +356,7 @@ async fn fetch_flood(server: &Server, peak_rss: &AtomicU64) {
             before: None,
             after: None,
             limit: Some(200),
+            req: None,
         });
         tx.feed(Message::text(encode(&fetch))).await.unwrap();
     }
@@ -595,6 +597,7 @@ async fn hostile_values(server: &Server) {
         before: None,
         after: None,
         limit: Some(1),
+        req: None,
     });
     tx.send(Message::text(encode(&fetch))).await.unwrap();
     match until(&mut rx, |f| {

@@ -37,6 +37,7 @@ fn fetch(before: Option<u64>, after: Option<u64>) -> Frame {
         before,
         after,
         limit: Some(200),
+        req: None,
     })
 }
 
@@ -231,6 +232,7 @@ async fn a_client_that_asks_for_deltas_gets_one_list_then_changes_and_others_get
             after: None,
             epoch: None,
             deltas: true,
+            req: None,
         }))
         .await;
     alice.presence_is("lobby", &["alice"]).await;

@@ -130,6 +130,7 @@ async fn retention_keeps_the_newest_messages_and_numbering_and_resume_go_on() {
         after: Some(2),
         epoch: Some(epoch),
         deltas: false,
+        req: None,
     }))
     .await;
     let missed = bob.history_of("lobby").await;

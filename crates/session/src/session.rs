@@ -570,6 +570,7 @@ impl Session {
             // server already said it cannot send them; servers without the feature ignore
             // the field and keep sending full lists.
             deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
+            req: None,
         }))
     }
 
@@ -715,6 +716,7 @@ impl Session {
             // As much as the reference server gives in one page: fewer round trips when a
             // reader scrolls far back.
             limit: Some(200),
+            req: None,
         }))));
         self.touch();
     }
@@ -1122,6 +1124,7 @@ fn fetch_after(room: &str, after: u64) -> Command {
         before: None,
         after: Some(after),
         limit: Some(200),
+        req: None,
     })))
 }
 
