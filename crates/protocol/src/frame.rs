@@ -273,16 +273,28 @@ pub struct ErrorFrame {
     pub retry_after: Option<u64>,
 }
 
-/// WebSocket close codes with a meaning in this protocol.
+/// WebSocket close codes with a meaning in this protocol, by name, so that no code spells
+/// them as bare numbers. RFC 6455 section 7.4.1 defines those below 4000.
 pub mod close_code {
     /// Normal closure.
     pub const NORMAL: u16 = 1000;
     /// The server is shutting down or restarting; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
+    /// The peer broke the WebSocket protocol itself (a bad frame header, say).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The peer sent a kind of data the endpoint does not accept.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The link was lost without a close frame. Never sent on the wire: browsers report it
+    /// to the page when a socket drops, so clients meet it as any other code.
+    pub const ABNORMAL: u16 = 1006;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// Policy violation (for example a refused Origin); do not retry.
     pub const POLICY: u16 = 1008;
     /// A frame was larger than the server accepts.
     pub const TOO_BIG: u16 = 1009;
+    /// The server met an error it did not expect.
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// The client read too slowly and its queue overflowed; reconnect and resume.
     pub const SLOW_CONSUMER: u16 = 4000;
     /// The client is not allowed to use this server; do not retry.

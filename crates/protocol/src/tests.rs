@@ -223,7 +223,7 @@ fn close_codes_that_forbid_retry() {
     assert!(!close_code::should_retry(close_code::FORBIDDEN));
     assert!(close_code::should_retry(close_code::GOING_AWAY));
     assert!(close_code::should_retry(close_code::SLOW_CONSUMER));
-    assert!(close_code::should_retry(1006));
+    assert!(close_code::should_retry(close_code::ABNORMAL));
 }
 
 fn msg_with_ts(ts: &str) -> String {
