@@ -12,6 +12,11 @@ pub const MAX_INBOUND_FRAME_BYTES: usize = 512 * 1024;
 /// under it, so every server frame fits well within [`MAX_INBOUND_FRAME_BYTES`].
 pub const MAX_SERVER_FRAME_BYTES: usize = 256 * 1024;
 
+/// Messages in a full `history` page: what clients ask for as `fetch.limit`, and the most
+/// the reference server returns for one `fetch`, whatever it asks for. Pages are also cut
+/// by bytes to fit [`MAX_SERVER_FRAME_BYTES`].
+pub const HISTORY_PAGE_LIMIT: u32 = 200;
+
 /// Longest room name, in bytes.
 pub const MAX_ROOM_BYTES: usize = 64;
 

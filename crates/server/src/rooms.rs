@@ -26,7 +26,7 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use wirechat_protocol::{
     Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
-    MAX_SERVER_FRAME_BYTES,
+    HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 
 use crate::clock::stamp;
@@ -38,9 +38,7 @@ use crate::peer::{lock, text, ConnId, Peer};
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
 /// Messages a `fetch` returns when it names no limit.
-pub const FETCH_DEFAULT: usize = 50;
-/// Most messages one `fetch` returns, whatever it asks for.
-pub const FETCH_MAX: usize = 200;
+pub const FETCH_DEFAULT: u32 = 50;
 
 /// The `error` code sent when the history store fails: the request may succeed later.
 pub(crate) const UNAVAILABLE: &str = wirechat_protocol::error_code::UNAVAILABLE;
@@ -318,10 +316,7 @@ impl Hub {
     /// `before` that are above `after`. Calls the store.
     pub fn fetch(&self, peer: &Peer, fetch: &Fetch) -> Result<(), Refused> {
         self.member_name(peer, &fetch.room, stripe_of(&fetch.room))?;
-        let limit = fetch
-            .limit
-            .map_or(FETCH_DEFAULT, |l| l as usize)
-            .min(FETCH_MAX);
+        let limit = fetch.limit.unwrap_or(FETCH_DEFAULT).min(HISTORY_PAGE_LIMIT) as usize;
         // No order lock: a fetch answers from whatever is stored, and the client merges it
         // with the live stream by seq.
         let page = {

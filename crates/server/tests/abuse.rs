@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirechat_protocol::{
     close_code, decode, encode, error_code, ChatMessage, Fetch, Frame, Join, Ping, Timestamp,
-    Typing, MAX_SERVER_FRAME_BYTES,
+    Typing, HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -355,7 +355,7 @@ async fn fetch_flood(server: &Server, peak_rss: &AtomicU64) {
             room: "big".into(),
             before: None,
             after: None,
-            limit: Some(200),
+            limit: Some(HISTORY_PAGE_LIMIT),
             req: None,
         });
         tx.feed(Message::text(encode(&fetch))).await.unwrap();

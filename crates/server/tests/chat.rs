@@ -5,6 +5,7 @@ mod common;
 use common::{join_frame, local, msg, start, Client};
 use wirechat_protocol::{
     error_code, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Ping, Typing,
+    HISTORY_PAGE_LIMIT,
 };
 use wirechat_server::{Config, FlowLimits};
 
@@ -367,7 +368,7 @@ async fn fetch_reads_before_and_after_a_seq() {
     reader.send(empty_room).await;
     assert_eq!(reader.history_of("empty").await.latest, None);
 
-    // No limit means 50, and no request gets more than 200.
+    // No limit means 50, and no request gets more than a full page.
     for i in 11..=260 {
         post(&mut alice, &format!("m{i}"), "lobby", "x").await;
     }
@@ -375,7 +376,8 @@ async fn fetch_reads_before_and_after_a_seq() {
     assert_eq!(reader.history_of("lobby").await.msgs.len(), 50);
     reader.send(fetch(None, Some(0), Some(10_000))).await;
     let page = reader.history_of("lobby").await;
-    assert_eq!(seqs(&page.msgs), (1..=200).collect::<Vec<_>>());
+    let full_page = 1..=u64::from(HISTORY_PAGE_LIMIT);
+    assert_eq!(seqs(&page.msgs), full_page.collect::<Vec<_>>());
 }
 
 #[tokio::test]
