@@ -1,4 +1,5 @@
-//! The frame types of wire format v1. Field names here are the JSON keys.
+//! The frame types of wire format v1, and the names of its features, error codes and close
+//! codes. Field names here are the JSON keys.
 
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};

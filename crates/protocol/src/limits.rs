@@ -1,4 +1,5 @@
-//! Size limits shared by the client and the reference server.
+//! Limits shared by the client and the reference server (sizes, the history page, the
+//! largest `seq`), and the rules for room and display names.
 
 /// Protocol default for the longest message `text`, in bytes of UTF-8.
 /// A server announces its own value in [`crate::Hello::max_text`].

@@ -1,3 +1,6 @@
+//! The wire format's own tests: round trips, forgiving and strict decoding, and the limits
+//! every decoded value is held to.
+
 use super::*;
 
 const CORE: &str =

@@ -1,4 +1,5 @@
-//! Rooms: who is in which, and delivery of frames to them.
+//! Rooms: who is in which, delivery of frames to them, and the `history` pages that answer
+//! a `join` or `fetch`.
 //!
 //! Each room name hashes to one of a fixed set of stripes. A stripe has two locks, taken in
 //! this order, and the history store has one of its own:
