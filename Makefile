@@ -7,14 +7,14 @@ export CARGO_TERM_COLOR ?= never
 
 BIND ?= 127.0.0.1:8080
 
-.PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e bench
+.PHONY: run test setup setup-browser dist size server dev lint test-native test-browser test-e2e bench
 
 ## Build the app and serve it, with the reference server, on http://$(BIND)/
 run: setup dist
 	cargo run --profile server -p wirechat-server -- --bind $(BIND) --dist dist
 
-## Everything: formatting, lints (native and wasm32), native, browser and end-to-end tests
-test: setup-browser lint test-native test-browser dist test-e2e
+## Everything: formatting, lints (native and wasm32), native and browser tests, the download size, end-to-end tests
+test: setup-browser lint test-native test-browser dist size test-e2e
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +25,10 @@ setup-browser:
 ## The release build for static hosting: writes dist/
 dist: setup
 	trunk build --release
+
+## The download of the release build (brotli 11) against the budget in size-budget.json
+size: dist
+	node scripts/size.mjs dist
 
 ## The reference server alone (for `trunk serve`, which proxies /ws to it)
 server:
