@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
@@ -18,9 +19,15 @@ use wirechat_protocol::SUBPROTOCOL;
 use crate::connection::serve_connection;
 use crate::host::refuse_unknown_hosts;
 use crate::limits::{ConnectionLimits, Refused};
+use crate::log_throttle::Throttle;
 use crate::metrics::Gauges;
 use crate::origin::origin_allowed;
 use crate::state::AppState;
+
+/// Refusals are logged once per interval with a count: clients choose how often they knock,
+/// and the log must not grow with it. `/metrics` counts every one.
+static REFUSED_FULL: Throttle = Throttle::new(Duration::from_secs(10));
+static REFUSED_ADDRESS: Throttle = Throttle::new(Duration::from_secs(10));
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
@@ -82,20 +89,26 @@ async fn upgrade(
         Ok(admitted) => admitted,
         Err(Refused::Full) => {
             state.metrics().refused_full();
-            tracing::warn!(
-                max = state.config().max_connections,
-                "refused a connection: the server is full"
-            );
+            if let Some(skipped) = REFUSED_FULL.occurred() {
+                tracing::warn!(
+                    max = state.config().max_connections,
+                    skipped,
+                    "refused a connection: the server is full"
+                );
+            }
             let body = "This server serves as many connections as it may; try again later\n";
             return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
         }
         Err(Refused::TooManyFromAddress) => {
             state.metrics().refused_address();
-            tracing::info!(
-                ?ip,
-                max = state.config().max_connections_per_ip,
-                "refused a connection: too many from one address"
-            );
+            if let Some(skipped) = REFUSED_ADDRESS.occurred() {
+                tracing::info!(
+                    ?ip,
+                    max = state.config().max_connections_per_ip,
+                    skipped,
+                    "refused a connection: too many from one address"
+                );
+            }
             let body = "Too many connections from your address\n";
             return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
         }

@@ -105,3 +105,35 @@ fn a_bad_value_exits_with_2_and_names_the_option() {
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--max-connections-per-ip"), "{stderr}");
 }
+
+#[tokio::test]
+async fn connections_refused_in_a_burst_are_logged_once_with_a_count_not_once_each() {
+    // Anyone can knock as often as they like; the operator's log must not grow with it.
+    const KNOCKS: usize = 50;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = server_in(
+        dir.path(),
+        &["--memory", "--max-connections-per-ip", "1", "--log", "info"],
+    );
+    let port = wait_until_listening(&mut server);
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let (_held, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("the first connection is admitted");
+    for _ in 0..KNOCKS {
+        let refused = tokio_tungstenite::connect_async(url.as_str()).await;
+        assert!(refused.is_err(), "a second connection from one address");
+    }
+    server.kill().unwrap();
+    let output = server.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("too many from one address"))
+        .collect();
+    assert!(
+        (1..=2).contains(&lines.len()),
+        "{} log lines for {KNOCKS} refusals:\n{stderr}",
+        lines.len()
+    );
+}
