@@ -202,6 +202,7 @@ fn check_presence(presence: &mut Presence) -> Result<bool, String> {
 /// Returns whether the message was shortened or `retry_after` lowered.
 fn check_error(error: &mut ErrorFrame) -> Result<bool, String> {
     label_within("code", &error.code)?;
+    seq_within("req", error.req)?;
     if let Some(id) = &error.id {
         check_id(id)?;
     }

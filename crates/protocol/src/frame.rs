@@ -258,7 +258,8 @@ pub mod error_code {
     pub const RATE_LIMITED: &str = "rate_limited";
 }
 
-/// `{"type":"error","code":"too_large","message":"…","id":"m1"}`
+/// `{"type":"error","code":"too_large","message":"…","id":"m1"}`, or for a refused
+/// request `{"type":"error","code":"not_joined","message":"…","req":8}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorFrame {
     /// Machine-readable code from [`error_code`].
@@ -272,6 +273,9 @@ pub struct ErrorFrame {
     /// For `rate_limited`: milliseconds to wait before sending that kind of frame again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The `req` of the `join` or `fetch` this error refuses, when that request carried one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 /// WebSocket close codes with a meaning in this protocol, by name, so that no code spells

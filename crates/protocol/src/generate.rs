@@ -295,6 +295,7 @@ pub fn frame(rng: &mut Rng) -> String {
                 ("message", text(rng)),
                 ("id", id(rng)),
                 ("retry_after", number(rng)),
+                ("req", seq(rng)),
             ];
             object(rng, Some("error"), fields)
         }

@@ -97,6 +97,14 @@ fn every_frame_type_round_trips() {
             message: "too long".into(),
             id: Some("m-1".into()),
             retry_after: None,
+            req: None,
+        }),
+        Frame::Error(ErrorFrame {
+            code: error_code::NOT_JOINED.into(),
+            message: "join first".into(),
+            id: None,
+            retry_after: None,
+            req: Some(8),
         }),
     ];
     for frame in frames {
@@ -330,6 +338,7 @@ fn values_past_their_limits_drop_the_frame() {
         r#"{"type":"here","room":"lob\u2066by","from":"a","ttl":1}"#.to_owned(),
         r#"{"type":"joined","room":"lobby","user":""}"#.to_owned(),
         format!(r#"{{"type":"error","code":"x","id":"{long_id}"}}"#),
+        format!(r#"{{"type":"error","code":"x","req":{over}}}"#),
     ];
     for text in &bad {
         assert!(

@@ -14,12 +14,13 @@ use tokio::task::AbortHandle;
 use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
-    DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
+    DecodeError, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
 use crate::flow::{ROOM_FULL, TOO_MANY_ROOMS};
 use crate::peer::{Outgoing, Peer};
 use crate::rate::{Meter, Metered, Verdict};
+use crate::refusal::Regarding;
 use crate::rooms::{Hub, Refused};
 use crate::state::AppState;
 
@@ -268,7 +269,7 @@ impl Session {
                 self.refuse(
                     error_code::BAD_FRAME,
                     format!("Unreadable frame: {reason}"),
-                    None,
+                    Regarding::NOTHING,
                 );
                 return None;
             }
@@ -287,14 +288,14 @@ impl Session {
         match frame {
             Frame::Join(join) => self.join(join).await,
             Frame::Leave(leave) => {
-                if let Some(room) = self.valid_room(leave.room, None) {
+                if let Some(room) = self.valid_room(leave.room, Regarding::NOTHING) {
                     self.state.hub().leave(&self.peer, &room);
                 }
             }
             Frame::Msg(msg) => self.post(msg).await,
             Frame::Fetch(fetch) => self.fetch(fetch).await,
             Frame::Typing(typing) => {
-                if let Some(room) = self.valid_room(typing.room, None) {
+                if let Some(room) = self.valid_room(typing.room, Regarding::NOTHING) {
                     self.state.hub().typing(&self.peer, &room);
                 }
             }
@@ -307,27 +308,22 @@ impl Session {
     }
 
     /// Refuses a frame over its rate limit. A refused `msg` names its id, so the client
-    /// keeps it and sends it again later.
+    /// keeps it and sends it again later; a refused `join` or `fetch` its `req`.
     fn rate_limited(&self, frame: &Frame, wait: Duration) {
-        let id = match frame {
-            Frame::Msg(msg) => Some(msg.id.clone()),
-            _ => None,
-        };
         let retry_after = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.peer.send(&Frame::Error(ErrorFrame {
-            code: error_code::RATE_LIMITED.to_owned(),
-            message: format!("Too many frames of this kind; try again in {retry_after} ms."),
-            id,
-            retry_after: Some(retry_after),
-        }));
+        self.peer.send(&Regarding::frame(frame).error(
+            error_code::RATE_LIMITED,
+            format!("Too many frames of this kind; try again in {retry_after} ms."),
+            Some(retry_after),
+        ));
     }
 
     /// The room, if its name is acceptable; otherwise refuses the frame with `bad_name`.
-    fn valid_room(&self, room: String, id: Option<String>) -> Option<String> {
+    fn valid_room(&self, room: String, regarding: Regarding) -> Option<String> {
         match validate_room(&room) {
             Ok(()) => Some(room),
             Err(reason) => {
-                self.refuse(error_code::BAD_NAME, reason, id);
+                self.refuse(error_code::BAD_NAME, reason, regarding);
                 None
             }
         }
@@ -335,19 +331,19 @@ impl Session {
 
     async fn join(&self, join: Join) {
         if let Err(reason) = validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
-            return self.refuse(error_code::BAD_NAME, reason, None);
+            return self.refuse(error_code::BAD_NAME, reason, Regarding::request(join.req));
         }
-        let room = join.room.clone();
+        let (room, req) = (join.room.clone(), join.req);
         let joined = self.with_store(move |hub, peer| hub.join(peer, join)).await;
         if let Some(Err(refused)) = joined {
-            self.refused(refused, &room, None);
+            self.refused(refused, &room, Regarding::request(req));
         }
     }
 
     async fn post(&self, msg: ChatMessage) {
         if msg.id.is_empty() || msg.id.len() > MAX_ID_BYTES {
             let reason = format!("A message id must be 1 to {MAX_ID_BYTES} bytes long.");
-            return self.refuse(error_code::BAD_FRAME, reason, None);
+            return self.refuse(error_code::BAD_FRAME, reason, Regarding::NOTHING);
         }
         let max = self.state.config().max_text_bytes;
         if msg.text.len() > max {
@@ -355,10 +351,10 @@ impl Session {
                 "The text is {} bytes long; this server accepts at most {max}.",
                 msg.text.len()
             );
-            return self.refuse(error_code::TOO_LARGE, reason, Some(msg.id));
+            return self.refuse(error_code::TOO_LARGE, reason, Regarding::message(msg.id));
         }
         if self
-            .valid_room(msg.room.clone(), Some(msg.id.clone()))
+            .valid_room(msg.room.clone(), Regarding::message(msg.id.clone()))
             .is_none()
         {
             return;
@@ -366,24 +362,25 @@ impl Session {
         let (id, room) = (msg.id.clone(), msg.room.clone());
         let posted = self.with_store(move |hub, peer| hub.post(peer, msg)).await;
         if let Some(Err(refused)) = posted {
-            self.refused(refused, &room, Some(id));
+            self.refused(refused, &room, Regarding::message(id));
         }
     }
 
     async fn fetch(&self, fetch: Fetch) {
-        let Some(room) = self.valid_room(fetch.room.clone(), None) else {
+        let regarding = Regarding::request(fetch.req);
+        let Some(room) = self.valid_room(fetch.room.clone(), regarding.clone()) else {
             return;
         };
         let fetched = self
             .with_store(move |hub, peer| hub.fetch(peer, &fetch))
             .await;
         if let Some(Err(refused)) = fetched {
-            self.refused(refused, &room, None);
+            self.refused(refused, &room, regarding);
         }
     }
 
     /// Tells the client why the hub did not act on its frame about `room`.
-    fn refused(&self, refused: Refused, room: &str, id: Option<String>) {
+    fn refused(&self, refused: Refused, room: &str, regarding: Regarding) {
         let (code, reason) = match refused {
             Refused::NotJoined => (
                 error_code::NOT_JOINED,
@@ -405,7 +402,7 @@ impl Session {
                 ),
             ),
         };
-        self.refuse(code, reason, id);
+        self.refuse(code, reason, regarding);
     }
 
     /// Runs a room operation that calls the history store on tokio's blocking pool: a store
@@ -427,13 +424,8 @@ impl Session {
         }
     }
 
-    fn refuse(&self, code: &str, message: String, id: Option<String>) {
-        self.peer.send(&Frame::Error(ErrorFrame {
-            code: code.to_owned(),
-            message,
-            id,
-            retry_after: None,
-        }));
+    fn refuse(&self, code: &str, message: String, regarding: Regarding) {
+        self.peer.send(&regarding.error(code, message, None));
     }
 }
 

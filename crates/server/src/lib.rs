@@ -37,6 +37,7 @@ mod metrics;
 mod origin;
 mod peer;
 mod rate;
+mod refusal;
 mod retention;
 mod rooms;
 mod routes;

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use axum::extract::ws::Message;
 use wirechat_protocol::{
-    Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
+    Ack, ChatMessage, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
     HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 
@@ -35,6 +35,7 @@ use crate::flow::FlowLimits;
 use crate::history::{Appended, HistoryStore, Page, StoreError};
 use crate::log_throttle::Throttle;
 use crate::peer::{lock, text, ConnId, Peer};
+use crate::refusal::Regarding;
 
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
@@ -297,7 +298,7 @@ impl Hub {
                 peer,
                 &err,
                 "The message could not be stored now.".to_owned(),
-                Some(id),
+                Regarding::message(id),
             ),
         }
         Ok(())
@@ -437,7 +438,7 @@ impl Answer<'_> {
                 peer,
                 &err,
                 format!("The history of {:?} cannot be read now.", self.room),
-                None,
+                Regarding::request(self.req),
             ),
         }
     }
@@ -469,18 +470,13 @@ impl Answer<'_> {
 
 /// Logs a store failure for the operator and tells the client that asked, so it does not
 /// wait for an answer that will not come.
-fn unavailable(peer: &Peer, err: &StoreError, message: String, id: Option<String>) {
+fn unavailable(peer: &Peer, err: &StoreError, message: String, regarding: Regarding) {
     // A full or failing disk fails every call: one line per interval says so, with a count.
     static STORE_FAILURES: Throttle = Throttle::new(Duration::from_secs(10));
     if let Some(skipped) = STORE_FAILURES.occurred() {
         tracing::error!(%err, skipped, "history store failed");
     }
-    peer.send(&Frame::Error(ErrorFrame {
-        code: UNAVAILABLE.to_owned(),
-        message,
-        id,
-        retry_after: None,
-    }));
+    peer.send(&regarding.error(UNAVAILABLE, message, None));
 }
 
 #[cfg(test)]

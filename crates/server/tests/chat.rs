@@ -496,3 +496,35 @@ async fn history_answers_echo_the_request_id_of_their_join_or_fetch() {
     let answer = history_text(&mut alice, "other").await;
     assert!(!answer.contains(r#""req""#), "{answer}");
 }
+
+#[tokio::test]
+async fn errors_refusing_a_join_or_fetch_name_its_request_id() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    let refusals = [
+        (
+            r#"{"type":"fetch","room":"elsewhere","after":0,"req":5}"#,
+            error_code::NOT_JOINED,
+            Some(5),
+        ),
+        (
+            r#"{"type":"join","room":" lobby","name":"alice","req":6}"#,
+            error_code::BAD_NAME,
+            Some(6),
+        ),
+        (
+            r#"{"type":"fetch","room":"elsewhere","after":0}"#,
+            error_code::NOT_JOINED,
+            None,
+        ),
+    ];
+    for (request, code, req) in refusals {
+        alice.send_text(request).await;
+        let refused = expect_error(&mut alice).await;
+        assert_eq!(
+            (refused.code.as_str(), refused.req),
+            (code, req),
+            "{request}"
+        );
+    }
+}

@@ -127,6 +127,7 @@ fn rate_limited(id: Option<&str>, retry_after: Option<u64>) -> Input {
         message: "slow down".into(),
         id: id.map(str::to_owned),
         retry_after,
+        req: None,
     })))
 }
 
@@ -236,6 +237,7 @@ fn other_errors_still_fail_the_message() {
             message: "too long".into(),
             id: Some("m1".into()),
             retry_after: None,
+            req: None,
         }))),
     );
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Failed));
