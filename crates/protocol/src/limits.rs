@@ -31,9 +31,9 @@ pub const MAX_ID_BYTES: usize = 64;
 /// announces in [`crate::Hello::max_text`]: sixteen times the default, and well under a frame.
 pub const MAX_TEXT_BYTES_LIMIT: usize = 64 * 1024;
 
-/// Largest `seq` (and `after`, `before`, `latest`, and the request id `req`): 2⁵³ − 1, the largest integer every
-/// JSON reader holds exactly (JavaScript numbers are doubles). Receivers add one to a seq,
-/// which cannot overflow below this bound.
+/// Largest `seq` (and `after`, `before`, `latest`, and the request id `req`): 2⁵³ − 1, the
+/// largest integer every JSON reader holds exactly (JavaScript numbers are doubles).
+/// Receivers add one to a seq, which cannot overflow below this bound.
 pub const MAX_SEQ: u64 = (1 << 53) - 1;
 
 /// Longest `epoch`, server name, feature name, error code and other short labels, in bytes.
