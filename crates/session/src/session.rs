@@ -6,6 +6,7 @@ use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
+use joined_room::JoinedRoom;
 use std::collections::BTreeMap;
 use wirechat_protocol::{
     close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch,
@@ -214,7 +215,8 @@ pub struct Session {
     mode: ServerMode,
     protocol: String,
     current_room: String,
-    rooms: BTreeMap<String, RoomLog>,
+    /// Every joined room and all that is kept about it.
+    rooms: BTreeMap<String, JoinedRoom>,
     outbox: Outbox,
     /// Epoch of the server whose seqs the room cursors hold.
     epoch: Option<String>,
@@ -226,19 +228,8 @@ pub struct Session {
     stats: Stats,
     wake: Option<u64>,
     revision: u64,
-    /// Rooms whose join has not been answered yet on this socket.
-    awaiting_join_reply: std::collections::BTreeSet<String>,
-    /// Rooms with a gap fetch in flight, and the `after` it asked for.
-    gap_fetches: BTreeMap<String, u64>,
-    people: BTreeMap<String, RoomPeople>,
     /// On relays: when to announce `here` next.
     next_here: Option<u64>,
-    /// When this client last sent `typing`, per room.
-    typing_sent: BTreeMap<String, u64>,
-    /// Live messages that arrived in rooms other than the current one.
-    unread: BTreeMap<String, u32>,
-    /// Rooms with an older-history fetch in flight, and the `before` it asked for.
-    older_fetches: BTreeMap<String, u64>,
     /// On relays: own requests for missed messages, and answers to peers' requests.
     catchup: CatchUp,
     /// The server said `rate_limited`: messages and `typing` wait until then.
@@ -250,7 +241,7 @@ impl Session {
     pub fn new(config: SessionConfig, seed: u64) -> Self {
         let mut rooms = BTreeMap::new();
         for room in &config.rooms {
-            rooms.insert(room.clone(), RoomLog::default());
+            rooms.insert(room.clone(), JoinedRoom::default());
         }
         let current_room = config
             .rooms
@@ -275,13 +266,7 @@ impl Session {
             stats: Stats::default(),
             wake: None,
             revision: 0,
-            gap_fetches: BTreeMap::new(),
-            awaiting_join_reply: Default::default(),
-            people: BTreeMap::new(),
             next_here: None,
-            typing_sent: BTreeMap::new(),
-            unread: BTreeMap::new(),
-            older_fetches: BTreeMap::new(),
             catchup: CatchUp::new(seed),
             rate_limited_until: None,
         }
@@ -327,31 +312,31 @@ impl Session {
 
     /// Everyone online in `room`, sorted, this user included.
     pub fn online(&self, room: &str) -> Vec<String> {
-        self.people
+        self.rooms
             .get(room)
-            .map(|p| p.online(&self.config.name))
+            .map(|r| r.people.online(&self.config.name))
             .unwrap_or_else(|| vec![self.config.name.clone()])
     }
 
     /// How many are online in `room`, this user included: the server's total when its
     /// list was cut short in a large room, otherwise the length of [`Session::online`].
     pub fn online_count(&self, room: &str) -> u64 {
-        self.people
+        self.rooms
             .get(room)
-            .map_or(1, |p| p.online_count(&self.config.name))
+            .map_or(1, |r| r.people.online_count(&self.config.name))
     }
 
     /// Everyone else typing in `room` now, sorted.
     pub fn typing(&self, room: &str) -> Vec<String> {
-        self.people
+        self.rooms
             .get(room)
-            .map(|p| p.typing(&self.config.name))
+            .map(|r| r.people.typing(&self.config.name))
             .unwrap_or_default()
     }
 
     /// Messages of `room`, if joined.
     pub fn room(&self, room: &str) -> Option<&RoomLog> {
-        self.rooms.get(room)
+        self.rooms.get(room).map(|r| &r.log)
     }
 
     /// Grows by one whenever anything visible changed; the UI re-reads when it moves.
@@ -371,7 +356,7 @@ impl Session {
     pub fn unconfirmed(&self) -> Vec<ChatMessage> {
         self.outbox
             .iter()
-            .filter_map(|item| self.rooms.get(&item.room)?.get(&item.id))
+            .filter_map(|item| self.rooms.get(&item.room)?.log.get(&item.id))
             .map(|entry| entry.msg.clone())
             .collect()
     }
@@ -401,9 +386,9 @@ impl Session {
 
     /// Makes `room` the one new messages go to (it must be joined).
     pub fn set_current_room(&mut self, room: &str) {
-        if self.rooms.contains_key(room) {
+        if let Some(joined) = self.rooms.get_mut(room) {
+            joined.unread = 0;
             self.current_room = room.to_owned();
-            self.unread.remove(room);
             self.touch();
         }
     }
@@ -415,12 +400,14 @@ impl Session {
 
     /// Live messages that arrived in `room` while another room was shown.
     pub fn unread(&self, room: &str) -> u32 {
-        self.unread.get(room).copied().unwrap_or(0)
+        self.rooms.get(room).map_or(0, |r| r.unread)
     }
 
     /// Whether older history of `room` is being fetched.
     pub fn loading_older(&self, room: &str) -> bool {
-        self.older_fetches.contains_key(room)
+        self.rooms
+            .get(room)
+            .is_some_and(|r| r.older_fetch.is_some())
     }
 
     /// Whether the server keeps history (so older messages can be loaded).
@@ -485,8 +472,8 @@ impl Session {
             Input::LoadOlder => self.load_older(&mut out),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
-                    if let Some(log) = self.rooms.get_mut(&item.room) {
-                        log.remove(&id);
+                    if let Some(joined) = self.rooms.get_mut(&item.room) {
+                        joined.log.remove(&id);
                     }
                     self.touch();
                 }
@@ -546,8 +533,10 @@ impl Session {
         }
         self.protocol = protocol;
         // Answers to fetches sent on the old socket will never come.
-        self.gap_fetches.clear();
-        self.awaiting_join_reply = self.rooms.keys().cloned().collect();
+        for joined in self.rooms.values_mut() {
+            joined.gap_fetch = None;
+            joined.awaiting_join_reply = true;
+        }
         self.set_link(Link::Open {
             since: now,
             last_rx: now,
@@ -560,7 +549,7 @@ impl Session {
     }
 
     fn join_frame(&self, room: &str) -> String {
-        let after = self.rooms.get(room).and_then(RoomLog::resume_after);
+        let after = self.rooms.get(room).and_then(|r| r.log.resume_after());
         encode(&Frame::Join(Join {
             room: room.to_owned(),
             name: self.config.name.clone(),
@@ -640,8 +629,8 @@ impl Session {
         self.fail_overdue(now);
         self.outbox.prune_relayed(now, self.config.fail_after_ms);
         let mut expired = false;
-        for people in self.people.values_mut() {
-            expired |= people.expire(now);
+        for joined in self.rooms.values_mut() {
+            expired |= joined.people.expire(now);
         }
         if expired {
             self.touch();
@@ -652,10 +641,12 @@ impl Session {
         if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
             return;
         }
-        self.rooms.insert(room.clone(), RoomLog::default());
-        if matches!(self.link, Link::Open { .. }) {
+        let mut joined = JoinedRoom::default();
+        let open = matches!(self.link, Link::Open { .. });
+        joined.awaiting_join_reply = open;
+        self.rooms.insert(room.clone(), joined);
+        if open {
             out.push(Command::Send(self.join_frame(&room)));
-            self.awaiting_join_reply.insert(room.clone());
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
                     room: room.clone(),
@@ -672,12 +663,6 @@ impl Session {
         if self.rooms.len() <= 1 || self.rooms.remove(room).is_none() {
             return;
         }
-        self.people.remove(room);
-        self.typing_sent.remove(room);
-        self.unread.remove(room);
-        self.gap_fetches.remove(room);
-        self.older_fetches.remove(room);
-        self.awaiting_join_reply.remove(room);
         self.outbox.remove_room(room);
         self.catchup.forget_room(room);
         if self.current_room == room {
@@ -697,17 +682,19 @@ impl Session {
         let room = self.current_room.clone();
         if !self.has_history()
             || !matches!(self.link, Link::Open { .. })
-            || self.older_fetches.contains_key(&room)
+            || self.loading_older(&room)
         {
             return;
         }
-        let Some(log) = self.rooms.get(&room) else {
+        let era = self.era;
+        let Some(joined) = self.rooms.get_mut(&room) else {
             return;
         };
-        let Some(before) = log.oldest_seq(self.era).filter(|_| log.more_before) else {
+        let log = &joined.log;
+        let Some(before) = log.oldest_seq(era).filter(|_| log.more_before) else {
             return;
         };
-        self.older_fetches.insert(room.clone(), before);
+        joined.older_fetch = Some(before);
         out.push(Command::Send(encode(&Frame::Fetch(Fetch {
             room,
             before: Some(before),
@@ -740,14 +727,14 @@ impl Session {
             return;
         }
         let room = self.current_room.clone();
-        if self
-            .typing_sent
-            .get(&room)
-            .is_some_and(|t| now < t + self.config.typing_every_ms)
-        {
+        let every = self.config.typing_every_ms;
+        let Some(joined) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        if joined.typing_sent.is_some_and(|t| now < t + every) {
             return;
         }
-        self.typing_sent.insert(room.clone(), now);
+        joined.typing_sent = Some(now);
         out.push(Command::Send(encode(&Frame::Typing(Typing {
             room,
             from: self.config.name.clone(),
@@ -790,7 +777,7 @@ impl Session {
         let room = msg.room.clone();
         let id = msg.id.clone();
         let arrival = self.next_arrival();
-        let log = self.rooms.entry(room.clone()).or_default();
+        let log = &mut self.rooms.entry(room.clone()).or_default().log;
         if log.insert(msg, Some(Delivery::Pending), self.era, arrival) == Inserted::New {
             self.outbox.push(id, room, now);
             self.touch();
@@ -803,7 +790,7 @@ impl Session {
         }
         let relay = self.mode == ServerMode::Relay;
         for item in self.outbox.take_unwritten() {
-            let Some(entry) = self.rooms.get(&item.room).and_then(|l| l.get(&item.id)) else {
+            let Some(entry) = self.rooms.get(&item.room).and_then(|r| r.log.get(&item.id)) else {
                 continue;
             };
             out.push(Command::Send(encode(&Frame::Msg(entry.msg.clone()))));
@@ -816,8 +803,8 @@ impl Session {
 
     fn set_delivery(&mut self, room: &str, id: &str, delivery: Delivery, seq: Option<u64>) {
         let era = self.era;
-        if let Some(log) = self.rooms.get_mut(room) {
-            if log.confirm(id, delivery, seq, era) {
+        if let Some(joined) = self.rooms.get_mut(room) {
+            if joined.log.confirm(id, delivery, seq, era) {
                 self.touch();
             }
         }
@@ -873,7 +860,9 @@ impl Session {
                 }
                 let live = room != self.current_room;
                 if self.on_message(msg) && live {
-                    *self.unread.entry(room.clone()).or_default() += 1;
+                    if let Some(joined) = self.rooms.get_mut(&room) {
+                        joined.unread += 1;
+                    }
                 }
                 self.fetch_gap(&room, out);
             }
@@ -929,19 +918,19 @@ impl Session {
 
     fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
         let room = history.room.clone();
-        if !self.rooms.contains_key(&room) {
-            return;
-        }
         let newest = history.msgs.iter().filter_map(|m| m.seq).max();
         // Older history answers a `fetch` with `before`: all of it lies below what was asked.
-        if let Some(&before) = self.older_fetches.get(&room) {
-            if newest.is_none_or(|n| n < before) && !self.awaiting_join_reply.contains(&room) {
-                self.older_fetches.remove(&room);
+        let Some(joined) = self.rooms.get(&room) else {
+            return;
+        };
+        if let Some(before) = joined.older_fetch {
+            if newest.is_none_or(|n| n < before) && !joined.awaiting_join_reply {
                 for msg in history.msgs {
                     self.on_message(msg);
                 }
-                if let Some(log) = self.rooms.get_mut(&room) {
-                    log.more_before = history.more;
+                if let Some(joined) = self.rooms.get_mut(&room) {
+                    joined.older_fetch = None;
+                    joined.log.more_before = history.more;
                 }
                 self.touch();
                 return;
@@ -951,11 +940,12 @@ impl Session {
         for msg in history.msgs {
             self.on_message(msg);
         }
-        let join_reply = self.awaiting_join_reply.remove(&room);
-        let asked = self.gap_fetches.remove(&room);
-        let Some(log) = self.rooms.get_mut(&room) else {
+        let Some(joined) = self.rooms.get_mut(&room) else {
             return;
         };
+        let join_reply = std::mem::take(&mut joined.awaiting_join_reply);
+        let asked = joined.gap_fetch.take();
+        let log = &mut joined.log;
         let resumed = join_reply && log.has_baseline();
         if join_reply && !log.has_baseline() {
             // Only a fresh join's page says whether older history exists before this client's
@@ -976,7 +966,7 @@ impl Session {
             // ask for what follows until a page comes back empty.
             None if page_len > 0 && (resumed || asked.is_some()) => {
                 if let Some(after) = log.resume_after() {
-                    self.gap_fetches.insert(room.clone(), after);
+                    joined.gap_fetch = Some(after);
                     out.push(fetch_after(&room, after));
                 }
             }
@@ -993,10 +983,7 @@ impl Session {
 
     /// The people of a joined room (`None` for rooms this client is not in).
     fn people_of(&mut self, room: &str) -> Option<&mut RoomPeople> {
-        if !self.rooms.contains_key(room) {
-            return None;
-        }
-        Some(self.people.entry(room.to_owned()).or_default())
+        self.rooms.get_mut(room).map(|r| &mut r.people)
     }
 
     fn on_hello(&mut self, hello: Hello) {
@@ -1004,8 +991,8 @@ impl Session {
             if self.epoch.is_some() {
                 // The server renumbered: old cursors mean nothing to it now.
                 self.era += 1;
-                for log in self.rooms.values_mut() {
-                    log.reset_cursor();
+                for joined in self.rooms.values_mut() {
+                    joined.log.reset_cursor();
                 }
             }
             self.epoch = Some(hello.epoch.clone());
@@ -1027,7 +1014,7 @@ impl Session {
         } else {
             let arrival = self.next_arrival();
             let era = self.era;
-            let Some(log) = self.rooms.get_mut(&room) else {
+            let Some(log) = self.rooms.get_mut(&room).map(|r| &mut r.log) else {
                 return false;
             };
             if let Some(existing) = log.get(&msg.id) {
@@ -1054,11 +1041,14 @@ impl Session {
         if !history {
             return;
         }
-        let Some(after) = self.rooms.get(room).and_then(RoomLog::gap_after) else {
+        let Some(joined) = self.rooms.get_mut(room) else {
             return;
         };
-        if self.gap_fetches.get(room) != Some(&after) {
-            self.gap_fetches.insert(room.to_owned(), after);
+        let Some(after) = joined.log.gap_after() else {
+            return;
+        };
+        if joined.gap_fetch != Some(after) {
+            joined.gap_fetch = Some(after);
             out.push(fetch_after(room, after));
         }
     }
@@ -1087,9 +1077,9 @@ impl Session {
             _ => None,
         };
         let expiry = self
-            .people
+            .rooms
             .values()
-            .filter_map(RoomPeople::next_expiry)
+            .filter_map(|r| r.people.next_expiry())
             .min();
         let outbox = self
             .outbox
@@ -1125,6 +1115,7 @@ fn fetch_after(room: &str, after: u64) -> Command {
     })))
 }
 
+mod joined_room;
 mod presence;
 mod rate_limit;
 mod relay_catchup;

@@ -16,7 +16,7 @@ impl Session {
         if self.mode != ServerMode::Relay || !matches!(self.link, Link::Open { .. }) {
             return;
         }
-        let Some(log) = self.rooms.get(room) else {
+        let Some(log) = self.rooms.get(room).map(|r| &r.log) else {
             return;
         };
         let request = self.catchup.request(now, room, &self.config.name, log);
@@ -34,7 +34,7 @@ impl Session {
         if !self.catches_up() {
             return;
         }
-        if let Some(log) = self.rooms.get(&request.room) {
+        if let Some(log) = self.rooms.get(&request.room).map(|r| &r.log) {
             self.catchup
                 .on_request(now, request, &self.config.name, log);
         }
