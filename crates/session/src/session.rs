@@ -1,211 +1,25 @@
 //! The connection state machine. It owns no socket and no timer: the browser glue feeds it
 //! [`Input`]s stamped with the current time and carries out the [`Command`]s it returns.
+//!
+//! This module owns the dispatch ([`Session::handle`]): it routes each input and frame to the
+//! subsystem that owns it, and keeps what no subsystem does (the outbox and the message
+//! store of each room). The subsystems are in the modules below: `api` for the public
+//! types, `link` (connect, backoff, liveness), `sync` (history, gaps, older pages),
+//! `joined_room` (all per-room state), `presence`, `rate_limit` and `relay_catchup`.
 
-use crate::backoff::{BackoffConfig, Jitter};
 use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
+pub use api::{Command, Input, ServerMode, SessionConfig, Stats, Status};
 use joined_room::JoinedRoom;
+use link::{Link, LinkState};
 use std::collections::BTreeMap;
+use sync::HistorySync;
 use wirechat_protocol::{
-    close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch,
-    Frame, Hello, Here, History, Join, Leave, Ping, Received, Timestamp, Typing,
-    DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Frame,
+    Here, Leave, Received, Timestamp, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
-
-/// Timing and identity settings of a [`Session`]. All times are milliseconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionConfig {
-    /// Display name sent in `join` and as `from`.
-    pub name: String,
-    /// Rooms to join on every connection; the first is the one [`Input::Compose`] writes to
-    /// unless [`Session::set_current_room`] picks another.
-    pub rooms: Vec<String>,
-    /// Reconnect delay bounds.
-    pub backoff: BackoffConfig,
-    /// Give up on a socket that has not opened after this long. Default 10 s.
-    pub connect_timeout_ms: u64,
-    /// Without a `hello` this long after opening, treat the server as a plain relay. Default 2.5 s.
-    pub hello_timeout_ms: u64,
-    /// On servers that answer pings, probe after this much silence. Default 10 s.
-    pub ping_after_ms: u64,
-    /// On servers that answer pings, a link silent this long is dead. Default 25 s.
-    pub dead_after_ms: u64,
-    /// An unconfirmed message becomes failed this long after it was created. Default 60 s.
-    pub fail_after_ms: u64,
-    /// On relays, announce `here` this often. Default 15 s.
-    pub here_every_ms: u64,
-    /// How long a `here` keeps its sender online (sent as `ttl`, and the most honoured from
-    /// others). Default 40 s.
-    pub here_ttl_ms: u64,
-    /// Send at most one `typing` frame per room this often. Default 3 s.
-    pub typing_every_ms: u64,
-    /// How long a `typing` frame shows its indicator. Default 6 s.
-    pub typing_shown_ms: u64,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            name: "guest".into(),
-            rooms: vec![wirechat_protocol::DEFAULT_ROOM.into()],
-            backoff: BackoffConfig::default(),
-            connect_timeout_ms: 10_000,
-            hello_timeout_ms: 2_500,
-            ping_after_ms: 10_000,
-            dead_after_ms: 25_000,
-            fail_after_ms: 60_000,
-            here_every_ms: 15_000,
-            here_ttl_ms: 40_000,
-            typing_every_ms: 3_000,
-            typing_shown_ms: 6_000,
-        }
-    }
-}
-
-/// Something that happened, reported by the glue.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    /// Begin connecting (once, after creating the session).
-    Start,
-    /// The socket opened; `protocol` is the negotiated subprotocol ("" for none).
-    Opened {
-        /// Negotiated subprotocol.
-        protocol: String,
-    },
-    /// The socket closed or failed to open.
-    Closed {
-        /// Close code (1006 when the link dropped without a close frame).
-        code: u16,
-        /// Close reason, possibly empty.
-        reason: String,
-    },
-    /// A text frame arrived.
-    Text(String),
-    /// A binary frame arrived; the protocol has none, so it is dropped and counted.
-    Binary,
-    /// A timer requested by [`Command::WakeAt`] fired (or any time the glue likes).
-    Tick,
-    /// The user sends `text` in the current room as a message with id `id`.
-    Compose {
-        /// Fresh unique id made by the glue.
-        id: String,
-        /// The text as typed.
-        text: String,
-    },
-    /// The user asked to reconnect now.
-    RetryNow,
-    /// The browser went online.
-    Online,
-    /// The browser went offline (`navigator.onLine` is false).
-    Offline,
-    /// The page became visible again.
-    Visible,
-    /// A deliberate close: no reconnect follows.
-    Stop,
-    /// Resend a failed message.
-    RetryMessage(String),
-    /// Delete a failed or pending message.
-    DeleteMessage(String),
-    /// The user is typing in the current room.
-    Typing,
-    /// Join another room (on this same connection).
-    JoinRoom(String),
-    /// Leave a room; the last room cannot be left.
-    LeaveRoom(String),
-    /// Show this (joined) room: new messages go there and its unread count resets.
-    SwitchRoom(String),
-    /// Load older history of the current room, from servers that keep it.
-    LoadOlder,
-}
-
-/// What the glue must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Open a new socket (closing any previous one first).
-    Connect,
-    /// Send this text frame on the open socket.
-    Send(String),
-    /// Close the socket with this code and reason.
-    Close {
-        /// Close code.
-        code: u16,
-        /// Close reason.
-        reason: String,
-    },
-    /// Call back with [`Input::Tick`] at this time (replaces any earlier request).
-    WakeAt(u64),
-}
-
-/// The connection as the user sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Opening the first socket, or one after a retry fired.
-    Connecting,
-    /// The socket is open.
-    Connected,
-    /// Waiting to reconnect at this time.
-    Reconnecting {
-        /// When the next attempt starts.
-        at: u64,
-    },
-    /// The browser is offline; reconnecting waits for it.
-    Offline,
-    /// Closed for good (deliberately, or the server said not to retry).
-    Closed {
-        /// Why, for the user.
-        reason: String,
-    },
-}
-
-/// What kind of server is on the other end, learned after opening.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerMode {
-    /// Not known yet: waiting for a `hello`.
-    Unknown,
-    /// The server announced itself and its features.
-    Full(Hello),
-    /// No `hello` came: a plain relay or echo server. Chat works; history does not.
-    Relay,
-}
-
-/// Counters a developer looks at when something is off.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Frames that were not a valid object of a known type.
-    pub dropped: u64,
-    /// Frames kept after a value in them was repaired (PROTOCOL.md, "Limits"): a message
-    /// shown with its time of arrival, say. Counted apart from `dropped`, because their
-    /// content was shown.
-    pub repaired: u64,
-    /// Valid frames of a type this client does not know.
-    pub ignored: u64,
-    /// The reason the last frame was dropped.
-    pub last_drop: Option<String>,
-    /// The last `error` frame from the server.
-    pub last_server_error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Link {
-    Idle,
-    Connecting {
-        since: u64,
-    },
-    Open {
-        since: u64,
-        last_rx: u64,
-        ping_sent: bool,
-    },
-    Waiting {
-        until: u64,
-    },
-    Offline,
-    Stopped {
-        reason: String,
-    },
-}
 
 /// The sans-IO chat session: connection, rooms, outbox and store in one state machine.
 #[derive(Debug)]
@@ -213,18 +27,12 @@ pub struct Session {
     config: SessionConfig,
     link: Link,
     mode: ServerMode,
-    protocol: String,
     current_room: String,
     /// Every joined room and all that is kept about it.
     rooms: BTreeMap<String, JoinedRoom>,
     outbox: Outbox,
-    /// Epoch of the server whose seqs the room cursors hold.
-    epoch: Option<String>,
-    era: u32,
+    sync: HistorySync,
     arrivals: u64,
-    attempt: u32,
-    online: bool,
-    jitter: Jitter,
     stats: Stats,
     wake: Option<u64>,
     revision: u64,
@@ -251,18 +59,13 @@ impl Session {
         rooms.entry(current_room.clone()).or_default();
         Self {
             config,
-            link: Link::Idle,
+            link: Link::new(seed),
             mode: ServerMode::Unknown,
-            protocol: String::new(),
             current_room,
             rooms,
             outbox: Outbox::default(),
-            epoch: None,
-            era: 0,
+            sync: HistorySync::default(),
             arrivals: 0,
-            attempt: 0,
-            online: true,
-            jitter: Jitter::new(seed),
             stats: Stats::default(),
             wake: None,
             revision: 0,
@@ -274,12 +77,12 @@ impl Session {
 
     /// The connection state for display.
     pub fn status(&self) -> Status {
-        match &self.link {
-            Link::Idle | Link::Connecting { .. } => Status::Connecting,
-            Link::Open { .. } => Status::Connected,
-            Link::Waiting { until } => Status::Reconnecting { at: *until },
-            Link::Offline => Status::Offline,
-            Link::Stopped { reason } => Status::Closed {
+        match &self.link.state {
+            LinkState::Idle | LinkState::Connecting { .. } => Status::Connecting,
+            LinkState::Open { .. } => Status::Connected,
+            LinkState::Waiting { until } => Status::Reconnecting { at: *until },
+            LinkState::Offline => Status::Offline,
+            LinkState::Stopped { reason } => Status::Closed {
                 reason: reason.clone(),
             },
         }
@@ -292,7 +95,7 @@ impl Session {
 
     /// The subprotocol of the current or last socket ("" for none).
     pub fn protocol(&self) -> &str {
-        &self.protocol
+        &self.link.protocol
     }
 
     /// Drop and error counters.
@@ -403,40 +206,31 @@ impl Session {
         self.rooms.get(room).map_or(0, |r| r.unread)
     }
 
-    /// Whether older history of `room` is being fetched.
-    pub fn loading_older(&self, room: &str) -> bool {
-        self.rooms
-            .get(room)
-            .is_some_and(|r| r.older_fetch.is_some())
-    }
-
-    /// Whether the server keeps history (so older messages can be loaded).
-    pub fn has_history(&self) -> bool {
-        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY))
-    }
-
     /// Feeds one input at time `now` (ms since the epoch) and returns the commands to run.
     pub fn handle(&mut self, now: u64, input: Input) -> Vec<Command> {
         let mut out = Vec::new();
         match input {
             Input::Start | Input::RetryNow => self.connect_now(now, &mut out),
             Input::Online => {
-                self.online = true;
-                if matches!(self.link, Link::Offline | Link::Waiting { .. }) {
-                    self.attempt = 0;
+                self.link.online = true;
+                if matches!(
+                    self.link.state,
+                    LinkState::Offline | LinkState::Waiting { .. }
+                ) {
+                    self.link.attempt = 0;
                     self.connect_now(now, &mut out);
                 }
             }
             Input::Offline => {
-                self.online = false;
-                if matches!(self.link, Link::Waiting { .. } | Link::Idle) {
-                    self.set_link(Link::Offline);
+                self.link.online = false;
+                if matches!(self.link.state, LinkState::Waiting { .. } | LinkState::Idle) {
+                    self.set_link(LinkState::Offline);
                 }
             }
             Input::Visible => {
-                if matches!(self.link, Link::Waiting { .. }) {
+                if matches!(self.link.state, LinkState::Waiting { .. }) {
                     self.connect_now(now, &mut out);
-                } else if self.answers_pings() && matches!(self.link, Link::Open { .. }) {
+                } else if self.answers_pings() && self.link.is_open() {
                     // A tab coming back from the background may hold a socket that died
                     // silently; a ping finds out quickly.
                     self.send_ping(now, &mut out);
@@ -449,12 +243,12 @@ impl Session {
             Input::Tick => self.on_tick(now, &mut out),
             Input::Compose { id, text } => self.on_compose(now, id, text, &mut out),
             Input::Stop => {
-                if !matches!(self.link, Link::Stopped { .. }) {
+                if !matches!(self.link.state, LinkState::Stopped { .. }) {
                     out.push(Command::Close {
                         code: close_code::NORMAL,
                         reason: "bye".into(),
                     });
-                    self.set_link(Link::Stopped {
+                    self.set_link(LinkState::Stopped {
                         reason: "Disconnected".into(),
                     });
                 }
@@ -487,117 +281,30 @@ impl Session {
         self.revision += 1;
     }
 
-    fn set_link(&mut self, link: Link) {
-        if self.link != link {
-            self.link = link;
-            self.touch();
-        }
-    }
-
-    fn answers_pings(&self) -> bool {
-        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::PING))
-    }
-
     fn confirms_messages(&self) -> bool {
         // A relay that echoes to the sender also confirms, but we cannot know in advance;
         // only a server that promised acks makes silence mean "not delivered".
         matches!(&self.mode, ServerMode::Full(h) if h.has(feature::ACK))
     }
 
-    fn connect_now(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !self.online {
-            self.set_link(Link::Offline);
-            return;
-        }
-        out.push(Command::Connect);
-        self.mode = ServerMode::Unknown;
-        self.set_link(Link::Connecting { since: now });
-    }
-
-    fn schedule_retry(&mut self, now: u64) {
-        if !self.online {
-            self.set_link(Link::Offline);
-            return;
-        }
-        let delay = self
-            .config
-            .backoff
-            .delay(self.attempt, self.jitter.next_unit());
-        self.attempt = self.attempt.saturating_add(1);
-        self.set_link(Link::Waiting { until: now + delay });
-    }
-
-    fn on_opened(&mut self, now: u64, protocol: String, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Connecting { .. }) {
-            return;
-        }
-        self.protocol = protocol;
-        // Answers to fetches sent on the old socket will never come.
-        for joined in self.rooms.values_mut() {
-            joined.gap_fetch = None;
-            joined.awaiting_join_reply = true;
-        }
-        self.set_link(Link::Open {
-            since: now,
-            last_rx: now,
-            ping_sent: false,
-        });
-        for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
-            out.push(Command::Send(self.join_frame(&room)));
-        }
-        self.flush_outbox(now, out);
-    }
-
-    fn join_frame(&self, room: &str) -> String {
-        let after = self.rooms.get(room).and_then(|r| r.log.resume_after());
-        encode(&Frame::Join(Join {
-            room: room.to_owned(),
-            name: self.config.name.clone(),
-            after: after.filter(|_| self.epoch.is_some()),
-            epoch: self.epoch.clone().filter(|_| after.is_some()),
-            // Joins go out before the `hello` arrives, so they ask for changes unless this
-            // server already said it cannot send them; servers without the feature ignore
-            // the field and keep sending full lists.
-            deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
-        }))
-    }
-
-    fn on_closed(&mut self, now: u64, code: u16, reason: String, _out: &mut [Command]) {
-        match self.link {
-            Link::Stopped { .. } | Link::Offline | Link::Waiting { .. } | Link::Idle => return,
-            Link::Connecting { .. } | Link::Open { .. } => {}
-        }
-        if !close_code::should_retry(code) {
-            let why = if reason.is_empty() {
-                format!("The server closed the connection (code {code}) and asked not to retry.")
-            } else {
-                format!("The server closed the connection: {reason}")
-            };
-            self.set_link(Link::Stopped { reason: why });
-            return;
-        }
-        self.outbox.mark_unwritten();
-        self.schedule_retry(now);
-    }
-
     fn on_tick(&mut self, now: u64, out: &mut Vec<Command>) {
-        match self.link.clone() {
-            Link::Waiting { until } if now >= until => self.connect_now(now, out),
-            Link::Connecting { since } if now >= since + self.config.connect_timeout_ms => {
+        match self.link.state.clone() {
+            LinkState::Waiting { until } if now >= until => self.connect_now(now, out),
+            LinkState::Connecting { since } if now >= since + self.config.connect_timeout_ms => {
                 out.push(Command::Close {
                     code: close_code::NORMAL,
                     reason: "connect timeout".into(),
                 });
                 self.schedule_retry(now);
             }
-            Link::Open {
+            LinkState::Open {
                 since,
                 last_rx,
                 ping_sent,
             } => {
                 if self.mode == ServerMode::Unknown && now >= since + self.config.hello_timeout_ms {
                     self.mode = ServerMode::Relay;
-                    self.attempt = 0;
+                    self.link.attempt = 0;
                     // A relay never confirms: what was written is as far as it goes.
                     for item in self.outbox.mark_relayed(now) {
                         self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
@@ -642,8 +349,8 @@ impl Session {
             return;
         }
         let mut joined = JoinedRoom::default();
-        let open = matches!(self.link, Link::Open { .. });
-        joined.awaiting_join_reply = open;
+        let open = self.link.is_open();
+        joined.sync.awaiting_join_reply = open;
         self.rooms.insert(room.clone(), joined);
         if open {
             out.push(Command::Send(self.join_frame(&room)));
@@ -670,39 +377,11 @@ impl Session {
                 self.current_room = first.clone();
             }
         }
-        if matches!(self.link, Link::Open { .. }) {
+        if self.link.is_open() {
             out.push(Command::Send(encode(&Frame::Leave(Leave {
                 room: room.to_owned(),
             }))));
         }
-        self.touch();
-    }
-
-    fn load_older(&mut self, out: &mut Vec<Command>) {
-        let room = self.current_room.clone();
-        if !self.has_history()
-            || !matches!(self.link, Link::Open { .. })
-            || self.loading_older(&room)
-        {
-            return;
-        }
-        let era = self.era;
-        let Some(joined) = self.rooms.get_mut(&room) else {
-            return;
-        };
-        let log = &joined.log;
-        let Some(before) = log.oldest_seq(era).filter(|_| log.more_before) else {
-            return;
-        };
-        joined.older_fetch = Some(before);
-        out.push(Command::Send(encode(&Frame::Fetch(Fetch {
-            room,
-            before: Some(before),
-            after: None,
-            // As much as the reference server gives in one page: fewer round trips when a
-            // reader scrolls far back.
-            limit: Some(200),
-        }))));
         self.touch();
     }
 
@@ -723,7 +402,7 @@ impl Session {
             ServerMode::Relay => true,
             ServerMode::Unknown => false,
         };
-        if !relays_typing || !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
+        if !relays_typing || !self.link.is_open() || self.rate_limited(now) {
             return;
         }
         let room = self.current_room.clone();
@@ -739,13 +418,6 @@ impl Session {
             room,
             from: self.config.name.clone(),
         }))));
-    }
-
-    fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
-        out.push(Command::Send(encode(&Frame::Ping(Ping { ts: Some(now) }))));
-        if let Link::Open { ping_sent, .. } = &mut self.link {
-            *ping_sent = true;
-        }
     }
 
     fn fail_overdue(&mut self, now: u64) {
@@ -778,14 +450,14 @@ impl Session {
         let id = msg.id.clone();
         let arrival = self.next_arrival();
         let log = &mut self.rooms.entry(room.clone()).or_default().log;
-        if log.insert(msg, Some(Delivery::Pending), self.era, arrival) == Inserted::New {
+        if log.insert(msg, Some(Delivery::Pending), self.sync.era, arrival) == Inserted::New {
             self.outbox.push(id, room, now);
             self.touch();
         }
     }
 
     fn flush_outbox(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
+        if !self.link.is_open() || self.rate_limited(now) {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
@@ -802,7 +474,7 @@ impl Session {
     }
 
     fn set_delivery(&mut self, room: &str, id: &str, delivery: Delivery, seq: Option<u64>) {
-        let era = self.era;
+        let era = self.sync.era;
         if let Some(joined) = self.rooms.get_mut(room) {
             if joined.log.confirm(id, delivery, seq, era) {
                 self.touch();
@@ -822,9 +494,9 @@ impl Session {
     }
 
     fn on_text(&mut self, now: u64, text: &str, out: &mut Vec<Command>) {
-        if let Link::Open {
+        if let LinkState::Open {
             last_rx, ping_sent, ..
-        } = &mut self.link
+        } = &mut self.link.state
         {
             // Any frame at all proves the link is alive.
             *last_rx = now;
@@ -916,65 +588,6 @@ impl Session {
         }
     }
 
-    fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
-        let room = history.room.clone();
-        let newest = history.msgs.iter().filter_map(|m| m.seq).max();
-        // Older history answers a `fetch` with `before`: all of it lies below what was asked.
-        let Some(joined) = self.rooms.get(&room) else {
-            return;
-        };
-        if let Some(before) = joined.older_fetch {
-            if newest.is_none_or(|n| n < before) && !joined.awaiting_join_reply {
-                for msg in history.msgs {
-                    self.on_message(msg);
-                }
-                if let Some(joined) = self.rooms.get_mut(&room) {
-                    joined.older_fetch = None;
-                    joined.log.more_before = history.more;
-                }
-                self.touch();
-                return;
-            }
-        }
-        let page_len = history.msgs.len();
-        for msg in history.msgs {
-            self.on_message(msg);
-        }
-        let Some(joined) = self.rooms.get_mut(&room) else {
-            return;
-        };
-        let join_reply = std::mem::take(&mut joined.awaiting_join_reply);
-        let asked = joined.gap_fetch.take();
-        let log = &mut joined.log;
-        let resumed = join_reply && log.has_baseline();
-        if join_reply && !log.has_baseline() {
-            // Only a fresh join's page says whether older history exists before this client's
-            // first message; resume and gap pages start later.
-            log.more_before = history.more;
-            // The first history after a fresh join says where the room stands: what it
-            // holds is the baseline, and only seqs past it can be missing.
-            log.set_baseline(newest.or(history.latest).unwrap_or(0));
-        }
-        if asked.is_some() && log.gap_after() == asked {
-            // The answer to a gap fetch left the gap as it was: the server no longer has
-            // those messages, and asking again would loop forever.
-            log.skip_gap();
-        }
-        match history.latest {
-            Some(latest) => log.note_latest(latest),
-            // A server that does not say where the room stands may have cut the page short:
-            // ask for what follows until a page comes back empty.
-            None if page_len > 0 && (resumed || asked.is_some()) => {
-                if let Some(after) = log.resume_after() {
-                    joined.gap_fetch = Some(after);
-                    out.push(fetch_after(&room, after));
-                }
-            }
-            None => {}
-        }
-        self.fetch_gap(&room, out);
-    }
-
     fn on_ack(&mut self, ack: &Ack) {
         if self.outbox.remove(&ack.id).is_some() {
             self.set_delivery(&ack.room, &ack.id, Delivery::Delivered, ack.seq);
@@ -984,22 +597,6 @@ impl Session {
     /// The people of a joined room (`None` for rooms this client is not in).
     fn people_of(&mut self, room: &str) -> Option<&mut RoomPeople> {
         self.rooms.get_mut(room).map(|r| &mut r.people)
-    }
-
-    fn on_hello(&mut self, hello: Hello) {
-        if self.epoch.as_deref() != Some(hello.epoch.as_str()) {
-            if self.epoch.is_some() {
-                // The server renumbered: old cursors mean nothing to it now.
-                self.era += 1;
-                for joined in self.rooms.values_mut() {
-                    joined.log.reset_cursor();
-                }
-            }
-            self.epoch = Some(hello.epoch.clone());
-        }
-        self.attempt = 0;
-        self.mode = ServerMode::Full(hello);
-        self.touch();
     }
 
     /// Stores a received message; returns whether it is new to the list.
@@ -1013,7 +610,7 @@ impl Session {
             false
         } else {
             let arrival = self.next_arrival();
-            let era = self.era;
+            let era = self.sync.era;
             let Some(log) = self.rooms.get_mut(&room).map(|r| &mut r.log) else {
                 return false;
             };
@@ -1036,28 +633,11 @@ impl Session {
         }
     }
 
-    fn fetch_gap(&mut self, room: &str, out: &mut Vec<Command>) {
-        let history = matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY));
-        if !history {
-            return;
-        }
-        let Some(joined) = self.rooms.get_mut(room) else {
-            return;
-        };
-        let Some(after) = joined.log.gap_after() else {
-            return;
-        };
-        if joined.gap_fetch != Some(after) {
-            joined.gap_fetch = Some(after);
-            out.push(fetch_after(room, after));
-        }
-    }
-
     fn next_deadline(&self) -> Option<u64> {
-        let link = match &self.link {
-            Link::Waiting { until } => Some(*until),
-            Link::Connecting { since } => Some(since + self.config.connect_timeout_ms),
-            Link::Open {
+        let link = match &self.link.state {
+            LinkState::Waiting { until } => Some(*until),
+            LinkState::Connecting { since } => Some(since + self.config.connect_timeout_ms),
+            LinkState::Open {
                 since,
                 last_rx,
                 ping_sent,
@@ -1105,19 +685,12 @@ impl Session {
     }
 }
 
-/// `fetch` for what follows `after`, as much as servers usually allow in one page.
-fn fetch_after(room: &str, after: u64) -> Command {
-    Command::Send(encode(&Frame::Fetch(Fetch {
-        room: room.to_owned(),
-        before: None,
-        after: Some(after),
-        limit: Some(200),
-    })))
-}
-
+mod api;
 mod joined_room;
+mod link;
 mod presence;
 mod rate_limit;
 mod relay_catchup;
+mod sync;
 #[cfg(test)]
 mod tests;

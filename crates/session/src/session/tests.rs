@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{decode, Ack, Here, History};
+use wirechat_protocol::{decode, Ack, Fetch, Hello, Here, History, Join};
 
 const T0: u64 = 1_764_000_000_000;
 

@@ -1,0 +1,158 @@
+//! The link: opening a socket, waiting between attempts (backoff), and noticing a silent
+//! socket (liveness). Its state is [`Link`]; the session's reactions to the socket opening
+//! and closing live here too.
+
+use super::{Command, ServerMode, Session};
+use crate::backoff::Jitter;
+use wirechat_protocol::{close_code, encode, feature, Frame, Ping};
+
+/// Where the socket stands.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum LinkState {
+    /// Created, not started yet.
+    Idle,
+    /// A socket is opening.
+    Connecting {
+        /// When the attempt began.
+        since: u64,
+    },
+    /// The socket is open.
+    Open {
+        /// When it opened.
+        since: u64,
+        /// When the last frame arrived.
+        last_rx: u64,
+        /// A ping went out since that frame.
+        ping_sent: bool,
+    },
+    /// Waiting to try again.
+    Waiting {
+        /// When the next attempt starts.
+        until: u64,
+    },
+    /// The browser is offline.
+    Offline,
+    /// Closed for good.
+    Stopped {
+        /// Why, for the user.
+        reason: String,
+    },
+}
+
+/// The link's state: the socket, the attempts made, and whether the browser is online.
+#[derive(Debug)]
+pub(super) struct Link {
+    /// Where the socket stands.
+    pub state: LinkState,
+    /// Failed attempts since the last good connection; drives the backoff.
+    pub attempt: u32,
+    /// The browser's `navigator.onLine`.
+    pub online: bool,
+    /// Randomness for the backoff.
+    pub jitter: Jitter,
+    /// The subprotocol of the current or last socket ("" for none).
+    pub protocol: String,
+}
+
+impl Link {
+    /// A link that has not started; `seed` drives the backoff jitter.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            state: LinkState::Idle,
+            attempt: 0,
+            online: true,
+            jitter: Jitter::new(seed),
+            protocol: String::new(),
+        }
+    }
+
+    /// Whether a socket is open.
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, LinkState::Open { .. })
+    }
+}
+
+impl Session {
+    pub(super) fn set_link(&mut self, state: LinkState) {
+        if self.link.state != state {
+            self.link.state = state;
+            self.touch();
+        }
+    }
+
+    pub(super) fn answers_pings(&self) -> bool {
+        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::PING))
+    }
+
+    pub(super) fn connect_now(&mut self, now: u64, out: &mut Vec<Command>) {
+        if !self.link.online {
+            self.set_link(LinkState::Offline);
+            return;
+        }
+        out.push(Command::Connect);
+        self.mode = ServerMode::Unknown;
+        self.set_link(LinkState::Connecting { since: now });
+    }
+
+    pub(super) fn schedule_retry(&mut self, now: u64) {
+        if !self.link.online {
+            self.set_link(LinkState::Offline);
+            return;
+        }
+        let delay = self
+            .config
+            .backoff
+            .delay(self.link.attempt, self.link.jitter.next_unit());
+        self.link.attempt = self.link.attempt.saturating_add(1);
+        self.set_link(LinkState::Waiting { until: now + delay });
+    }
+
+    pub(super) fn on_opened(&mut self, now: u64, protocol: String, out: &mut Vec<Command>) {
+        if !matches!(self.link.state, LinkState::Connecting { .. }) {
+            return;
+        }
+        self.link.protocol = protocol;
+        // Answers to fetches sent on the old socket will never come.
+        for joined in self.rooms.values_mut() {
+            joined.sync.gap_fetch = None;
+            joined.sync.awaiting_join_reply = true;
+        }
+        self.set_link(LinkState::Open {
+            since: now,
+            last_rx: now,
+            ping_sent: false,
+        });
+        for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
+            out.push(Command::Send(self.join_frame(&room)));
+        }
+        self.flush_outbox(now, out);
+    }
+
+    pub(super) fn on_closed(&mut self, now: u64, code: u16, reason: String, _out: &mut [Command]) {
+        match self.link.state {
+            LinkState::Stopped { .. }
+            | LinkState::Offline
+            | LinkState::Waiting { .. }
+            | LinkState::Idle => return,
+            LinkState::Connecting { .. } | LinkState::Open { .. } => {}
+        }
+        if !close_code::should_retry(code) {
+            let why = if reason.is_empty() {
+                format!("The server closed the connection (code {code}) and asked not to retry.")
+            } else {
+                format!("The server closed the connection: {reason}")
+            };
+            self.set_link(LinkState::Stopped { reason: why });
+            return;
+        }
+        self.outbox.mark_unwritten();
+        self.schedule_retry(now);
+    }
+
+    pub(super) fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
+        out.push(Command::Send(encode(&Frame::Ping(Ping { ts: Some(now) }))));
+        if let LinkState::Open { ping_sent, .. } = &mut self.link.state {
+            *ping_sent = true;
+        }
+    }
+}
