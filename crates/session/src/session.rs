@@ -5,7 +5,7 @@
 //! subsystem that owns it, and keeps what no subsystem does (the outbox and the message
 //! store of each room). The subsystems are in the modules below: `api` for the public
 //! types, `link` (connect, backoff, liveness), `sync` (history, gaps, older pages),
-//! `joined_room` (all per-room state), `presence`, `rate_limit` and `relay_catchup`.
+//! `joined_room` (all per-room state), `timers` (every deadline), `presence`, `rate_limit` and `relay_catchup`.
 
 use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
@@ -285,63 +285,6 @@ impl Session {
         // A relay that echoes to the sender also confirms, but we cannot know in advance;
         // only a server that promised acks makes silence mean "not delivered".
         matches!(&self.mode, ServerMode::Full(h) if h.has(feature::ACK))
-    }
-
-    fn on_tick(&mut self, now: u64, out: &mut Vec<Command>) {
-        match self.link.state.clone() {
-            LinkState::Waiting { until } if now >= until => self.connect_now(now, out),
-            LinkState::Connecting { since } if now >= since + self.config.connect_timeout_ms => {
-                out.push(Command::Close {
-                    code: close_code::NORMAL,
-                    reason: "connect timeout".into(),
-                });
-                self.schedule_retry(now);
-            }
-            LinkState::Open {
-                since,
-                last_rx,
-                ping_sent,
-            } => {
-                if self.mode == ServerMode::Unknown && now >= since + self.config.hello_timeout_ms {
-                    self.mode = ServerMode::Relay;
-                    self.link.attempt = 0;
-                    // A relay never confirms: what was written is as far as it goes.
-                    for item in self.outbox.mark_relayed(now) {
-                        self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
-                    }
-                    self.next_here = Some(now);
-                    self.ask_all_for_missed(now, out);
-                    self.touch();
-                }
-                if self.mode == ServerMode::Relay && self.next_here.is_some_and(|t| now >= t) {
-                    self.announce_here(now, out);
-                }
-                if self.answers_pings() {
-                    if now >= last_rx + self.config.dead_after_ms {
-                        out.push(Command::Close {
-                            code: close_code::NORMAL,
-                            reason: "no sign of life".into(),
-                        });
-                        self.outbox.mark_unwritten();
-                        self.schedule_retry(now);
-                    } else if !ping_sent && now >= last_rx + self.config.ping_after_ms {
-                        self.send_ping(now, out);
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.answer_due(now, out);
-        self.end_rate_limit(now, out);
-        self.fail_overdue(now);
-        self.outbox.prune_relayed(now, self.config.fail_after_ms);
-        let mut expired = false;
-        for joined in self.rooms.values_mut() {
-            expired |= joined.people.expire(now);
-        }
-        if expired {
-            self.touch();
-        }
     }
 
     fn join_room(&mut self, now: u64, room: String, out: &mut Vec<Command>) {
@@ -633,47 +576,6 @@ impl Session {
         }
     }
 
-    fn next_deadline(&self) -> Option<u64> {
-        let link = match &self.link.state {
-            LinkState::Waiting { until } => Some(*until),
-            LinkState::Connecting { since } => Some(since + self.config.connect_timeout_ms),
-            LinkState::Open {
-                since,
-                last_rx,
-                ping_sent,
-            } => {
-                let hello = (self.mode == ServerMode::Unknown)
-                    .then_some(since + self.config.hello_timeout_ms);
-                let liveness = self.answers_pings().then(|| {
-                    if *ping_sent {
-                        last_rx + self.config.dead_after_ms
-                    } else {
-                        last_rx + self.config.ping_after_ms
-                    }
-                });
-                let here = self.next_here.filter(|_| self.mode == ServerMode::Relay);
-                hello.into_iter().chain(liveness).chain(here).min()
-            }
-            _ => None,
-        };
-        let expiry = self
-            .rooms
-            .values()
-            .filter_map(|r| r.people.next_expiry())
-            .min();
-        let outbox = self
-            .outbox
-            .oldest_pending()
-            .map(|created| created + self.config.fail_after_ms);
-        let catchup = self.catchup.next_deadline();
-        link.into_iter()
-            .chain(outbox)
-            .chain(expiry)
-            .chain(catchup)
-            .chain(self.rate_limited_until)
-            .min()
-    }
-
     fn schedule(&mut self, now: u64, out: &mut Vec<Command>) {
         let next = self.next_deadline().map(|t| t.max(now));
         if next != self.wake {
@@ -694,3 +596,4 @@ mod relay_catchup;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod timers;

@@ -75,6 +75,10 @@ impl Link {
 impl Session {
     pub(super) fn set_link(&mut self, state: LinkState) {
         if self.link.state != state {
+            if self.link.is_open() {
+                // Answers planned for peers cannot go out on a socket that is gone.
+                self.catchup.link_lost();
+            }
             self.link.state = state;
             self.touch();
         }
