@@ -443,7 +443,7 @@ impl Session {
         {
             // Any frame at all proves the link is alive.
             *last_rx = now;
-            *ping_sent = false;
+            *ping_sent = None;
         }
         let frame = match decode_received(text, Timestamp::saturating_from_millis(now)) {
             Ok(Received { frame, repaired }) => {

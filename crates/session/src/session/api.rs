@@ -21,7 +21,9 @@ pub struct SessionConfig {
     pub hello_timeout_ms: u64,
     /// On servers that answer pings, probe after this much silence. Default 10 s.
     pub ping_after_ms: u64,
-    /// On servers that answer pings, a link silent this long is dead. Default 25 s.
+    /// On servers that answer pings, a link silent this long is dead: its ping has gone
+    /// unanswered for the time past `ping_after_ms`. Counted from the ping, so a tick that
+    /// comes late (a throttled background tab) probes first instead. Default 25 s.
     pub dead_after_ms: u64,
     /// An unconfirmed message becomes failed this long after it was created. Default 60 s.
     pub fail_after_ms: u64,

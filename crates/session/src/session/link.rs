@@ -22,8 +22,10 @@ pub(super) enum LinkState {
         since: u64,
         /// When the last frame arrived.
         last_rx: u64,
-        /// A ping went out since that frame.
-        ping_sent: bool,
+        /// When a ping went out that no frame has answered yet. Liveness is judged from
+        /// this probe, not from how many timers fired: a background tab's timers may be
+        /// throttled to one a minute, and a link nobody probed in that minute is not dead.
+        ping_sent: Option<u64>,
     },
     /// Waiting to try again.
     Waiting {
@@ -124,7 +126,7 @@ impl Session {
         self.set_link(LinkState::Open {
             since: now,
             last_rx: now,
-            ping_sent: false,
+            ping_sent: None,
         });
         for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
             out.push(Command::Send(self.join_frame(&room)));
@@ -156,7 +158,8 @@ impl Session {
     pub(super) fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
         out.push(Command::Send(encode(&Frame::Ping(Ping { ts: Some(now) }))));
         if let LinkState::Open { ping_sent, .. } = &mut self.link.state {
-            *ping_sent = true;
+            // A second probe does not move the first one's deadline.
+            ping_sent.get_or_insert(now);
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{decode, Ack, Fetch, Hello, Here, History, Join};
+use wirechat_protocol::{decode, Ack, Fetch, Hello, Here, History, Join, Ping};
 
 const T0: u64 = 1_764_000_000_000;
 
@@ -808,4 +808,59 @@ fn own_messages_from_history_read_as_delivered() {
     );
     assert_eq!(delivery(&s, "before-reload"), Some(Delivery::Delivered));
     assert_eq!(delivery(&s, "b"), None);
+}
+
+fn closes(cmds: &[Command]) -> bool {
+    cmds.iter().any(|c| matches!(c, Command::Close { .. }))
+}
+
+fn pings(cmds: &[Command]) -> bool {
+    sent_frames(cmds)
+        .iter()
+        .any(|f| matches!(f, Frame::Ping(_)))
+}
+
+/// Regression: a background tab's timers are throttled, so a tick may come a minute after the
+/// last one. The link was not probed in that minute, so its silence says nothing: the late
+/// tick probes it instead of declaring it dead.
+#[test]
+fn a_late_tick_in_a_throttled_tab_probes_a_silent_link_instead_of_dropping_it() {
+    let mut s = connected();
+    let late = s.handle(T0 + 60_000, Input::Tick);
+    assert!(!closes(&late), "{late:?}");
+    assert!(pings(&late));
+    assert_eq!(s.status(), Status::Connected);
+    // The answer comes; the next tick, late again, finds a healthy link.
+    s.handle(
+        T0 + 60_100,
+        Input::Text(encode(&Frame::Pong(Ping { ts: None }))),
+    );
+    let later = s.handle(T0 + 120_000, Input::Tick);
+    assert!(!closes(&later), "{later:?}");
+    assert_eq!(s.status(), Status::Connected);
+}
+
+/// A frame that came a second before a late tick keeps the link alive too.
+#[test]
+fn a_frame_just_before_a_late_tick_keeps_the_link() {
+    let mut s = connected();
+    s.handle(T0 + 10_000, Input::Tick);
+    s.handle(T0 + 59_000, text(&msg("m1", "bob", Some(1))));
+    let late = s.handle(T0 + 60_000, Input::Tick);
+    assert!(!closes(&late), "{late:?}");
+    assert_eq!(s.status(), Status::Connected);
+}
+
+/// A probe that goes unanswered still ends the link, whether the tick comes on time or late.
+#[test]
+fn an_unanswered_probe_ends_the_link() {
+    let config = SessionConfig::default();
+    let grace = config.dead_after_ms - config.ping_after_ms;
+    for tick_after in [grace, 60_000] {
+        let mut s = connected();
+        assert!(pings(&s.handle(T0 + 60_000, Input::Tick)));
+        let dead = s.handle(T0 + 60_000 + tick_after, Input::Tick);
+        assert!(closes(&dead), "{dead:?}");
+        assert!(matches!(s.status(), Status::Reconnecting { .. }));
+    }
 }

@@ -17,7 +17,7 @@ pub(super) enum Timer {
     HelloTimeout,
     /// On relays: announce `here` again.
     Here,
-    /// A probe went unanswered for too long: the link is dead.
+    /// A ping went unanswered for too long: the link is dead.
     Dead,
     /// The link has been silent a while: probe it with a ping.
     Ping,
@@ -65,14 +65,21 @@ impl Session {
             (Timer::Here, LinkState::Open { .. }) => {
                 self.next_here.filter(|_| self.mode == ServerMode::Relay)
             }
-            (Timer::Dead, LinkState::Open { last_rx, .. }) => self
+            // Death needs an unanswered probe, however long the silence: a late tick probes.
+            (
+                Timer::Dead,
+                LinkState::Open {
+                    ping_sent: Some(at),
+                    ..
+                },
+            ) => self
                 .answers_pings()
-                .then_some(last_rx + config.dead_after_ms),
+                .then_some(at + config.dead_after_ms.saturating_sub(config.ping_after_ms)),
             (
                 Timer::Ping,
                 LinkState::Open {
                     last_rx,
-                    ping_sent: false,
+                    ping_sent: None,
                     ..
                 },
             ) => self

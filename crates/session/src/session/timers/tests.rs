@@ -96,7 +96,7 @@ fn every_armed_timer_is_reported_by_next_deadline() {
             retry_after: Some(5_000),
         }))),
     );
-    full.feed(T0 + 10_000, Input::Tick);
+    full.feed(T0 + 20_000, Input::Tick);
     full.feed(
         T0 + 10_500,
         Input::Closed {
