@@ -45,10 +45,6 @@ pub struct Driver {
     /// Frames held back while the socket's buffer is above [`HIGH_WATER_BYTES`].
     backlog: RefCell<VecDeque<String>>,
     draining: Cell<bool>,
-    /// Whether the next attempt offers the configured subprotocols. Browsers fail the
-    /// handshake when a server answers none of them, so after an attempt that never opened,
-    /// the next one flips to offering none (and back, in case the server needs them).
-    offer_protocols: Cell<bool>,
     /// A UI notification is scheduled for the next frame.
     notify_pending: Cell<bool>,
 }
@@ -73,7 +69,6 @@ impl Driver {
             on_change,
             backlog: RefCell::new(VecDeque::new()),
             draining: Cell::new(false),
-            offer_protocols: Cell::new(true),
             notify_pending: Cell::new(false),
         })
     }
@@ -137,7 +132,7 @@ impl Driver {
 
     fn run(self: &Rc<Self>, command: Command) {
         match command {
-            Command::Connect => self.connect(),
+            Command::Connect { offer_protocols } => self.connect(offer_protocols),
             Command::Send(text) => {
                 self.backlog.borrow_mut().push_back(text);
                 self.drain();
@@ -189,19 +184,19 @@ impl Driver {
         self.backlog.borrow().len()
     }
 
-    fn connect(self: &Rc<Self>) {
+    /// Opens a socket, offering the endpoint's subprotocols if `offer_protocols` (the
+    /// session decides when to leave them out).
+    fn connect(self: &Rc<Self>, offer_protocols: bool) {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         self.backlog.borrow_mut().clear();
         // Dropping the old connection closes it.
         self.connection.borrow_mut().take();
-        let protocols: &[String] = if self.offer_protocols.get() {
+        let protocols: &[String] = if offer_protocols {
             &self.endpoint.protocols
         } else {
             &[]
         };
-        let offered_protocols = !protocols.is_empty();
-        let opened = Cell::new(false);
         let weak = Rc::downgrade(self);
         let events = Rc::new(move |event: TransportEvent| {
             let Some(driver) = weak.upgrade() else {
@@ -209,15 +204,6 @@ impl Driver {
             };
             if driver.generation.get() != generation {
                 return;
-            }
-            match &event {
-                TransportEvent::Opened { .. } => opened.set(true),
-                TransportEvent::Closed { .. }
-                    if !opened.get() && !driver.endpoint.protocols.is_empty() =>
-                {
-                    driver.offer_protocols.set(!offered_protocols);
-                }
-                _ => {}
             }
             driver.dispatch(to_input(event));
         });

@@ -169,7 +169,7 @@ impl World {
         let commands = self.clients[i].session.handle(self.now, input);
         for command in commands {
             match command {
-                Command::Connect => {
+                Command::Connect { .. } => {
                     // The server accepts at once and greets first.
                     let mut to_client = VecDeque::new();
                     to_client.push_back(self.server.hello());

@@ -117,7 +117,13 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Open a new socket (closing any previous one first).
-    Connect,
+    Connect {
+        /// Whether to offer the configured subprotocols. Browsers fail the handshake when a
+        /// server picks none of those offered, so after an attempt that never opened the
+        /// session asks for the next one without them (and then with them again, in case
+        /// the server needs them).
+        offer_protocols: bool,
+    },
     /// Send this text frame on the open socket.
     Send(String),
     /// Close the socket with this code and reason.

@@ -54,6 +54,8 @@ pub(super) struct Link {
     pub jitter: Jitter,
     /// The subprotocol of the current or last socket ("" for none).
     pub protocol: String,
+    /// Whether the next attempt offers the configured subprotocols.
+    pub offer_protocols: bool,
 }
 
 impl Link {
@@ -65,6 +67,7 @@ impl Link {
             online: true,
             jitter: Jitter::new(seed),
             protocol: String::new(),
+            offer_protocols: true,
         }
     }
 
@@ -95,7 +98,9 @@ impl Session {
             self.set_link(LinkState::Offline);
             return;
         }
-        out.push(Command::Connect);
+        out.push(Command::Connect {
+            offer_protocols: self.link.offer_protocols,
+        });
         self.mode = ServerMode::Unknown;
         self.set_link(LinkState::Connecting { since: now });
     }
@@ -140,7 +145,11 @@ impl Session {
             | LinkState::Offline
             | LinkState::Waiting { .. }
             | LinkState::Idle => return,
-            LinkState::Connecting { .. } | LinkState::Open { .. } => {}
+            // Browsers fail the handshake when the server picks none of the subprotocols
+            // offered, so a socket that never opened may open when the next attempt offers
+            // the other choice.
+            LinkState::Connecting { .. } => self.link.offer_protocols = !self.link.offer_protocols,
+            LinkState::Open { .. } => {}
         }
         if !close_code::should_retry(code) {
             let why = if reason.is_empty() {

@@ -64,7 +64,10 @@ fn session() -> Session {
 /// A session connected to a full server with epoch `e1`.
 fn connected() -> Session {
     let mut s = session();
-    assert_eq!(s.handle(T0, Input::Start)[0], Command::Connect);
+    assert!(matches!(
+        s.handle(T0, Input::Start)[0],
+        Command::Connect { .. }
+    ));
     s.handle(
         T0,
         Input::Opened {
@@ -188,7 +191,10 @@ fn messages_typed_while_disconnected_go_out_on_open_and_again_after_a_drop() {
         panic!("reconnecting, got {:?}", s.status())
     };
     assert!(at <= T0 + 6 + 500);
-    assert_eq!(s.handle(at, Input::Tick)[0], Command::Connect);
+    assert!(matches!(
+        s.handle(at, Input::Tick)[0],
+        Command::Connect { .. }
+    ));
     let cmds = s.handle(
         at + 1,
         Input::Opened {
@@ -361,11 +367,12 @@ fn close_codes_that_forbid_retry_stop_reconnecting() {
             reason: "origin".into(),
         },
     );
-    assert!(!cmds.contains(&Command::Connect));
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Connect { .. })));
     assert!(matches!(s.status(), Status::Closed { .. }));
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
 }
 
 #[test]
@@ -382,7 +389,8 @@ fn a_deliberate_stop_never_reconnects() {
     );
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
     assert!(matches!(s.status(), Status::Closed { .. }));
 }
 
@@ -400,8 +408,12 @@ fn offline_waits_and_online_connects_at_once() {
     assert_eq!(s.status(), Status::Offline);
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
-    assert_eq!(s.handle(T0 + 100_001, Input::Online)[0], Command::Connect);
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
+    assert!(matches!(
+        s.handle(T0 + 100_001, Input::Online)[0],
+        Command::Connect { .. }
+    ));
 }
 
 #[test]
@@ -438,7 +450,7 @@ fn without_hello_the_server_is_a_relay_and_silence_is_not_death() {
     assert!(
         !cmds
             .iter()
-            .any(|c| matches!(c, Command::Close { .. } | Command::Connect)),
+            .any(|c| matches!(c, Command::Close { .. } | Command::Connect { .. })),
         "no closes, no reconnects: {cmds:?}"
     );
     assert!(
@@ -863,4 +875,54 @@ fn an_unanswered_probe_ends_the_link() {
         assert!(closes(&dead), "{dead:?}");
         assert!(matches!(s.status(), Status::Reconnecting { .. }));
     }
+}
+
+/// Whether `cmds` open a socket, and offering the subprotocols or not.
+fn connect_offers(cmds: &[Command]) -> Option<bool> {
+    cmds.iter().find_map(|c| match c {
+        Command::Connect { offer_protocols } => Some(*offer_protocols),
+        _ => None,
+    })
+}
+
+fn failed_to_open() -> Input {
+    Input::Closed {
+        code: 1006,
+        reason: String::new(),
+    }
+}
+
+#[test]
+fn an_attempt_that_never_opened_is_retried_with_the_other_subprotocol_choice() {
+    let mut s = session();
+    assert_eq!(connect_offers(&s.handle(T0, Input::Start)), Some(true));
+    s.handle(T0 + 10, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 10, Input::RetryNow)),
+        Some(false)
+    );
+    s.handle(T0 + 20, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 20, Input::RetryNow)),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_socket_that_opened_keeps_its_subprotocol_choice() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(T0 + 10, failed_to_open());
+    s.handle(T0 + 10, Input::RetryNow);
+    s.handle(
+        T0 + 20,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(T0 + 30, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 30, Input::RetryNow)),
+        Some(false)
+    );
 }
