@@ -11,7 +11,7 @@ use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
-pub use api::{Command, Input, ServerMode, SessionConfig, Stats, Status};
+pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
 use std::collections::BTreeMap;
@@ -249,7 +249,7 @@ impl Session {
                         reason: "bye".into(),
                     });
                     self.set_link(LinkState::Stopped {
-                        reason: "Disconnected".into(),
+                        reason: ClosedReason::Deliberate,
                     });
                 }
             }

@@ -153,9 +153,25 @@ pub enum Status {
     Offline,
     /// Closed for good (deliberately, or the server said not to retry).
     Closed {
-        /// Why, for the user.
-        reason: String,
+        /// Why; the UI words it in the user's language.
+        reason: ClosedReason,
     },
+}
+
+/// Why the connection closed for good. The session words nothing itself: the UI turns this
+/// into a sentence in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClosedReason {
+    /// This client closed it ([`Input::Stop`]).
+    Deliberate,
+    /// The server closed it with a code that says not to retry, and gave no reason.
+    ServerRefused {
+        /// The close code.
+        code: u16,
+    },
+    /// The server closed it with a code that says not to retry, and this reason, in its
+    /// own words.
+    ServerSaid(String),
 }
 
 /// What kind of server is on the other end, learned after opening.

@@ -2,7 +2,7 @@
 //! socket (liveness). Its state is [`Link`]; the session's reactions to the socket opening
 //! and closing live here too.
 
-use super::{Command, ServerMode, Session};
+use super::{ClosedReason, Command, ServerMode, Session};
 use crate::backoff::Jitter;
 use wirechat_protocol::{close_code, encode, feature, Frame, Ping};
 
@@ -36,8 +36,8 @@ pub(super) enum LinkState {
     Offline,
     /// Closed for good.
     Stopped {
-        /// Why, for the user.
-        reason: String,
+        /// Why.
+        reason: ClosedReason,
     },
 }
 
@@ -153,9 +153,9 @@ impl Session {
         }
         if !close_code::should_retry(code) {
             let why = if reason.is_empty() {
-                format!("The server closed the connection (code {code}) and asked not to retry.")
+                ClosedReason::ServerRefused { code }
             } else {
-                format!("The server closed the connection: {reason}")
+                ClosedReason::ServerSaid(reason)
             };
             self.set_link(LinkState::Stopped { reason: why });
             return;

@@ -368,7 +368,12 @@ fn close_codes_that_forbid_retry_stop_reconnecting() {
         },
     );
     assert!(!cmds.iter().any(|c| matches!(c, Command::Connect { .. })));
-    assert!(matches!(s.status(), Status::Closed { .. }));
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::ServerSaid("origin".into())
+        }
+    );
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
         .iter()
@@ -391,7 +396,32 @@ fn a_deliberate_stop_never_reconnects() {
         .handle(T0 + 100_000, Input::Tick)
         .iter()
         .any(|c| matches!(c, Command::Connect { .. })));
-    assert!(matches!(s.status(), Status::Closed { .. }));
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::Deliberate
+        }
+    );
+}
+
+#[test]
+fn a_refusal_without_words_is_reported_by_its_code() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Closed {
+            code: close_code::POLICY,
+            reason: String::new(),
+        },
+    );
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::ServerRefused {
+                code: close_code::POLICY
+            }
+        }
+    );
 }
 
 #[test]
