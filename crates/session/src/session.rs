@@ -164,13 +164,6 @@ impl Session {
             .collect()
     }
 
-    /// Puts messages saved by [`Session::unconfirmed`] back in the outbox as pending.
-    pub fn restore_unconfirmed(&mut self, now: u64, messages: Vec<ChatMessage>) {
-        for msg in messages {
-            self.queue_own(now, msg);
-        }
-    }
-
     /// Takes over messages that another page of this user left unsent (it closed or
     /// reloaded): their rooms are joined, they wait in this outbox, and on an open link they
     /// go out now. Messages this session already holds are skipped.
@@ -237,9 +230,10 @@ impl Session {
                 }
             }
             Input::Opened { protocol } => self.on_opened(now, protocol, &mut out),
-            Input::Closed { code, reason } => self.on_closed(now, code, reason, &mut out),
+            Input::Closed { code, reason } => self.on_closed(now, code, reason),
             Input::Text(text) => self.on_text(now, &text, &mut out),
-            Input::Binary => self.drop_frame("binary frames are not part of the protocol"),
+            // Binary frames are not part of the protocol.
+            Input::Binary => self.drop_frame(),
             Input::Tick => self.on_tick(now, &mut out),
             Input::Compose { id, text } => self.on_compose(now, id, text, &mut out),
             Input::Stop => {
@@ -430,9 +424,8 @@ impl Session {
         self.arrivals
     }
 
-    fn drop_frame(&mut self, reason: &str) {
+    fn drop_frame(&mut self) {
         self.stats.dropped += 1;
-        self.stats.last_drop = Some(reason.to_owned());
         self.touch();
     }
 
@@ -450,10 +443,10 @@ impl Session {
                 self.stats.repaired += u64::from(repaired);
                 frame
             }
-            Err(DecodeError::TooLarge { len, limit }) => {
-                return self.drop_frame(&format!("frame of {len} bytes over the {limit} limit"))
+            // Counted, not kept: no one reads why a frame was dropped, only how many were.
+            Err(DecodeError::TooLarge { .. } | DecodeError::Invalid(_)) => {
+                return self.drop_frame()
             }
-            Err(DecodeError::Invalid(reason)) => return self.drop_frame(&reason),
         };
         match frame {
             Frame::Hello(hello) => {

@@ -196,8 +196,6 @@ pub struct Stats {
     pub repaired: u64,
     /// Valid frames of a type this client does not know.
     pub ignored: u64,
-    /// The reason the last frame was dropped.
-    pub last_drop: Option<String>,
     /// The last `error` frame from the server.
     pub last_server_error: Option<String>,
 }

@@ -139,7 +139,7 @@ impl Session {
         self.flush_outbox(now, out);
     }
 
-    pub(super) fn on_closed(&mut self, now: u64, code: u16, reason: String, _out: &mut [Command]) {
+    pub(super) fn on_closed(&mut self, now: u64, code: u16, reason: String) {
         match self.link.state {
             LinkState::Stopped { .. }
             | LinkState::Offline

@@ -594,7 +594,7 @@ fn unconfirmed_messages_survive_a_reload() {
     let saved = s.unconfirmed();
     assert_eq!(saved.len(), 1);
     let mut reloaded = session();
-    reloaded.restore_unconfirmed(T0 + 1, saved);
+    reloaded.adopt_unconfirmed(T0 + 1, saved);
     reloaded.handle(T0 + 1, Input::Start);
     let cmds = reloaded.handle(
         T0 + 2,
