@@ -69,6 +69,7 @@ impl Connection for SameStackConnection {
                 msgs: vec![],
                 more: false,
                 latest: None,
+                req: join.req,
             }),
             Ok(Frame::Msg(msg)) => Frame::Ack(Ack {
                 id: msg.id,

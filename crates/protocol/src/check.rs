@@ -26,6 +26,7 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
         Frame::History(mut history) => {
             validate_room(&history.room)?;
             seq_within("latest", history.latest)?;
+            seq_within("req", history.req)?;
             // One bad message must not cost the reader the whole page.
             let before = history.msgs.len();
             history.msgs.retain(|msg| check_message(msg).is_ok());
@@ -46,12 +47,14 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
         // `bad_name` with a reason a user can read; only the numbers are held here.
         Frame::Join(join) => {
             seq_within("after", join.after)?;
+            seq_within("req", join.req)?;
             label_within("epoch", join.epoch.as_deref().unwrap_or_default())?;
             Frame::Join(join)
         }
         Frame::Fetch(fetch) => {
             seq_within("before", fetch.before)?;
             seq_within("after", fetch.after)?;
+            seq_within("req", fetch.req)?;
             Frame::Fetch(fetch)
         }
         Frame::Presence(mut presence) => {

@@ -1,4 +1,5 @@
-//! The frame types of wire format v1. Field names here are the JSON keys.
+//! The frame types of wire format v1, and the names of its features, error codes and close
+//! codes. Field names here are the JSON keys.
 
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -105,7 +106,7 @@ impl Hello {
     }
 }
 
-/// `{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"…"}`
+/// `{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"…","req":7}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Join {
     /// Room to enter.
@@ -122,6 +123,10 @@ pub struct Join {
     /// full list on every change (servers announcing `presence_deltas`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub deltas: bool,
+    /// A number the client picks to recognise the answer: the `history` frame answering
+    /// this join echoes it in [`History::req`]. Servers that predate it send none back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -147,7 +152,7 @@ pub struct Ack {
     pub seq: Option<u64>,
 }
 
-/// `{"type":"fetch","room":"lobby","before":120,"limit":50}`
+/// `{"type":"fetch","room":"lobby","before":120,"limit":50,"req":8}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fetch {
     /// Room to read.
@@ -161,9 +166,13 @@ pub struct Fetch {
     /// At most this many messages; the server may cap it lower.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// A number the client picks to recognise the answer: the `history` frame answering
+    /// this fetch echoes it in [`History::req`]. Servers that predate it send none back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
-/// `{"type":"history","room":"lobby","msgs":[…],"more":false}`
+/// `{"type":"history","room":"lobby","msgs":[…],"more":false,"req":7}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     /// Room the messages belong to.
@@ -177,6 +186,10 @@ pub struct History {
     /// short knows more came after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<u64>,
+    /// The `req` of the `join` or `fetch` this page answers; absent when that request
+    /// carried none, and from servers that predate request ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 /// `{"type":"presence","room":"lobby","users":["alice","bob"]}`
@@ -261,16 +274,28 @@ pub struct ErrorFrame {
     pub retry_after: Option<u64>,
 }
 
-/// WebSocket close codes with a meaning in this protocol.
+/// WebSocket close codes with a meaning in this protocol, by name, so that no code spells
+/// them as bare numbers. RFC 6455 section 7.4.1 defines those below 4000.
 pub mod close_code {
     /// Normal closure.
     pub const NORMAL: u16 = 1000;
     /// The server is shutting down or restarting; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
+    /// The peer broke the WebSocket protocol itself (a bad frame header, say).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The peer sent a kind of data the endpoint does not accept.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The link was lost without a close frame. Never sent on the wire: browsers report it
+    /// to the page when a socket drops, so clients meet it as any other code.
+    pub const ABNORMAL: u16 = 1006;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// Policy violation (for example a refused Origin); do not retry.
     pub const POLICY: u16 = 1008;
     /// A frame was larger than the server accepts.
     pub const TOO_BIG: u16 = 1009;
+    /// The server met an error it did not expect.
+    pub const INTERNAL_ERROR: u16 = 1011;
     /// The client read too slowly and its queue overflowed; reconnect and resume.
     pub const SLOW_CONSUMER: u16 = 4000;
     /// The client is not allowed to use this server; do not retry.

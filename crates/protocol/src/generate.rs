@@ -255,6 +255,7 @@ pub fn frame(rng: &mut Rng) -> String {
                 ("msgs", format!("[{}]", msgs.join(","))),
                 ("more", rng.pick(&["true", "false"]).into()),
                 ("latest", seq(rng)),
+                ("req", seq(rng)),
             ];
             object(rng, Some("history"), fields)
         }
@@ -305,6 +306,7 @@ pub fn frame(rng: &mut Rng) -> String {
                 ("after", seq(rng)),
                 ("before", seq(rng)),
                 ("limit", number(rng)),
+                ("req", seq(rng)),
             ];
             object(rng, Some(kind), fields)
         }

@@ -1,4 +1,5 @@
-//! Size limits shared by the client and the reference server.
+//! Limits shared by the client and the reference server (sizes, the history page, the
+//! largest `seq`), and the rules for room and display names.
 
 /// Protocol default for the longest message `text`, in bytes of UTF-8.
 /// A server announces its own value in [`crate::Hello::max_text`].
@@ -11,6 +12,11 @@ pub const MAX_INBOUND_FRAME_BYTES: usize = 512 * 1024;
 /// The largest frame the reference server sends. History pages are cut by bytes to stay
 /// under it, so every server frame fits well within [`MAX_INBOUND_FRAME_BYTES`].
 pub const MAX_SERVER_FRAME_BYTES: usize = 256 * 1024;
+
+/// Messages in a full `history` page: what clients ask for as `fetch.limit`, and the most
+/// the reference server returns for one `fetch`, whatever it asks for. Pages are also cut
+/// by bytes to fit [`MAX_SERVER_FRAME_BYTES`].
+pub const HISTORY_PAGE_LIMIT: u32 = 200;
 
 /// Longest room name, in bytes.
 pub const MAX_ROOM_BYTES: usize = 64;
@@ -25,7 +31,7 @@ pub const MAX_ID_BYTES: usize = 64;
 /// announces in [`crate::Hello::max_text`]: sixteen times the default, and well under a frame.
 pub const MAX_TEXT_BYTES_LIMIT: usize = 64 * 1024;
 
-/// Largest `seq` (and `after`, `before`, `latest`): 2⁵³ − 1, the largest integer every
+/// Largest `seq` (and `after`, `before`, `latest`, and the request id `req`): 2⁵³ − 1, the largest integer every
 /// JSON reader holds exactly (JavaScript numbers are doubles). Receivers add one to a seq,
 /// which cannot overflow below this bound.
 pub const MAX_SEQ: u64 = (1 << 53) - 1;

@@ -1,3 +1,6 @@
+//! The wire format's own tests: round trips, forgiving and strict decoding, and the limits
+//! every decoded value is held to.
+
 use super::*;
 
 const CORE: &str =
@@ -45,6 +48,7 @@ fn every_frame_type_round_trips() {
             after: Some(41),
             epoch: Some("e1".into()),
             deltas: false,
+            req: Some(7),
         }),
         Frame::Leave(Leave {
             room: "lobby".into(),
@@ -63,12 +67,14 @@ fn every_frame_type_round_trips() {
             before: Some(10),
             after: None,
             limit: Some(50),
+            req: Some(8),
         }),
         Frame::History(History {
             room: "lobby".into(),
             msgs: vec![msg()],
             more: true,
             latest: Some(9),
+            req: Some(8),
         }),
         Frame::Presence(Presence {
             room: "lobby".into(),
@@ -97,6 +103,39 @@ fn every_frame_type_round_trips() {
         let text = encode(&frame);
         assert_eq!(decode(&text).unwrap(), frame, "round trip of {text}");
     }
+}
+
+#[test]
+fn request_ids_are_written_only_when_set_and_read_when_present() {
+    // Older peers neither send nor expect `req`: leaving it out keeps their frames as they were.
+    let plain = Fetch {
+        room: "lobby".into(),
+        before: Some(10),
+        after: None,
+        limit: None,
+        req: None,
+    };
+    assert_eq!(
+        encode(&Frame::Fetch(plain.clone())),
+        r#"{"type":"fetch","room":"lobby","before":10}"#
+    );
+    let asked = Fetch {
+        req: Some(MAX_SEQ),
+        ..plain
+    };
+    let text = encode(&Frame::Fetch(asked.clone()));
+    assert_eq!(
+        text,
+        r#"{"type":"fetch","room":"lobby","before":10,"req":9007199254740991}"#
+    );
+    assert_eq!(decode(&text).unwrap(), Frame::Fetch(asked));
+    let answer = decode(r#"{"type":"history","room":"lobby","msgs":[],"more":false,"req":3}"#);
+    let Ok(Frame::History(answer)) = answer else {
+        panic!("a history page, got {answer:?}")
+    };
+    assert_eq!(answer.req, Some(3));
+    let join = decode(r#"{"type":"join","room":"lobby","name":"alice","req":0}"#);
+    assert!(matches!(join, Ok(Frame::Join(Join { req: Some(0), .. }))));
 }
 
 #[test]
@@ -187,7 +226,7 @@ fn close_codes_that_forbid_retry() {
     assert!(!close_code::should_retry(close_code::FORBIDDEN));
     assert!(close_code::should_retry(close_code::GOING_AWAY));
     assert!(close_code::should_retry(close_code::SLOW_CONSUMER));
-    assert!(close_code::should_retry(1006));
+    assert!(close_code::should_retry(close_code::ABNORMAL));
 }
 
 fn msg_with_ts(ts: &str) -> String {
@@ -280,6 +319,9 @@ fn values_past_their_limits_drop_the_frame() {
         format!(r#"{{"type":"history","room":"lobby","msgs":[],"latest":{over}}}"#),
         format!(r#"{{"type":"join","room":"lobby","name":"a","after":{over}}}"#),
         format!(r#"{{"type":"fetch","room":"lobby","before":{over}}}"#),
+        format!(r#"{{"type":"join","room":"lobby","name":"a","req":{over}}}"#),
+        format!(r#"{{"type":"fetch","room":"lobby","req":{over}}}"#),
+        format!(r#"{{"type":"history","room":"lobby","msgs":[],"req":{over}}}"#),
         format!(
             r#"{{"type":"hello","epoch":"{}"}}"#,
             "e".repeat(MAX_LABEL_BYTES + 1)

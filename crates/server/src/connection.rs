@@ -244,8 +244,8 @@ fn close_code_for(err: axum::Error) -> Option<u16> {
     match *err {
         Error::Capacity(_) => Some(close_code::TOO_BIG),
         Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        Error::Protocol(_) => Some(1002),
-        Error::Utf8(_) => Some(1007),
+        Error::Protocol(_) => Some(close_code::PROTOCOL_ERROR),
+        Error::Utf8(_) => Some(close_code::INVALID_DATA),
         _ => None,
     }
 }

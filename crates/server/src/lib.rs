@@ -61,7 +61,7 @@ pub use history::{
 pub use host::host_allowed;
 pub use metrics::{Gauges, Metrics};
 pub use origin::origin_allowed;
-pub use rooms::{FETCH_DEFAULT, FETCH_MAX, JOIN_RECENT};
+pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
 

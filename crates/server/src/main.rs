@@ -1,5 +1,6 @@
 //! `wirechat-server`: serves wirechat rooms, and optionally the built frontend, until Ctrl-C
-//! or SIGTERM.
+//! or SIGTERM. Owns the process: the command line, the log subscriber, the runtime, and the
+//! one line on stdout that says where it listens.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,13 +16,14 @@ fn main() -> ExitCode {
         Err(err) => err.exit(),
     };
     if let Err(err) = init_logs(log.as_deref()) {
+        // No subscriber is installed when the filter itself is wrong.
         eprintln!("wirechat-server: --log: {err}");
         return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("wirechat-server: cannot start the runtime: {err}");
+            tracing::error!("cannot start the runtime: {err}");
             return ExitCode::FAILURE;
         }
     };
@@ -48,7 +50,7 @@ async fn serve(config: Config) -> ExitCode {
         Ok(server) => server,
         // The error names the data directory or the address that failed.
         Err(err) => {
-            eprintln!("wirechat-server: {err}");
+            tracing::error!("cannot start: {err}");
             return ExitCode::FAILURE;
         }
     };

@@ -9,12 +9,21 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use wirechat_protocol::ChatMessage;
+use wirechat_protocol::{close_code, ChatMessage};
 
 use crate::history::{Appended, HistoryStore, Page, StoreError};
 
 /// Close codes counted one by one; any other code is counted as `other`.
-const CLOSE_CODES: [u16; 8] = [1000, 1001, 1002, 1003, 1008, 1009, 1011, 4000];
+const CLOSE_CODES: [u16; 8] = [
+    close_code::NORMAL,
+    close_code::GOING_AWAY,
+    close_code::PROTOCOL_ERROR,
+    close_code::UNSUPPORTED_DATA,
+    close_code::POLICY,
+    close_code::TOO_BIG,
+    close_code::INTERNAL_ERROR,
+    close_code::SLOW_CONSUMER,
+];
 
 /// The server's counters. Cheap to share: hold it in an `Arc`.
 #[derive(Debug, Default)]
@@ -263,7 +272,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.message_stored();
         metrics.message_stored();
-        metrics.closed(4000);
+        metrics.closed(close_code::SLOW_CONSUMER);
         metrics.closed(3999);
         let text = metrics.render(Gauges {
             connections: 3,

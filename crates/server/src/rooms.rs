@@ -1,4 +1,5 @@
-//! Rooms: who is in which, and delivery of frames to them.
+//! Rooms: who is in which, delivery of frames to them, and the `history` pages that answer
+//! a `join` or `fetch`.
 //!
 //! Each room name hashes to one of a fixed set of stripes. A stripe has two locks, taken in
 //! this order, and the history store has one of its own:
@@ -26,7 +27,7 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use wirechat_protocol::{
     Ack, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
-    MAX_SERVER_FRAME_BYTES,
+    HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 
 use crate::clock::stamp;
@@ -38,9 +39,7 @@ use crate::peer::{lock, text, ConnId, Peer};
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
 /// Messages a `fetch` returns when it names no limit.
-pub const FETCH_DEFAULT: usize = 50;
-/// Most messages one `fetch` returns, whatever it asks for.
-pub const FETCH_MAX: usize = 200;
+pub const FETCH_DEFAULT: u32 = 50;
 
 /// The `error` code sent when the history store fails: the request may succeed later.
 pub(crate) const UNAVAILABLE: &str = wirechat_protocol::error_code::UNAVAILABLE;
@@ -205,18 +204,12 @@ impl Hub {
         );
         // Without its history the member still gets the live stream; the error tells the
         // client why the backlog is missing.
-        match page {
-            Ok((page, latest)) => {
-                let oldest_first = resume.is_some();
-                peer.deliver(history(&join.room, page, latest, oldest_first));
-            }
-            Err(err) => unavailable(
-                peer,
-                &err,
-                format!("The history of {:?} cannot be read now.", join.room),
-                None,
-            ),
-        }
+        let answer = Answer {
+            room: &join.room,
+            req: join.req,
+            oldest_first: resume.is_some(),
+        };
+        answer.send(peer, page);
         peer.presence_changed(&join.room);
         let renamed = previous.as_ref().map(|m| m.name.as_str());
         if renamed == Some(join.name.as_str()) {
@@ -324,10 +317,7 @@ impl Hub {
     /// `before` that are above `after`. Calls the store.
     pub fn fetch(&self, peer: &Peer, fetch: &Fetch) -> Result<(), Refused> {
         self.member_name(peer, &fetch.room, stripe_of(&fetch.room))?;
-        let limit = fetch
-            .limit
-            .map_or(FETCH_DEFAULT, |l| l as usize)
-            .min(FETCH_MAX);
+        let limit = fetch.limit.unwrap_or(FETCH_DEFAULT).min(HISTORY_PAGE_LIMIT) as usize;
         // No order lock: a fetch answers from whatever is stored, and the client merges it
         // with the live stream by seq.
         let page = {
@@ -346,18 +336,12 @@ impl Hub {
             }
             .and_then(|page| Ok((page, store.latest(&fetch.room)?)))
         };
-        match page {
-            Ok((page, latest)) => {
-                let oldest_first = fetch.before.is_none() && fetch.after.is_some();
-                peer.deliver(history(&fetch.room, page, latest, oldest_first));
-            }
-            Err(err) => unavailable(
-                peer,
-                &err,
-                format!("The history of {:?} cannot be read now.", fetch.room),
-                None,
-            ),
-        }
+        let answer = Answer {
+            room: &fetch.room,
+            req: fetch.req,
+            oldest_first: fetch.before.is_none() && fetch.after.is_some(),
+        };
+        answer.send(peer, page);
         Ok(())
     }
 
@@ -434,29 +418,53 @@ fn change(room: &str, user: &str, joined: bool) -> Frame {
     }
 }
 
-/// A `history` frame of at most [`MAX_SERVER_FRAME_BYTES`]. A page too long for it is cut
-/// at the end the client reads later: the oldest messages of a page read backwards (it
-/// says `more`), the newest of a page read forwards (it stops short of `latest`).
-fn history(room: &str, mut page: Page, latest: Option<u64>, oldest_first: bool) -> Message {
-    let envelope = wirechat_protocol::encode(&Frame::History(History {
-        room: room.to_owned(),
-        msgs: Vec::new(),
-        more: true,
-        latest,
-    }))
-    .len();
-    let budget = MAX_SERVER_FRAME_BYTES.saturating_sub(envelope);
-    if oldest_first {
-        page.keep_oldest_within(budget);
-    } else {
-        page.keep_newest_within(budget);
+/// The request a `history` frame answers: a `join` or a `fetch`.
+struct Answer<'a> {
+    room: &'a str,
+    /// The request's `req`, echoed so the client knows which request a page answers.
+    req: Option<u64>,
+    /// Whether the client reads the page forwards (a resume, or a gap fill).
+    oldest_first: bool,
+}
+
+impl Answer<'_> {
+    /// Sends the page read for the request, with the room's newest `seq`, or tells the
+    /// client that the store failed.
+    fn send(&self, peer: &Peer, read: Result<(Page, Option<u64>), StoreError>) {
+        match read {
+            Ok((page, latest)) => peer.deliver(self.page(page, latest)),
+            Err(err) => unavailable(
+                peer,
+                &err,
+                format!("The history of {:?} cannot be read now.", self.room),
+                None,
+            ),
+        }
     }
-    text(&Frame::History(History {
-        room: room.to_owned(),
-        msgs: page.msgs,
-        more: page.more,
-        latest,
-    }))
+
+    /// A `history` frame of at most [`MAX_SERVER_FRAME_BYTES`]. A page too long for it is
+    /// cut at the end the client reads later: the oldest messages of a page read backwards
+    /// (it says `more`), the newest of a page read forwards (it stops short of `latest`).
+    fn page(&self, mut page: Page, latest: Option<u64>) -> Message {
+        let envelope = wirechat_protocol::encode(&self.frame(Vec::new(), true, latest)).len();
+        let budget = MAX_SERVER_FRAME_BYTES.saturating_sub(envelope);
+        if self.oldest_first {
+            page.keep_oldest_within(budget);
+        } else {
+            page.keep_newest_within(budget);
+        }
+        text(&self.frame(page.msgs, page.more, latest))
+    }
+
+    fn frame(&self, msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>) -> Frame {
+        Frame::History(History {
+            room: self.room.to_owned(),
+            msgs,
+            more,
+            latest,
+            req: self.req,
+        })
+    }
 }
 
 /// Logs a store failure for the operator and tells the client that asked, so it does not
@@ -500,6 +508,7 @@ mod tests {
             after: None,
             epoch: None,
             deltas: false,
+            req: None,
         }
     }
 

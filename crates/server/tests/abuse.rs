@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirechat_protocol::{
     close_code, decode, encode, error_code, ChatMessage, Fetch, Frame, Join, Ping, Timestamp,
-    Typing, MAX_SERVER_FRAME_BYTES,
+    Typing, HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -142,6 +142,7 @@ fn join(room: &str, name: &str, deltas: bool) -> Message {
         after: None,
         epoch: None,
         deltas,
+        req: None,
     })))
 }
 
@@ -354,7 +355,8 @@ async fn fetch_flood(server: &Server, peak_rss: &AtomicU64) {
             room: "big".into(),
             before: None,
             after: None,
-            limit: Some(200),
+            limit: Some(HISTORY_PAGE_LIMIT),
+            req: None,
         });
         tx.feed(Message::text(encode(&fetch))).await.unwrap();
     }
@@ -595,6 +597,7 @@ async fn hostile_values(server: &Server) {
         before: None,
         after: None,
         limit: Some(1),
+        req: None,
     });
     tx.send(Message::text(encode(&fetch))).await.unwrap();
     match until(&mut rx, |f| {

@@ -5,6 +5,7 @@ mod common;
 use common::{join_frame, local, msg, start, Client};
 use wirechat_protocol::{
     error_code, ChatMessage, ErrorFrame, Fetch, Frame, History, Join, Ping, Typing,
+    HISTORY_PAGE_LIMIT,
 };
 use wirechat_server::{Config, FlowLimits};
 
@@ -198,6 +199,7 @@ async fn a_rejoin_with_the_same_epoch_gets_only_what_it_missed() {
         after: Some(3),
         epoch: Some(epoch),
         deltas: false,
+        req: None,
     }))
     .await;
     assert_eq!(seqs(&bob.history_of("lobby").await.msgs), [4, 5]);
@@ -211,6 +213,7 @@ async fn a_rejoin_with_the_same_epoch_gets_only_what_it_missed() {
             after: Some(3),
             epoch: Some("an-old-epoch".into()),
             deltas: false,
+            req: None,
         }))
         .await;
     assert_eq!(seqs(&carol.history_of("lobby").await.msgs), [1, 2, 3, 4, 5]);
@@ -327,6 +330,7 @@ async fn fetch_reads_before_and_after_a_seq() {
             before,
             after,
             limit,
+            req: None,
         })
     };
 
@@ -358,12 +362,13 @@ async fn fetch_reads_before_and_after_a_seq() {
         before: None,
         after: Some(0),
         limit: None,
+        req: None,
     });
     reader.history_of("lobby").await;
     reader.send(empty_room).await;
     assert_eq!(reader.history_of("empty").await.latest, None);
 
-    // No limit means 50, and no request gets more than 200.
+    // No limit means 50, and no request gets more than a full page.
     for i in 11..=260 {
         post(&mut alice, &format!("m{i}"), "lobby", "x").await;
     }
@@ -371,7 +376,8 @@ async fn fetch_reads_before_and_after_a_seq() {
     assert_eq!(reader.history_of("lobby").await.msgs.len(), 50);
     reader.send(fetch(None, Some(0), Some(10_000))).await;
     let page = reader.history_of("lobby").await;
-    assert_eq!(seqs(&page.msgs), (1..=200).collect::<Vec<_>>());
+    let full_page = 1..=u64::from(HISTORY_PAGE_LIMIT);
+    assert_eq!(seqs(&page.msgs), full_page.collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -411,4 +417,82 @@ async fn ping_is_answered_with_its_ts() {
     assert_eq!(alice.recv().await, Frame::Pong(Ping { ts: Some(12345) }));
     alice.send_text(r#"{"type":"ping"}"#).await;
     assert_eq!(alice.recv().await, Frame::Pong(Ping { ts: None }));
+}
+
+/// The next `history` frame of `room`, as the text that came over the wire.
+async fn history_text(client: &mut Client, room: &str) -> String {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(common::WAIT, client.ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("the socket is open")
+            .expect("the socket reads");
+        let Message::Text(text) = message else {
+            continue;
+        };
+        if matches!(wirechat_protocol::decode(&text), Ok(Frame::History(h)) if h.room == room) {
+            return text.to_string();
+        }
+    }
+}
+
+fn page_of(text: &str) -> History {
+    match wirechat_protocol::decode(text) {
+        Ok(Frame::History(history)) => history,
+        other => panic!("expected a history page, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn history_answers_echo_the_request_id_of_their_join_or_fetch() {
+    let server = start(local()).await;
+    let mut alice = Client::connect(&server).await;
+    alice
+        .send_text(r#"{"type":"join","room":"lobby","name":"alice","req":7}"#)
+        .await;
+    let answer = history_text(&mut alice, "lobby").await;
+    assert!(answer.ends_with(r#","req":7}"#), "{answer}");
+    post(&mut alice, "m1", "lobby", "hello").await;
+
+    alice
+        .send_text(r#"{"type":"fetch","room":"lobby","after":0,"req":8}"#)
+        .await;
+    let answer = history_text(&mut alice, "lobby").await;
+    let page = page_of(&answer);
+    assert_eq!((page.req, seqs(&page.msgs)), (Some(8), vec![1]));
+
+    // The largest id every JSON reader holds exactly comes back unchanged.
+    alice
+        .send_text(r#"{"type":"fetch","room":"lobby","before":2,"req":9007199254740991}"#)
+        .await;
+    assert_eq!(
+        page_of(&history_text(&mut alice, "lobby").await).req,
+        Some(wirechat_protocol::MAX_SEQ)
+    );
+
+    // A resuming join is answered like a fresh one.
+    let epoch = alice.hello.epoch.clone();
+    alice
+        .send_text(&format!(
+            r#"{{"type":"join","room":"lobby","name":"alice","after":0,"epoch":"{epoch}","req":9}}"#
+        ))
+        .await;
+    assert_eq!(
+        page_of(&history_text(&mut alice, "lobby").await).req,
+        Some(9)
+    );
+
+    // Requests without an id get answers without one, as before request ids existed.
+    alice
+        .send_text(r#"{"type":"fetch","room":"lobby","after":0}"#)
+        .await;
+    let answer = history_text(&mut alice, "lobby").await;
+    assert!(!answer.contains(r#""req""#), "{answer}");
+    alice
+        .send_text(r#"{"type":"join","room":"other","name":"alice"}"#)
+        .await;
+    let answer = history_text(&mut alice, "other").await;
+    assert!(!answer.contains(r#""req""#), "{answer}");
 }

@@ -11,7 +11,7 @@ use tokio::time::{sleep, timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use wirechat_protocol::{
     close_code, decode, encode, error_code, feature, Fetch, Frame, History, Join, Leave, Ping,
-    PresenceChange, Typing, MAX_SERVER_FRAME_BYTES,
+    PresenceChange, Typing, HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
 };
 use wirechat_server::{Config, FlowLimits, Rate, TOO_MANY_ROOMS};
 
@@ -36,7 +36,8 @@ fn fetch(before: Option<u64>, after: Option<u64>) -> Frame {
         room: "big".into(),
         before,
         after,
-        limit: Some(200),
+        limit: Some(HISTORY_PAGE_LIMIT),
+        req: None,
     })
 }
 
@@ -231,6 +232,7 @@ async fn a_client_that_asks_for_deltas_gets_one_list_then_changes_and_others_get
             after: None,
             epoch: None,
             deltas: true,
+            req: None,
         }))
         .await;
     alice.presence_is("lobby", &["alice"]).await;

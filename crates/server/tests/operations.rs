@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{http_get, local, msg, start, Client, WAIT};
-use wirechat_protocol::{Frame, Join};
+use wirechat_protocol::{close_code, Frame, Join};
 use wirechat_server::{Config, Retention, RunningServer, Storage};
 
 /// The value of an unlabelled or labelled sample line `name value` in `/metrics`.
@@ -72,7 +72,7 @@ async fn metrics_count_connections_rooms_messages_and_closes_by_code() {
 
     // A frame over the limit closes the socket with 1009, which is counted.
     alice.send_text(&"x".repeat(128 * 1024)).await;
-    assert_eq!(alice.close_code().await, 1009);
+    assert_eq!(alice.close_code().await, close_code::TOO_BIG);
     sample_becomes(&server, "wirechat_closes_total{code=\"1009\"}", 1).await;
     sample_becomes(&server, "wirechat_connections", 0).await;
     sample_becomes(&server, "wirechat_rooms", 0).await;
@@ -130,6 +130,7 @@ async fn retention_keeps_the_newest_messages_and_numbering_and_resume_go_on() {
         after: Some(2),
         epoch: Some(epoch),
         deltas: false,
+        req: None,
     }))
     .await;
     let missed = bob.history_of("lobby").await;

@@ -69,6 +69,7 @@ async fn a_restarted_server_keeps_its_epoch_history_and_seq() {
             after: Some(3),
             epoch: Some(epoch),
             deltas: false,
+            req: None,
         }))
         .await;
     let missed = alice.history_of("lobby").await;

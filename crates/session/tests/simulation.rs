@@ -62,6 +62,7 @@ impl SimServer {
             more: false,
             msgs,
             latest: self.latest(),
+            req: None,
         }))
     }
 
@@ -72,6 +73,7 @@ impl SimServer {
             more: start > 0,
             msgs: self.log[start..].to_vec(),
             latest: self.latest(),
+            req: None,
         }))
     }
 

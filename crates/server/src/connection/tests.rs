@@ -55,6 +55,7 @@ impl Client {
             after: None,
             epoch: None,
             deltas: false,
+            req: None,
         }));
     }
 
@@ -405,6 +406,7 @@ async fn a_failing_store_is_reported_to_the_client_as_unavailable() {
         before: None,
         after: Some(3),
         limit: None,
+        req: None,
     }));
     unavailable(client.recv_event().await, None);
 }

@@ -47,6 +47,7 @@ pub fn join_frame(room: &str, name: &str) -> Frame {
         after: None,
         epoch: None,
         deltas: false,
+        req: None,
     })
 }
 
@@ -142,6 +143,7 @@ impl Client {
             before: None,
             after: Some(0),
             limit: None,
+            req: None,
         }))
         .await;
         self.history_of(room).await

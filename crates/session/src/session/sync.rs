@@ -4,7 +4,7 @@
 //! [`RoomSync`] for each room.
 
 use super::{Command, ServerMode, Session};
-use wirechat_protocol::{encode, feature, Fetch, Frame, Hello, History, Join};
+use wirechat_protocol::{encode, feature, Fetch, Frame, Hello, History, Join, HISTORY_PAGE_LIMIT};
 
 /// What the session knows about the server's numbering.
 #[derive(Debug, Default)]
@@ -50,6 +50,7 @@ impl Session {
             // server already said it cannot send them; servers without the feature ignore
             // the field and keep sending full lists.
             deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
+            req: None,
         }))
     }
 
@@ -73,7 +74,8 @@ impl Session {
             after: None,
             // As much as the reference server gives in one page: fewer round trips when a
             // reader scrolls far back.
-            limit: Some(200),
+            limit: Some(HISTORY_PAGE_LIMIT),
+            req: None,
         }))));
         self.touch();
     }
@@ -177,6 +179,7 @@ fn fetch_after(room: &str, after: u64) -> Command {
         room: room.to_owned(),
         before: None,
         after: Some(after),
-        limit: Some(200),
+        limit: Some(HISTORY_PAGE_LIMIT),
+        req: None,
     })))
 }

@@ -35,6 +35,7 @@ fn empty_history() -> String {
         msgs: vec![],
         more: false,
         latest: None,
+        req: None,
     }))
 }
 
@@ -110,6 +111,7 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
             after: None,
             epoch: None,
             deltas: true,
+            req: None,
         })]
     );
     assert_eq!(s.status(), Status::Connected);
@@ -261,6 +263,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             msgs: vec![msg("a", "bob", Some(4)), msg("b", "bob", Some(5))],
             more: true,
             latest: None,
+            req: None,
         }))),
     );
     s.handle(
@@ -285,6 +288,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             after: Some(5),
             epoch: Some("e1".into()),
             deltas: true,
+            req: None,
         })
     );
 }
@@ -302,6 +306,7 @@ fn a_seq_gap_triggers_a_fetch() {
             before: None,
             after: Some(1),
             limit: Some(200),
+            req: None,
         })]
     );
 }
@@ -326,6 +331,7 @@ fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
             msgs: vec![],
             more: false,
             latest: None,
+            req: None,
         }))),
     );
     assert!(sent_frames(&answer).is_empty(), "no fetch loop: {answer:?}");
@@ -751,6 +757,7 @@ fn several_rooms_share_one_connection_with_unread_counts() {
             }],
             more: false,
             latest: None,
+            req: None,
         }))),
     );
     assert_eq!(s.unread("dev"), 0);
@@ -798,6 +805,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             msgs: vec![msg("m50", "bob", Some(50)), msg("m51", "bob", Some(51))],
             more: true,
             latest: Some(51),
+            req: None,
         }))),
     );
     let cmds = s.handle(T0, Input::LoadOlder);
@@ -808,6 +816,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             before: Some(50),
             after: None,
             limit: Some(200),
+            req: None,
         })]
     );
     assert!(s.loading_older("lobby"));
@@ -822,6 +831,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             msgs: vec![msg("m48", "bob", Some(48)), msg("m49", "bob", Some(49))],
             more: false,
             latest: Some(51),
+            req: None,
         }))),
     );
     assert_eq!(ids(&s), ["m48", "m49", "m50", "m51"]);
@@ -846,6 +856,7 @@ fn own_messages_from_history_read_as_delivered() {
             ],
             more: false,
             latest: Some(2),
+            req: None,
         }))),
     );
     assert_eq!(delivery(&s, "before-reload"), Some(Delivery::Delivered));
