@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
+use wirechat_protocol::close_code;
 use wirechat_session::{Command, Input, Session};
 
 /// Where a driver connects.
@@ -263,7 +264,10 @@ impl Driver {
         {
             Ok(conn) => *self.connection.borrow_mut() = Some(Rc::from(conn)),
             // Handled once the commands now being carried out are done.
-            Err(reason) => self.dispatch(Input::Closed { code: 1006, reason }),
+            Err(reason) => self.dispatch(Input::Closed {
+                code: close_code::ABNORMAL,
+                reason,
+            }),
         }
     }
 

@@ -285,12 +285,9 @@ impl Session {
         if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
             return;
         }
-        let mut joined = JoinedRoom::default();
-        let open = self.link.is_open();
-        joined.sync.awaiting_join_reply = open;
-        self.rooms.insert(room.clone(), joined);
-        if open {
-            out.push(Command::Send(self.join_frame(&room)));
+        self.rooms.insert(room.clone(), JoinedRoom::default());
+        if self.link.is_open() {
+            self.send_join(&room, out);
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
                     room: room.clone(),

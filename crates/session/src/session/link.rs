@@ -123,10 +123,8 @@ impl Session {
             return;
         }
         self.link.protocol = protocol;
-        // Answers to fetches sent on the old socket will never come.
         for joined in self.rooms.values_mut() {
-            joined.sync.gap_fetch = None;
-            joined.sync.awaiting_join_reply = true;
+            joined.sync.socket_opened();
         }
         self.set_link(LinkState::Open {
             since: now,
@@ -134,7 +132,7 @@ impl Session {
             ping_sent: None,
         });
         for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
-            out.push(Command::Send(self.join_frame(&room)));
+            self.send_join(&room, out);
         }
         self.flush_outbox(now, out);
     }

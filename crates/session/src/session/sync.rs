@@ -2,28 +2,111 @@
 //! which `history` answers what (a join, a gap fetch, an older page), and the server epoch
 //! that room cursors belong to. Its state is [`HistorySync`] for the session and
 //! [`RoomSync`] for each room.
+//!
+//! Every `join` and `fetch` carries a request id (`req`), and servers echo it in the
+//! `history` that answers, so an answer is matched to its request exactly. Servers that
+//! predate request ids echo none; their answers are matched by room and by what they hold,
+//! as [`RoomSync::settle`] describes.
 
 use super::{Command, ServerMode, Session};
-use wirechat_protocol::{encode, feature, Fetch, Frame, Hello, History, Join, HISTORY_PAGE_LIMIT};
+use wirechat_protocol::{
+    encode, feature, Fetch, Frame, Hello, History, Join, HISTORY_PAGE_LIMIT, MAX_SEQ,
+};
 
-/// What the session knows about the server's numbering.
+/// What the session knows about the server's numbering, and its own request ids.
 #[derive(Debug, Default)]
 pub(super) struct HistorySync {
     /// Epoch of the server whose seqs the room cursors hold.
     pub epoch: Option<String>,
     /// Grows whenever the server renumbers; seqs from older eras are not compared.
     pub era: u32,
+    /// The request id the next `join` or `fetch` carries.
+    next_req: u64,
+}
+
+impl HistorySync {
+    /// A fresh request id (a counter, within the range every JSON reader holds).
+    fn take_req(&mut self) -> u64 {
+        let req = self.next_req;
+        self.next_req = (req + 1) & MAX_SEQ;
+        req
+    }
+}
+
+/// A `fetch` waiting for its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InFlight {
+    /// The seq it asked from: `after` for a gap, `before` for an older page.
+    pub from: u64,
+    /// The request id it carried.
+    pub req: u64,
 }
 
 /// The requests in flight for one room.
 #[derive(Debug, Default)]
 pub(super) struct RoomSync {
-    /// The `after` of the gap fetch in flight, if any.
-    pub gap_fetch: Option<u64>,
-    /// The `before` of the older-history fetch in flight, if any.
-    pub older_fetch: Option<u64>,
-    /// The join sent on this socket has not been answered yet.
-    pub awaiting_join_reply: bool,
+    /// The request id of the join sent on this socket, until it is answered.
+    pub join: Option<u64>,
+    /// The gap fetch in flight, if any.
+    pub gap_fetch: Option<InFlight>,
+    /// The older-history fetch in flight, if any.
+    pub older_fetch: Option<InFlight>,
+}
+
+/// Which of a room's requests a `history` page answered.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Answered {
+    /// The join.
+    join: bool,
+    /// The gap fetch, with the `after` it asked for.
+    gap: Option<u64>,
+    /// The older-history fetch.
+    older: bool,
+}
+
+impl RoomSync {
+    /// A new socket: answers to what was asked on the old one will never come.
+    pub fn socket_opened(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Takes the requests a `history` page answers off the list. A page that echoes `req`
+    /// answers the request with that id, or none still in flight (then it only adds
+    /// messages). A page without `req` comes from a server that predates request ids, and
+    /// is matched as such servers allow: an older page lies wholly below what it asked
+    /// for; any other page answers both the join and the gap fetch in flight.
+    fn settle(&mut self, req: Option<u64>, newest: Option<u64>) -> Answered {
+        let Some(req) = req else {
+            if let Some(older) = self.older_fetch {
+                if newest.is_none_or(|n| n < older.from) && self.join.is_none() {
+                    self.older_fetch = None;
+                    return Answered {
+                        older: true,
+                        ..Answered::default()
+                    };
+                }
+            }
+            return Answered {
+                join: self.join.take().is_some(),
+                gap: self.gap_fetch.take().map(|f| f.from),
+                older: false,
+            };
+        };
+        let mut answered = Answered::default();
+        if self.join == Some(req) {
+            self.join = None;
+            answered.join = true;
+        }
+        if let Some(gap) = self.gap_fetch.filter(|f| f.req == req) {
+            self.gap_fetch = None;
+            answered.gap = Some(gap.from);
+        }
+        if self.older_fetch.is_some_and(|f| f.req == req) {
+            self.older_fetch = None;
+            answered.older = true;
+        }
+        answered
+    }
 }
 
 impl Session {
@@ -39,9 +122,15 @@ impl Session {
             .is_some_and(|r| r.sync.older_fetch.is_some())
     }
 
-    pub(super) fn join_frame(&self, room: &str) -> String {
-        let after = self.rooms.get(room).and_then(|r| r.log.resume_after());
-        encode(&Frame::Join(Join {
+    /// Sends the `join` of `room` (joined) and remembers it until it is answered.
+    pub(super) fn send_join(&mut self, room: &str, out: &mut Vec<Command>) {
+        let req = self.sync.take_req();
+        let Some(joined) = self.rooms.get_mut(room) else {
+            return;
+        };
+        joined.sync.join = Some(req);
+        let after = joined.log.resume_after();
+        out.push(Command::Send(encode(&Frame::Join(Join {
             room: room.to_owned(),
             name: self.config.name.clone(),
             after: after.filter(|_| self.sync.epoch.is_some()),
@@ -50,8 +139,8 @@ impl Session {
             // server already said it cannot send them; servers without the feature ignore
             // the field and keep sending full lists.
             deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
-            req: None,
-        }))
+            req: Some(req),
+        }))));
     }
 
     pub(super) fn load_older(&mut self, out: &mut Vec<Command>) {
@@ -60,6 +149,7 @@ impl Session {
             return;
         }
         let era = self.sync.era;
+        let req = self.sync.take_req();
         let Some(joined) = self.rooms.get_mut(&room) else {
             return;
         };
@@ -67,7 +157,7 @@ impl Session {
         let Some(before) = log.oldest_seq(era).filter(|_| log.more_before) else {
             return;
         };
-        joined.sync.older_fetch = Some(before);
+        joined.sync.older_fetch = Some(InFlight { from: before, req });
         out.push(Command::Send(encode(&Frame::Fetch(Fetch {
             room,
             before: Some(before),
@@ -75,7 +165,7 @@ impl Session {
             // As much as the reference server gives in one page: fewer round trips when a
             // reader scrolls far back.
             limit: Some(HISTORY_PAGE_LIMIT),
-            req: None,
+            req: Some(req),
         }))));
         self.touch();
     }
@@ -83,22 +173,17 @@ impl Session {
     pub(super) fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
         let room = history.room.clone();
         let newest = history.msgs.iter().filter_map(|m| m.seq).max();
-        // Older history answers a `fetch` with `before`: all of it lies below what was asked.
-        let Some(joined) = self.rooms.get(&room) else {
+        let Some(joined) = self.rooms.get_mut(&room) else {
             return;
         };
-        if let Some(before) = joined.sync.older_fetch {
-            if newest.is_none_or(|n| n < before) && !joined.sync.awaiting_join_reply {
-                for msg in history.msgs {
-                    self.on_message(msg);
-                }
-                if let Some(joined) = self.rooms.get_mut(&room) {
-                    joined.sync.older_fetch = None;
-                    joined.log.more_before = history.more;
-                }
-                self.touch();
-                return;
+        let answered = joined.sync.settle(history.req, newest);
+        if answered.older {
+            joined.log.more_before = history.more;
+            for msg in history.msgs {
+                self.on_message(msg);
             }
+            self.touch();
+            return;
         }
         let page_len = history.msgs.len();
         for msg in history.msgs {
@@ -107,8 +192,8 @@ impl Session {
         let Some(joined) = self.rooms.get_mut(&room) else {
             return;
         };
-        let join_reply = std::mem::take(&mut joined.sync.awaiting_join_reply);
-        let asked = joined.sync.gap_fetch.take();
+        let join_reply = answered.join;
+        let asked = answered.gap;
         let log = &mut joined.log;
         let resumed = join_reply && log.has_baseline();
         if join_reply && !log.has_baseline() {
@@ -130,8 +215,7 @@ impl Session {
             // ask for what follows until a page comes back empty.
             None if page_len > 0 && (resumed || asked.is_some()) => {
                 if let Some(after) = log.resume_after() {
-                    joined.sync.gap_fetch = Some(after);
-                    out.push(fetch_after(&room, after));
+                    self.send_gap_fetch(&room, after, out);
                 }
             }
             None => {}
@@ -160,26 +244,31 @@ impl Session {
         if !history {
             return;
         }
-        let Some(joined) = self.rooms.get_mut(room) else {
+        let Some(joined) = self.rooms.get(room) else {
             return;
         };
         let Some(after) = joined.log.gap_after() else {
             return;
         };
-        if joined.sync.gap_fetch != Some(after) {
-            joined.sync.gap_fetch = Some(after);
-            out.push(fetch_after(room, after));
+        if joined.sync.gap_fetch.map(|f| f.from) != Some(after) {
+            self.send_gap_fetch(room, after, out);
         }
     }
-}
 
-/// `fetch` for what follows `after`, as much as servers usually allow in one page.
-fn fetch_after(room: &str, after: u64) -> Command {
-    Command::Send(encode(&Frame::Fetch(Fetch {
-        room: room.to_owned(),
-        before: None,
-        after: Some(after),
-        limit: Some(HISTORY_PAGE_LIMIT),
-        req: None,
-    })))
+    /// Sends a `fetch` for what follows `after` in `room`, as much as servers usually allow
+    /// in one page, and remembers it until it is answered.
+    fn send_gap_fetch(&mut self, room: &str, after: u64, out: &mut Vec<Command>) {
+        let req = self.sync.take_req();
+        let Some(joined) = self.rooms.get_mut(room) else {
+            return;
+        };
+        joined.sync.gap_fetch = Some(InFlight { from: after, req });
+        out.push(Command::Send(encode(&Frame::Fetch(Fetch {
+            room: room.to_owned(),
+            before: None,
+            after: Some(after),
+            limit: Some(HISTORY_PAGE_LIMIT),
+            req: Some(req),
+        }))));
+    }
 }

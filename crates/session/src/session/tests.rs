@@ -111,7 +111,7 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
             after: None,
             epoch: None,
             deltas: true,
-            req: None,
+            req: Some(0),
         })]
     );
     assert_eq!(s.status(), Status::Connected);
@@ -288,7 +288,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             after: Some(5),
             epoch: Some("e1".into()),
             deltas: true,
-            req: None,
+            req: Some(1),
         })
     );
 }
@@ -306,7 +306,7 @@ fn a_seq_gap_triggers_a_fetch() {
             before: None,
             after: Some(1),
             limit: Some(200),
-            req: None,
+            req: Some(1),
         })]
     );
 }
@@ -816,7 +816,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             before: Some(50),
             after: None,
             limit: Some(200),
-            req: None,
+            req: Some(1),
         })]
     );
     assert!(s.loading_older("lobby"));
@@ -966,4 +966,82 @@ fn a_socket_that_opened_keeps_its_subprotocol_choice() {
         connect_offers(&s.handle(T0 + 30, Input::RetryNow)),
         Some(false)
     );
+}
+
+fn history(msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>, req: Option<u64>) -> Input {
+    Input::Text(encode(&Frame::History(History {
+        room: "lobby".into(),
+        msgs,
+        more,
+        latest,
+        req,
+    })))
+}
+
+/// The `req` of the last `join` or `fetch` in `cmds`.
+fn last_req(cmds: &[Command]) -> Option<u64> {
+    sent_frames(cmds).iter().rev().find_map(|f| match f {
+        Frame::Join(j) => j.req,
+        Frame::Fetch(f) => f.req,
+        _ => None,
+    })
+}
+
+/// Regression: an older page asked for on a socket that dropped never comes, and the room
+/// stayed "loading older messages" for good, refusing to ask again.
+#[test]
+fn an_older_page_lost_with_its_socket_is_asked_for_again() {
+    let mut s = connected();
+    let page = vec![msg("m50", "bob", Some(50)), msg("m51", "bob", Some(51))];
+    s.handle(T0, history(page, true, Some(51), None));
+    assert!(!sent_frames(&s.handle(T0, Input::LoadOlder)).is_empty());
+    s.handle(T0 + 1, failed_to_open());
+    s.handle(T0 + 1, Input::RetryNow);
+    s.handle(
+        T0 + 2,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(T0 + 2, Input::Text(hello("e1")));
+    s.handle(T0 + 3, history(vec![], false, Some(51), None));
+    assert!(!s.loading_older("lobby"));
+    let again = sent_frames(&s.handle(T0 + 4, Input::LoadOlder));
+    assert!(
+        matches!(&again[..], [Frame::Fetch(f)] if f.before == Some(50)),
+        "{again:?}"
+    );
+}
+
+/// With request ids echoed, a join's answer is not taken for the answer to a gap fetch
+/// sent after it: the gap stays asked for until its own answer comes.
+#[test]
+fn an_echoed_request_id_tells_a_join_reply_from_a_gap_answer() {
+    let mut s = connected();
+    let join = last_req(&s.handle(T0, Input::RetryNow));
+    assert_eq!(join, None, "no join before the socket opens");
+    let join = last_req(&s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    ));
+    s.handle(T0, Input::Text(hello("e1")));
+    // A live message arrives before the join's answer, which starts the room at seq 1.
+    s.handle(
+        T0 + 1,
+        history(vec![msg("a", "bob", Some(1))], false, None, join),
+    );
+    let gap = last_req(&s.handle(T0 + 2, text(&msg("c", "bob", Some(3)))));
+    assert!(gap.is_some_and(|g| Some(g) != join));
+    // An answer to the join sent again on this socket (a duplicate) leaves the gap asked.
+    s.handle(T0 + 3, history(vec![], false, None, join));
+    assert_eq!(s.room("lobby").unwrap().gap_after(), Some(1));
+    // The gap's own answer fills it.
+    s.handle(
+        T0 + 4,
+        history(vec![msg("b", "bob", Some(2))], false, None, gap),
+    );
+    assert_eq!(ids(&s), ["a", "b", "c"]);
+    assert_eq!(s.room("lobby").unwrap().gap_after(), None);
 }
