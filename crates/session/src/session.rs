@@ -5,7 +5,8 @@
 //! subsystem that owns it, and keeps what no subsystem does (the outbox and the message
 //! store of each room). The subsystems are in the modules below: `api` for the public
 //! types, `link` (connect, backoff, liveness), `sync` (history, gaps, older pages),
-//! `joined_room` (all per-room state), `timers` (every deadline), `presence`, `rate_limit` and `relay_catchup`.
+//! `joined_room` (all per-room state), `timers` (every deadline), `presence`,
+//! `rate_limit` and `relay_catchup`.
 
 use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
@@ -25,12 +26,14 @@ use wirechat_protocol::{
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
+    /// The socket, its attempts and its liveness.
     link: Link,
     mode: ServerMode,
     current_room: String,
     /// Every joined room and all that is kept about it.
     rooms: BTreeMap<String, JoinedRoom>,
     outbox: Outbox,
+    /// The server's numbering and this client's request ids.
     sync: HistorySync,
     arrivals: u64,
     stats: Stats,

@@ -1,6 +1,6 @@
-//! The link: opening a socket, waiting between attempts (backoff), and noticing a silent
-//! socket (liveness). Its state is [`Link`]; the session's reactions to the socket opening
-//! and closing live here too.
+//! The link: opening a socket (and whether it offers the subprotocols), waiting between
+//! attempts (backoff), and noticing a silent socket (liveness). Its state is [`Link`]; the
+//! session's reactions to the socket opening and closing live here too.
 
 use super::{ClosedReason, Command, ServerMode, Session};
 use crate::backoff::Jitter;
