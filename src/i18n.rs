@@ -5,6 +5,7 @@
 //! adding a [`Lang`] variant and one arm per string here, and nowhere else.
 
 use leptos::prelude::*;
+use wirechat_session::ClosedReason;
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -232,8 +233,29 @@ impl Tr {
     }
 
     /// "Offline: <reason>" for a connection closed for good.
-    pub fn offline_because(lang: Lang, reason: &str) -> String {
-        format!("{}: {reason}", Tr::offline(lang))
+    pub fn offline_because(lang: Lang, reason: &ClosedReason) -> String {
+        format!("{}: {}", Tr::offline(lang), Tr::closed_reason(lang, reason))
+    }
+
+    /// Why the connection closed for good. A reason the server gave is its own words,
+    /// isolated so its bidi controls stay inside it.
+    pub fn closed_reason(lang: Lang, reason: &ClosedReason) -> String {
+        match (lang, reason) {
+            (Lang::En, ClosedReason::Deliberate) => "Disconnected".into(),
+            (Lang::Ko, ClosedReason::Deliberate) => "연결을 끊었습니다".into(),
+            (Lang::En, ClosedReason::ServerRefused { code }) => {
+                format!("The server closed the connection (code {code}) and asked not to retry.")
+            }
+            (Lang::Ko, ClosedReason::ServerRefused { code }) => {
+                format!("서버가 연결을 닫고(코드 {code}) 다시 연결하지 말라고 했습니다.")
+            }
+            (Lang::En, ClosedReason::ServerSaid(why)) => {
+                format!("The server closed the connection: {}", isolated(why))
+            }
+            (Lang::Ko, ClosedReason::ServerSaid(why)) => {
+                format!("서버가 연결을 닫았습니다: {}", isolated(why))
+            }
+        }
     }
 
     /// The typing indicator for a list of typists (empty when nobody types).

@@ -22,4 +22,4 @@ pub use chat::{
     RoomSummary,
 };
 pub use components::{ChatLayout, ChatRoom};
-pub use wirechat_session::{Delivery, SessionConfig, Status};
+pub use wirechat_session::{ClosedReason, Delivery, SessionConfig, Status};

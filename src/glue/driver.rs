@@ -1,4 +1,9 @@
 //! Runs a [`Session`] in the browser: feeds it events, carries out its commands.
+//!
+//! A transport may report events while the driver is calling it (an in-memory transport
+//! that answers a `send` at once, say). So the driver never holds a borrow while it calls
+//! out: it takes the commands out of the session first, and inputs that arrive while
+//! commands are being carried out wait in a queue and are handled, in order, right after.
 
 use crate::glue::page::{self, now_ms};
 use crate::glue::tab_outbox::TabOutbox;
@@ -8,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
+use wirechat_protocol::close_code;
 use wirechat_session::{Command, Input, Session};
 
 /// Where a driver connects.
@@ -29,12 +35,21 @@ const HIDDEN_NOTIFY_DELAY: Duration = Duration::from_millis(100);
 /// How often a queued burst checks whether the socket's buffer has drained.
 const DRAIN_EVERY: Duration = Duration::from_millis(25);
 
+/// A change to the session at a given time, returning the commands it asks for.
+type Change = Box<dyn FnOnce(&mut Session, u64) -> Vec<Command>>;
+
 /// Owns the session, the live connection and the one pending timer.
 pub struct Driver {
     session: RefCell<Session>,
     endpoint: Endpoint,
     transport: Box<dyn Transport>,
-    connection: RefCell<Option<Box<dyn Connection>>>,
+    // Shared so a send can go out with no borrow held, even if the send ends up replacing
+    // the connection.
+    connection: RefCell<Option<Rc<dyn Connection>>>,
+    /// Changes that arrived while commands were being carried out.
+    inbox: RefCell<VecDeque<Change>>,
+    /// Commands are being carried out further up the stack.
+    busy: Cell<bool>,
     // Events from a connection that has since been replaced carry an old generation and
     // are ignored, so a late `close` of a dead socket cannot disturb the new one.
     generation: Cell<u64>,
@@ -45,10 +60,6 @@ pub struct Driver {
     /// Frames held back while the socket's buffer is above [`HIGH_WATER_BYTES`].
     backlog: RefCell<VecDeque<String>>,
     draining: Cell<bool>,
-    /// Whether the next attempt offers the configured subprotocols. Browsers fail the
-    /// handshake when a server answers none of them, so after an attempt that never opened,
-    /// the next one flips to offering none (and back, in case the server needs them).
-    offer_protocols: Cell<bool>,
     /// A UI notification is scheduled for the next frame.
     notify_pending: Cell<bool>,
 }
@@ -67,13 +78,14 @@ impl Driver {
             endpoint,
             transport,
             connection: RefCell::new(None),
+            inbox: RefCell::new(VecDeque::new()),
+            busy: Cell::new(false),
             generation: Cell::new(0),
             timer: RefCell::new(None),
             saved_outbox,
             on_change,
             backlog: RefCell::new(VecDeque::new()),
             draining: Cell::new(false),
-            offer_protocols: Cell::new(true),
             notify_pending: Cell::new(false),
         })
     }
@@ -103,14 +115,38 @@ impl Driver {
         self.apply(|session, now| session.handle(now, input));
     }
 
-    /// Runs `change` on the session at the current time and carries out its commands.
-    fn apply(self: &Rc<Self>, change: impl FnOnce(&mut Session, u64) -> Vec<Command>) {
-        let commands = change(&mut self.session.borrow_mut(), now_ms());
-        for command in commands {
-            self.run(command);
+    /// Runs `change` on the session at the current time and carries out its commands; if
+    /// commands are being carried out already, after those.
+    fn apply(self: &Rc<Self>, change: impl FnOnce(&mut Session, u64) -> Vec<Command> + 'static) {
+        self.inbox.borrow_mut().push_back(Box::new(change));
+        self.carry_out(|_| {});
+    }
+
+    /// Runs `act`, which may call out to the transport, then every change that queued up
+    /// meanwhile. Nested calls (from events the transport reports at once) only queue.
+    fn carry_out(self: &Rc<Self>, act: impl FnOnce(&Rc<Self>)) {
+        if self.busy.replace(true) {
+            act(self);
+            return;
         }
-        self.persist_outbox(&self.session.borrow());
-        self.schedule_notify();
+        act(self);
+        let mut changed = false;
+        loop {
+            let Some(change) = self.inbox.borrow_mut().pop_front() else {
+                break;
+            };
+            // The session's borrow ends with this statement, before any command runs.
+            let commands = change(&mut self.session.borrow_mut(), now_ms());
+            for command in commands {
+                self.run(command);
+            }
+            changed = true;
+        }
+        self.busy.set(false);
+        if changed {
+            self.persist_outbox(&self.session.borrow());
+            self.schedule_notify();
+        }
     }
 
     /// Tells the UI about changes at most once per animation frame: a burst of frames is
@@ -137,7 +173,7 @@ impl Driver {
 
     fn run(self: &Rc<Self>, command: Command) {
         match command {
-            Command::Connect => self.connect(),
+            Command::Connect { offer_protocols } => self.connect(offer_protocols),
             Command::Send(text) => {
                 self.backlog.borrow_mut().push_back(text);
                 self.drain();
@@ -145,7 +181,8 @@ impl Driver {
             Command::Close { code, reason } => {
                 self.generation.set(self.generation.get() + 1);
                 self.backlog.borrow_mut().clear();
-                if let Some(conn) = self.connection.borrow_mut().take() {
+                let connection = self.connection.borrow_mut().take();
+                if let Some(conn) = connection {
                     conn.close(code, &reason);
                 }
             }
@@ -156,13 +193,17 @@ impl Driver {
     /// Writes queued frames while the socket's buffer is below the high-water mark, and
     /// polls again later if it is not.
     fn drain(self: &Rc<Self>) {
-        let connection = self.connection.borrow();
-        let Some(conn) = connection.as_ref() else {
-            // Nothing to write to: whatever matters is in the outbox and is resent on open.
-            self.backlog.borrow_mut().clear();
-            return;
-        };
-        while conn.buffered_amount() < HIGH_WATER_BYTES {
+        loop {
+            // Looked up again for every frame: a send may have replaced the connection.
+            let connection = self.connection.borrow().clone();
+            let Some(conn) = connection else {
+                // Nothing to write to: whatever matters is in the outbox and is resent on open.
+                self.backlog.borrow_mut().clear();
+                return;
+            };
+            if conn.buffered_amount() >= HIGH_WATER_BYTES {
+                break;
+            }
             let Some(text) = self.backlog.borrow_mut().pop_front() else {
                 break;
             };
@@ -176,7 +217,7 @@ impl Driver {
                 move || {
                     if let Some(driver) = weak.upgrade() {
                         driver.draining.set(false);
-                        driver.drain();
+                        driver.carry_out(|driver| driver.drain());
                     }
                 },
                 DRAIN_EVERY,
@@ -184,57 +225,49 @@ impl Driver {
         }
     }
 
-    /// Frames waiting for the socket's buffer to drain.
-    pub fn backlog_len(&self) -> usize {
-        self.backlog.borrow().len()
-    }
-
-    fn connect(self: &Rc<Self>) {
+    /// Opens a socket, offering the endpoint's subprotocols if `offer_protocols` (the
+    /// session decides when to leave them out).
+    fn connect(self: &Rc<Self>, offer_protocols: bool) {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         self.backlog.borrow_mut().clear();
         // Dropping the old connection closes it.
-        self.connection.borrow_mut().take();
-        let protocols: &[String] = if self.offer_protocols.get() {
+        let old = self.connection.borrow_mut().take();
+        drop(old);
+        let protocols: &[String] = if offer_protocols {
             &self.endpoint.protocols
         } else {
             &[]
         };
-        let offered_protocols = !protocols.is_empty();
-        let opened = Cell::new(false);
         let weak = Rc::downgrade(self);
         let events = Rc::new(move |event: TransportEvent| {
             let Some(driver) = weak.upgrade() else {
                 return;
             };
-            if driver.generation.get() != generation {
-                return;
-            }
-            match &event {
-                TransportEvent::Opened { .. } => opened.set(true),
-                TransportEvent::Closed { .. }
-                    if !opened.get() && !driver.endpoint.protocols.is_empty() =>
-                {
-                    driver.offer_protocols.set(!offered_protocols);
+            let weak = Rc::downgrade(&driver);
+            driver.apply(move |session, now| {
+                // Checked when handled, not when queued: a connection replaced while this
+                // event waited in the queue is as stale as one replaced before it came.
+                let current = weak
+                    .upgrade()
+                    .is_some_and(|driver| driver.generation.get() == generation);
+                if current {
+                    session.handle(now, to_input(event))
+                } else {
+                    Vec::new()
                 }
-                _ => {}
-            }
-            driver.dispatch(to_input(event));
+            });
         });
         match self
             .transport
             .connect(&self.endpoint.url, protocols, events)
         {
-            Ok(conn) => *self.connection.borrow_mut() = Some(conn),
-            Err(reason) => {
-                // Report the failure from a fresh task: we are inside `dispatch` now.
-                let weak = Rc::downgrade(self);
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Some(driver) = weak.upgrade() {
-                        driver.dispatch(Input::Closed { code: 1006, reason });
-                    }
-                });
-            }
+            Ok(conn) => *self.connection.borrow_mut() = Some(Rc::from(conn)),
+            // Handled once the commands now being carried out are done.
+            Err(reason) => self.dispatch(Input::Closed {
+                code: close_code::ABNORMAL,
+                reason,
+            }),
         }
     }
 

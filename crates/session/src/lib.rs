@@ -17,5 +17,7 @@ pub use backoff::{BackoffConfig, Jitter};
 pub use catchup::CatchUp;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
-pub use session::{Command, Input, ServerMode, Session, SessionConfig, Stats, Status};
+pub use session::{
+    ClosedReason, Command, Input, ServerMode, Session, SessionConfig, Stats, Status,
+};
 pub use store::{Delivery, Entry, Inserted, RoomLog};

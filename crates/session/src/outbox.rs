@@ -161,6 +161,15 @@ impl Outbox {
         late
     }
 
+    /// When the item left with a relay longest ago was left there.
+    pub fn oldest_relayed(&self) -> Option<u64> {
+        self.items
+            .iter()
+            .filter(|i| i.relayed)
+            .map(|i| i.created)
+            .min()
+    }
+
     /// Creation time of the oldest item still waiting (not failed).
     pub fn oldest_pending(&self) -> Option<u64> {
         self.items

@@ -20,11 +20,6 @@ pub struct RoomPeople {
 }
 
 impl RoomPeople {
-    /// Replaces the list with the server's complete one.
-    pub fn set_server_list(&mut self, users: Vec<String>) {
-        self.set_snapshot(users, None);
-    }
-
     /// Replaces the list with the server's snapshot; `count` is the room's total when the
     /// snapshot was cut short.
     pub fn set_snapshot(&mut self, users: Vec<String>, count: Option<u64>) {
@@ -127,7 +122,7 @@ mod tests {
         assert_eq!(p.online("alice"), ["alice", "bob"]);
         assert!(p.expire(100));
         assert_eq!(p.online("alice"), ["alice"]);
-        p.set_server_list(vec!["carol".into(), "alice".into()]);
+        p.set_snapshot(vec!["carol".into(), "alice".into()], None);
         assert_eq!(p.online("alice"), ["alice", "carol"]);
     }
 
@@ -162,7 +157,7 @@ mod tests {
         p.left("bob");
         assert_eq!(p.online_count("alice"), 4_999);
         assert_eq!(p.online("alice"), ["alice", "carol"]);
-        p.set_server_list(vec!["alice".into()]);
+        p.set_snapshot(vec!["alice".into()], None);
         assert_eq!(p.online_count("alice"), 1);
     }
 

@@ -1,244 +1,46 @@
 //! The connection state machine. It owns no socket and no timer: the browser glue feeds it
 //! [`Input`]s stamped with the current time and carries out the [`Command`]s it returns.
+//!
+//! This module owns the dispatch ([`Session::handle`]): it routes each input and frame to the
+//! subsystem that owns it, and keeps what no subsystem does (the outbox and the message
+//! store of each room). The subsystems are in the modules below: `api` for the public
+//! types, `link` (connect, backoff, liveness), `sync` (history, gaps, older pages),
+//! `joined_room` (all per-room state), `timers` (every deadline), `presence`,
+//! `rate_limit` and `relay_catchup`.
 
-use crate::backoff::{BackoffConfig, Jitter};
 use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
+pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
+use joined_room::JoinedRoom;
+use link::{Link, LinkState};
 use std::collections::BTreeMap;
+use sync::HistorySync;
 use wirechat_protocol::{
-    close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Fetch,
-    Frame, Hello, Here, History, Join, Leave, Ping, Received, Timestamp, Typing,
-    DEFAULT_MAX_TEXT_BYTES,
+    close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Frame,
+    Here, Leave, Received, Timestamp, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
-
-/// Timing and identity settings of a [`Session`]. All times are milliseconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionConfig {
-    /// Display name sent in `join` and as `from`.
-    pub name: String,
-    /// Rooms to join on every connection; the first is the one [`Input::Compose`] writes to
-    /// unless [`Session::set_current_room`] picks another.
-    pub rooms: Vec<String>,
-    /// Reconnect delay bounds.
-    pub backoff: BackoffConfig,
-    /// Give up on a socket that has not opened after this long. Default 10 s.
-    pub connect_timeout_ms: u64,
-    /// Without a `hello` this long after opening, treat the server as a plain relay. Default 2.5 s.
-    pub hello_timeout_ms: u64,
-    /// On servers that answer pings, probe after this much silence. Default 10 s.
-    pub ping_after_ms: u64,
-    /// On servers that answer pings, a link silent this long is dead. Default 25 s.
-    pub dead_after_ms: u64,
-    /// An unconfirmed message becomes failed this long after it was created. Default 60 s.
-    pub fail_after_ms: u64,
-    /// On relays, announce `here` this often. Default 15 s.
-    pub here_every_ms: u64,
-    /// How long a `here` keeps its sender online (sent as `ttl`, and the most honoured from
-    /// others). Default 40 s.
-    pub here_ttl_ms: u64,
-    /// Send at most one `typing` frame per room this often. Default 3 s.
-    pub typing_every_ms: u64,
-    /// How long a `typing` frame shows its indicator. Default 6 s.
-    pub typing_shown_ms: u64,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            name: "guest".into(),
-            rooms: vec![wirechat_protocol::DEFAULT_ROOM.into()],
-            backoff: BackoffConfig::default(),
-            connect_timeout_ms: 10_000,
-            hello_timeout_ms: 2_500,
-            ping_after_ms: 10_000,
-            dead_after_ms: 25_000,
-            fail_after_ms: 60_000,
-            here_every_ms: 15_000,
-            here_ttl_ms: 40_000,
-            typing_every_ms: 3_000,
-            typing_shown_ms: 6_000,
-        }
-    }
-}
-
-/// Something that happened, reported by the glue.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    /// Begin connecting (once, after creating the session).
-    Start,
-    /// The socket opened; `protocol` is the negotiated subprotocol ("" for none).
-    Opened {
-        /// Negotiated subprotocol.
-        protocol: String,
-    },
-    /// The socket closed or failed to open.
-    Closed {
-        /// Close code (1006 when the link dropped without a close frame).
-        code: u16,
-        /// Close reason, possibly empty.
-        reason: String,
-    },
-    /// A text frame arrived.
-    Text(String),
-    /// A binary frame arrived; the protocol has none, so it is dropped and counted.
-    Binary,
-    /// A timer requested by [`Command::WakeAt`] fired (or any time the glue likes).
-    Tick,
-    /// The user sends `text` in the current room as a message with id `id`.
-    Compose {
-        /// Fresh unique id made by the glue.
-        id: String,
-        /// The text as typed.
-        text: String,
-    },
-    /// The user asked to reconnect now.
-    RetryNow,
-    /// The browser went online.
-    Online,
-    /// The browser went offline (`navigator.onLine` is false).
-    Offline,
-    /// The page became visible again.
-    Visible,
-    /// A deliberate close: no reconnect follows.
-    Stop,
-    /// Resend a failed message.
-    RetryMessage(String),
-    /// Delete a failed or pending message.
-    DeleteMessage(String),
-    /// The user is typing in the current room.
-    Typing,
-    /// Join another room (on this same connection).
-    JoinRoom(String),
-    /// Leave a room; the last room cannot be left.
-    LeaveRoom(String),
-    /// Show this (joined) room: new messages go there and its unread count resets.
-    SwitchRoom(String),
-    /// Load older history of the current room, from servers that keep it.
-    LoadOlder,
-}
-
-/// What the glue must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Open a new socket (closing any previous one first).
-    Connect,
-    /// Send this text frame on the open socket.
-    Send(String),
-    /// Close the socket with this code and reason.
-    Close {
-        /// Close code.
-        code: u16,
-        /// Close reason.
-        reason: String,
-    },
-    /// Call back with [`Input::Tick`] at this time (replaces any earlier request).
-    WakeAt(u64),
-}
-
-/// The connection as the user sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Opening the first socket, or one after a retry fired.
-    Connecting,
-    /// The socket is open.
-    Connected,
-    /// Waiting to reconnect at this time.
-    Reconnecting {
-        /// When the next attempt starts.
-        at: u64,
-    },
-    /// The browser is offline; reconnecting waits for it.
-    Offline,
-    /// Closed for good (deliberately, or the server said not to retry).
-    Closed {
-        /// Why, for the user.
-        reason: String,
-    },
-}
-
-/// What kind of server is on the other end, learned after opening.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerMode {
-    /// Not known yet: waiting for a `hello`.
-    Unknown,
-    /// The server announced itself and its features.
-    Full(Hello),
-    /// No `hello` came: a plain relay or echo server. Chat works; history does not.
-    Relay,
-}
-
-/// Counters a developer looks at when something is off.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Frames that were not a valid object of a known type.
-    pub dropped: u64,
-    /// Frames kept after a value in them was repaired (PROTOCOL.md, "Limits"): a message
-    /// shown with its time of arrival, say. Counted apart from `dropped`, because their
-    /// content was shown.
-    pub repaired: u64,
-    /// Valid frames of a type this client does not know.
-    pub ignored: u64,
-    /// The reason the last frame was dropped.
-    pub last_drop: Option<String>,
-    /// The last `error` frame from the server.
-    pub last_server_error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Link {
-    Idle,
-    Connecting {
-        since: u64,
-    },
-    Open {
-        since: u64,
-        last_rx: u64,
-        ping_sent: bool,
-    },
-    Waiting {
-        until: u64,
-    },
-    Offline,
-    Stopped {
-        reason: String,
-    },
-}
 
 /// The sans-IO chat session: connection, rooms, outbox and store in one state machine.
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
+    /// The socket, its attempts and its liveness.
     link: Link,
     mode: ServerMode,
-    protocol: String,
     current_room: String,
-    rooms: BTreeMap<String, RoomLog>,
+    /// Every joined room and all that is kept about it.
+    rooms: BTreeMap<String, JoinedRoom>,
     outbox: Outbox,
-    /// Epoch of the server whose seqs the room cursors hold.
-    epoch: Option<String>,
-    era: u32,
+    /// The server's numbering and this client's request ids.
+    sync: HistorySync,
     arrivals: u64,
-    attempt: u32,
-    online: bool,
-    jitter: Jitter,
     stats: Stats,
     wake: Option<u64>,
     revision: u64,
-    /// Rooms whose join has not been answered yet on this socket.
-    awaiting_join_reply: std::collections::BTreeSet<String>,
-    /// Rooms with a gap fetch in flight, and the `after` it asked for.
-    gap_fetches: BTreeMap<String, u64>,
-    people: BTreeMap<String, RoomPeople>,
     /// On relays: when to announce `here` next.
     next_here: Option<u64>,
-    /// When this client last sent `typing`, per room.
-    typing_sent: BTreeMap<String, u64>,
-    /// Live messages that arrived in rooms other than the current one.
-    unread: BTreeMap<String, u32>,
-    /// Rooms with an older-history fetch in flight, and the `before` it asked for.
-    older_fetches: BTreeMap<String, u64>,
     /// On relays: own requests for missed messages, and answers to peers' requests.
     catchup: CatchUp,
     /// The server said `rate_limited`: messages and `typing` wait until then.
@@ -250,7 +52,7 @@ impl Session {
     pub fn new(config: SessionConfig, seed: u64) -> Self {
         let mut rooms = BTreeMap::new();
         for room in &config.rooms {
-            rooms.insert(room.clone(), RoomLog::default());
+            rooms.insert(room.clone(), JoinedRoom::default());
         }
         let current_room = config
             .rooms
@@ -260,28 +62,17 @@ impl Session {
         rooms.entry(current_room.clone()).or_default();
         Self {
             config,
-            link: Link::Idle,
+            link: Link::new(seed),
             mode: ServerMode::Unknown,
-            protocol: String::new(),
             current_room,
             rooms,
             outbox: Outbox::default(),
-            epoch: None,
-            era: 0,
+            sync: HistorySync::default(),
             arrivals: 0,
-            attempt: 0,
-            online: true,
-            jitter: Jitter::new(seed),
             stats: Stats::default(),
             wake: None,
             revision: 0,
-            gap_fetches: BTreeMap::new(),
-            awaiting_join_reply: Default::default(),
-            people: BTreeMap::new(),
             next_here: None,
-            typing_sent: BTreeMap::new(),
-            unread: BTreeMap::new(),
-            older_fetches: BTreeMap::new(),
             catchup: CatchUp::new(seed),
             rate_limited_until: None,
         }
@@ -289,12 +80,12 @@ impl Session {
 
     /// The connection state for display.
     pub fn status(&self) -> Status {
-        match &self.link {
-            Link::Idle | Link::Connecting { .. } => Status::Connecting,
-            Link::Open { .. } => Status::Connected,
-            Link::Waiting { until } => Status::Reconnecting { at: *until },
-            Link::Offline => Status::Offline,
-            Link::Stopped { reason } => Status::Closed {
+        match &self.link.state {
+            LinkState::Idle | LinkState::Connecting { .. } => Status::Connecting,
+            LinkState::Open { .. } => Status::Connected,
+            LinkState::Waiting { until } => Status::Reconnecting { at: *until },
+            LinkState::Offline => Status::Offline,
+            LinkState::Stopped { reason } => Status::Closed {
                 reason: reason.clone(),
             },
         }
@@ -307,7 +98,7 @@ impl Session {
 
     /// The subprotocol of the current or last socket ("" for none).
     pub fn protocol(&self) -> &str {
-        &self.protocol
+        &self.link.protocol
     }
 
     /// Drop and error counters.
@@ -327,31 +118,31 @@ impl Session {
 
     /// Everyone online in `room`, sorted, this user included.
     pub fn online(&self, room: &str) -> Vec<String> {
-        self.people
+        self.rooms
             .get(room)
-            .map(|p| p.online(&self.config.name))
+            .map(|r| r.people.online(&self.config.name))
             .unwrap_or_else(|| vec![self.config.name.clone()])
     }
 
     /// How many are online in `room`, this user included: the server's total when its
     /// list was cut short in a large room, otherwise the length of [`Session::online`].
     pub fn online_count(&self, room: &str) -> u64 {
-        self.people
+        self.rooms
             .get(room)
-            .map_or(1, |p| p.online_count(&self.config.name))
+            .map_or(1, |r| r.people.online_count(&self.config.name))
     }
 
     /// Everyone else typing in `room` now, sorted.
     pub fn typing(&self, room: &str) -> Vec<String> {
-        self.people
+        self.rooms
             .get(room)
-            .map(|p| p.typing(&self.config.name))
+            .map(|r| r.people.typing(&self.config.name))
             .unwrap_or_default()
     }
 
     /// Messages of `room`, if joined.
     pub fn room(&self, room: &str) -> Option<&RoomLog> {
-        self.rooms.get(room)
+        self.rooms.get(room).map(|r| &r.log)
     }
 
     /// Grows by one whenever anything visible changed; the UI re-reads when it moves.
@@ -371,16 +162,9 @@ impl Session {
     pub fn unconfirmed(&self) -> Vec<ChatMessage> {
         self.outbox
             .iter()
-            .filter_map(|item| self.rooms.get(&item.room)?.get(&item.id))
+            .filter_map(|item| self.rooms.get(&item.room)?.log.get(&item.id))
             .map(|entry| entry.msg.clone())
             .collect()
-    }
-
-    /// Puts messages saved by [`Session::unconfirmed`] back in the outbox as pending.
-    pub fn restore_unconfirmed(&mut self, now: u64, messages: Vec<ChatMessage>) {
-        for msg in messages {
-            self.queue_own(now, msg);
-        }
     }
 
     /// Takes over messages that another page of this user left unsent (it closed or
@@ -401,9 +185,9 @@ impl Session {
 
     /// Makes `room` the one new messages go to (it must be joined).
     pub fn set_current_room(&mut self, room: &str) {
-        if self.rooms.contains_key(room) {
+        if let Some(joined) = self.rooms.get_mut(room) {
+            joined.unread = 0;
             self.current_room = room.to_owned();
-            self.unread.remove(room);
             self.touch();
         }
     }
@@ -415,17 +199,7 @@ impl Session {
 
     /// Live messages that arrived in `room` while another room was shown.
     pub fn unread(&self, room: &str) -> u32 {
-        self.unread.get(room).copied().unwrap_or(0)
-    }
-
-    /// Whether older history of `room` is being fetched.
-    pub fn loading_older(&self, room: &str) -> bool {
-        self.older_fetches.contains_key(room)
-    }
-
-    /// Whether the server keeps history (so older messages can be loaded).
-    pub fn has_history(&self) -> bool {
-        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY))
+        self.rooms.get(room).map_or(0, |r| r.unread)
     }
 
     /// Feeds one input at time `now` (ms since the epoch) and returns the commands to run.
@@ -434,41 +208,45 @@ impl Session {
         match input {
             Input::Start | Input::RetryNow => self.connect_now(now, &mut out),
             Input::Online => {
-                self.online = true;
-                if matches!(self.link, Link::Offline | Link::Waiting { .. }) {
-                    self.attempt = 0;
+                self.link.online = true;
+                if matches!(
+                    self.link.state,
+                    LinkState::Offline | LinkState::Waiting { .. }
+                ) {
+                    self.link.attempt = 0;
                     self.connect_now(now, &mut out);
                 }
             }
             Input::Offline => {
-                self.online = false;
-                if matches!(self.link, Link::Waiting { .. } | Link::Idle) {
-                    self.set_link(Link::Offline);
+                self.link.online = false;
+                if matches!(self.link.state, LinkState::Waiting { .. } | LinkState::Idle) {
+                    self.set_link(LinkState::Offline);
                 }
             }
             Input::Visible => {
-                if matches!(self.link, Link::Waiting { .. }) {
+                if matches!(self.link.state, LinkState::Waiting { .. }) {
                     self.connect_now(now, &mut out);
-                } else if self.answers_pings() && matches!(self.link, Link::Open { .. }) {
+                } else if self.answers_pings() && self.link.is_open() {
                     // A tab coming back from the background may hold a socket that died
                     // silently; a ping finds out quickly.
                     self.send_ping(now, &mut out);
                 }
             }
             Input::Opened { protocol } => self.on_opened(now, protocol, &mut out),
-            Input::Closed { code, reason } => self.on_closed(now, code, reason, &mut out),
+            Input::Closed { code, reason } => self.on_closed(now, code, reason),
             Input::Text(text) => self.on_text(now, &text, &mut out),
-            Input::Binary => self.drop_frame("binary frames are not part of the protocol"),
+            // Binary frames are not part of the protocol.
+            Input::Binary => self.drop_frame(),
             Input::Tick => self.on_tick(now, &mut out),
             Input::Compose { id, text } => self.on_compose(now, id, text, &mut out),
             Input::Stop => {
-                if !matches!(self.link, Link::Stopped { .. }) {
+                if !matches!(self.link.state, LinkState::Stopped { .. }) {
                     out.push(Command::Close {
                         code: close_code::NORMAL,
                         reason: "bye".into(),
                     });
-                    self.set_link(Link::Stopped {
-                        reason: "Disconnected".into(),
+                    self.set_link(LinkState::Stopped {
+                        reason: ClosedReason::Deliberate,
                     });
                 }
             }
@@ -485,8 +263,8 @@ impl Session {
             Input::LoadOlder => self.load_older(&mut out),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
-                    if let Some(log) = self.rooms.get_mut(&item.room) {
-                        log.remove(&id);
+                    if let Some(joined) = self.rooms.get_mut(&item.room) {
+                        joined.log.remove(&id);
                     }
                     self.touch();
                 }
@@ -500,163 +278,19 @@ impl Session {
         self.revision += 1;
     }
 
-    fn set_link(&mut self, link: Link) {
-        if self.link != link {
-            self.link = link;
-            self.touch();
-        }
-    }
-
-    fn answers_pings(&self) -> bool {
-        matches!(&self.mode, ServerMode::Full(h) if h.has(feature::PING))
-    }
-
     fn confirms_messages(&self) -> bool {
         // A relay that echoes to the sender also confirms, but we cannot know in advance;
         // only a server that promised acks makes silence mean "not delivered".
         matches!(&self.mode, ServerMode::Full(h) if h.has(feature::ACK))
     }
 
-    fn connect_now(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !self.online {
-            self.set_link(Link::Offline);
-            return;
-        }
-        out.push(Command::Connect);
-        self.mode = ServerMode::Unknown;
-        self.set_link(Link::Connecting { since: now });
-    }
-
-    fn schedule_retry(&mut self, now: u64) {
-        if !self.online {
-            self.set_link(Link::Offline);
-            return;
-        }
-        let delay = self
-            .config
-            .backoff
-            .delay(self.attempt, self.jitter.next_unit());
-        self.attempt = self.attempt.saturating_add(1);
-        self.set_link(Link::Waiting { until: now + delay });
-    }
-
-    fn on_opened(&mut self, now: u64, protocol: String, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Connecting { .. }) {
-            return;
-        }
-        self.protocol = protocol;
-        // Answers to fetches sent on the old socket will never come.
-        self.gap_fetches.clear();
-        self.awaiting_join_reply = self.rooms.keys().cloned().collect();
-        self.set_link(Link::Open {
-            since: now,
-            last_rx: now,
-            ping_sent: false,
-        });
-        for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
-            out.push(Command::Send(self.join_frame(&room)));
-        }
-        self.flush_outbox(now, out);
-    }
-
-    fn join_frame(&self, room: &str) -> String {
-        let after = self.rooms.get(room).and_then(RoomLog::resume_after);
-        encode(&Frame::Join(Join {
-            room: room.to_owned(),
-            name: self.config.name.clone(),
-            after: after.filter(|_| self.epoch.is_some()),
-            epoch: self.epoch.clone().filter(|_| after.is_some()),
-            // Joins go out before the `hello` arrives, so they ask for changes unless this
-            // server already said it cannot send them; servers without the feature ignore
-            // the field and keep sending full lists.
-            deltas: !matches!(&self.mode, ServerMode::Full(h) if !h.has(feature::PRESENCE_DELTAS)),
-            req: None,
-        }))
-    }
-
-    fn on_closed(&mut self, now: u64, code: u16, reason: String, _out: &mut [Command]) {
-        match self.link {
-            Link::Stopped { .. } | Link::Offline | Link::Waiting { .. } | Link::Idle => return,
-            Link::Connecting { .. } | Link::Open { .. } => {}
-        }
-        if !close_code::should_retry(code) {
-            let why = if reason.is_empty() {
-                format!("The server closed the connection (code {code}) and asked not to retry.")
-            } else {
-                format!("The server closed the connection: {reason}")
-            };
-            self.set_link(Link::Stopped { reason: why });
-            return;
-        }
-        self.outbox.mark_unwritten();
-        self.schedule_retry(now);
-    }
-
-    fn on_tick(&mut self, now: u64, out: &mut Vec<Command>) {
-        match self.link.clone() {
-            Link::Waiting { until } if now >= until => self.connect_now(now, out),
-            Link::Connecting { since } if now >= since + self.config.connect_timeout_ms => {
-                out.push(Command::Close {
-                    code: close_code::NORMAL,
-                    reason: "connect timeout".into(),
-                });
-                self.schedule_retry(now);
-            }
-            Link::Open {
-                since,
-                last_rx,
-                ping_sent,
-            } => {
-                if self.mode == ServerMode::Unknown && now >= since + self.config.hello_timeout_ms {
-                    self.mode = ServerMode::Relay;
-                    self.attempt = 0;
-                    // A relay never confirms: what was written is as far as it goes.
-                    for item in self.outbox.mark_relayed(now) {
-                        self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
-                    }
-                    self.next_here = Some(now);
-                    self.ask_all_for_missed(now, out);
-                    self.touch();
-                }
-                if self.mode == ServerMode::Relay && self.next_here.is_some_and(|t| now >= t) {
-                    self.announce_here(now, out);
-                }
-                if self.answers_pings() {
-                    if now >= last_rx + self.config.dead_after_ms {
-                        out.push(Command::Close {
-                            code: close_code::NORMAL,
-                            reason: "no sign of life".into(),
-                        });
-                        self.outbox.mark_unwritten();
-                        self.schedule_retry(now);
-                    } else if !ping_sent && now >= last_rx + self.config.ping_after_ms {
-                        self.send_ping(now, out);
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.answer_due(now, out);
-        self.end_rate_limit(now, out);
-        self.fail_overdue(now);
-        self.outbox.prune_relayed(now, self.config.fail_after_ms);
-        let mut expired = false;
-        for people in self.people.values_mut() {
-            expired |= people.expire(now);
-        }
-        if expired {
-            self.touch();
-        }
-    }
-
     fn join_room(&mut self, now: u64, room: String, out: &mut Vec<Command>) {
         if self.rooms.contains_key(&room) || wirechat_protocol::validate_room(&room).is_err() {
             return;
         }
-        self.rooms.insert(room.clone(), RoomLog::default());
-        if matches!(self.link, Link::Open { .. }) {
-            out.push(Command::Send(self.join_frame(&room)));
-            self.awaiting_join_reply.insert(room.clone());
+        self.rooms.insert(room.clone(), JoinedRoom::default());
+        if self.link.is_open() {
+            self.send_join(&room, out);
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
                     room: room.clone(),
@@ -673,12 +307,6 @@ impl Session {
         if self.rooms.len() <= 1 || self.rooms.remove(room).is_none() {
             return;
         }
-        self.people.remove(room);
-        self.typing_sent.remove(room);
-        self.unread.remove(room);
-        self.gap_fetches.remove(room);
-        self.older_fetches.remove(room);
-        self.awaiting_join_reply.remove(room);
         self.outbox.remove_room(room);
         self.catchup.forget_room(room);
         if self.current_room == room {
@@ -686,38 +314,11 @@ impl Session {
                 self.current_room = first.clone();
             }
         }
-        if matches!(self.link, Link::Open { .. }) {
+        if self.link.is_open() {
             out.push(Command::Send(encode(&Frame::Leave(Leave {
                 room: room.to_owned(),
             }))));
         }
-        self.touch();
-    }
-
-    fn load_older(&mut self, out: &mut Vec<Command>) {
-        let room = self.current_room.clone();
-        if !self.has_history()
-            || !matches!(self.link, Link::Open { .. })
-            || self.older_fetches.contains_key(&room)
-        {
-            return;
-        }
-        let Some(log) = self.rooms.get(&room) else {
-            return;
-        };
-        let Some(before) = log.oldest_seq(self.era).filter(|_| log.more_before) else {
-            return;
-        };
-        self.older_fetches.insert(room.clone(), before);
-        out.push(Command::Send(encode(&Frame::Fetch(Fetch {
-            room,
-            before: Some(before),
-            after: None,
-            // As much as the reference server gives in one page: fewer round trips when a
-            // reader scrolls far back.
-            limit: Some(200),
-            req: None,
-        }))));
         self.touch();
     }
 
@@ -738,29 +339,22 @@ impl Session {
             ServerMode::Relay => true,
             ServerMode::Unknown => false,
         };
-        if !relays_typing || !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
+        if !relays_typing || !self.link.is_open() || self.rate_limited(now) {
             return;
         }
         let room = self.current_room.clone();
-        if self
-            .typing_sent
-            .get(&room)
-            .is_some_and(|t| now < t + self.config.typing_every_ms)
-        {
+        let every = self.config.typing_every_ms;
+        let Some(joined) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        if joined.typing_sent.is_some_and(|t| now < t + every) {
             return;
         }
-        self.typing_sent.insert(room.clone(), now);
+        joined.typing_sent = Some(now);
         out.push(Command::Send(encode(&Frame::Typing(Typing {
             room,
             from: self.config.name.clone(),
         }))));
-    }
-
-    fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
-        out.push(Command::Send(encode(&Frame::Ping(Ping { ts: Some(now) }))));
-        if let Link::Open { ping_sent, .. } = &mut self.link {
-            *ping_sent = true;
-        }
     }
 
     fn fail_overdue(&mut self, now: u64) {
@@ -792,20 +386,20 @@ impl Session {
         let room = msg.room.clone();
         let id = msg.id.clone();
         let arrival = self.next_arrival();
-        let log = self.rooms.entry(room.clone()).or_default();
-        if log.insert(msg, Some(Delivery::Pending), self.era, arrival) == Inserted::New {
+        let log = &mut self.rooms.entry(room.clone()).or_default().log;
+        if log.insert(msg, Some(Delivery::Pending), self.sync.era, arrival) == Inserted::New {
             self.outbox.push(id, room, now);
             self.touch();
         }
     }
 
     fn flush_outbox(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !matches!(self.link, Link::Open { .. }) || self.rate_limited(now) {
+        if !self.link.is_open() || self.rate_limited(now) {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
         for item in self.outbox.take_unwritten() {
-            let Some(entry) = self.rooms.get(&item.room).and_then(|l| l.get(&item.id)) else {
+            let Some(entry) = self.rooms.get(&item.room).and_then(|r| r.log.get(&item.id)) else {
                 continue;
             };
             out.push(Command::Send(encode(&Frame::Msg(entry.msg.clone()))));
@@ -817,9 +411,9 @@ impl Session {
     }
 
     fn set_delivery(&mut self, room: &str, id: &str, delivery: Delivery, seq: Option<u64>) {
-        let era = self.era;
-        if let Some(log) = self.rooms.get_mut(room) {
-            if log.confirm(id, delivery, seq, era) {
+        let era = self.sync.era;
+        if let Some(joined) = self.rooms.get_mut(room) {
+            if joined.log.confirm(id, delivery, seq, era) {
                 self.touch();
             }
         }
@@ -830,30 +424,29 @@ impl Session {
         self.arrivals
     }
 
-    fn drop_frame(&mut self, reason: &str) {
+    fn drop_frame(&mut self) {
         self.stats.dropped += 1;
-        self.stats.last_drop = Some(reason.to_owned());
         self.touch();
     }
 
     fn on_text(&mut self, now: u64, text: &str, out: &mut Vec<Command>) {
-        if let Link::Open {
+        if let LinkState::Open {
             last_rx, ping_sent, ..
-        } = &mut self.link
+        } = &mut self.link.state
         {
             // Any frame at all proves the link is alive.
             *last_rx = now;
-            *ping_sent = false;
+            *ping_sent = None;
         }
         let frame = match decode_received(text, Timestamp::saturating_from_millis(now)) {
             Ok(Received { frame, repaired }) => {
                 self.stats.repaired += u64::from(repaired);
                 frame
             }
-            Err(DecodeError::TooLarge { len, limit }) => {
-                return self.drop_frame(&format!("frame of {len} bytes over the {limit} limit"))
+            // Counted, not kept: no one reads why a frame was dropped, only how many were.
+            Err(DecodeError::TooLarge { .. } | DecodeError::Invalid(_)) => {
+                return self.drop_frame()
             }
-            Err(DecodeError::Invalid(reason)) => return self.drop_frame(&reason),
         };
         match frame {
             Frame::Hello(hello) => {
@@ -875,7 +468,9 @@ impl Session {
                 }
                 let live = room != self.current_room;
                 if self.on_message(msg) && live {
-                    *self.unread.entry(room.clone()).or_default() += 1;
+                    if let Some(joined) = self.rooms.get_mut(&room) {
+                        joined.unread += 1;
+                    }
                 }
                 self.fetch_gap(&room, out);
             }
@@ -929,64 +524,6 @@ impl Session {
         }
     }
 
-    fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
-        let room = history.room.clone();
-        if !self.rooms.contains_key(&room) {
-            return;
-        }
-        let newest = history.msgs.iter().filter_map(|m| m.seq).max();
-        // Older history answers a `fetch` with `before`: all of it lies below what was asked.
-        if let Some(&before) = self.older_fetches.get(&room) {
-            if newest.is_none_or(|n| n < before) && !self.awaiting_join_reply.contains(&room) {
-                self.older_fetches.remove(&room);
-                for msg in history.msgs {
-                    self.on_message(msg);
-                }
-                if let Some(log) = self.rooms.get_mut(&room) {
-                    log.more_before = history.more;
-                }
-                self.touch();
-                return;
-            }
-        }
-        let page_len = history.msgs.len();
-        for msg in history.msgs {
-            self.on_message(msg);
-        }
-        let join_reply = self.awaiting_join_reply.remove(&room);
-        let asked = self.gap_fetches.remove(&room);
-        let Some(log) = self.rooms.get_mut(&room) else {
-            return;
-        };
-        let resumed = join_reply && log.has_baseline();
-        if join_reply && !log.has_baseline() {
-            // Only a fresh join's page says whether older history exists before this client's
-            // first message; resume and gap pages start later.
-            log.more_before = history.more;
-            // The first history after a fresh join says where the room stands: what it
-            // holds is the baseline, and only seqs past it can be missing.
-            log.set_baseline(newest.or(history.latest).unwrap_or(0));
-        }
-        if asked.is_some() && log.gap_after() == asked {
-            // The answer to a gap fetch left the gap as it was: the server no longer has
-            // those messages, and asking again would loop forever.
-            log.skip_gap();
-        }
-        match history.latest {
-            Some(latest) => log.note_latest(latest),
-            // A server that does not say where the room stands may have cut the page short:
-            // ask for what follows until a page comes back empty.
-            None if page_len > 0 && (resumed || asked.is_some()) => {
-                if let Some(after) = log.resume_after() {
-                    self.gap_fetches.insert(room.clone(), after);
-                    out.push(fetch_after(&room, after));
-                }
-            }
-            None => {}
-        }
-        self.fetch_gap(&room, out);
-    }
-
     fn on_ack(&mut self, ack: &Ack) {
         if self.outbox.remove(&ack.id).is_some() {
             self.set_delivery(&ack.room, &ack.id, Delivery::Delivered, ack.seq);
@@ -995,26 +532,7 @@ impl Session {
 
     /// The people of a joined room (`None` for rooms this client is not in).
     fn people_of(&mut self, room: &str) -> Option<&mut RoomPeople> {
-        if !self.rooms.contains_key(room) {
-            return None;
-        }
-        Some(self.people.entry(room.to_owned()).or_default())
-    }
-
-    fn on_hello(&mut self, hello: Hello) {
-        if self.epoch.as_deref() != Some(hello.epoch.as_str()) {
-            if self.epoch.is_some() {
-                // The server renumbered: old cursors mean nothing to it now.
-                self.era += 1;
-                for log in self.rooms.values_mut() {
-                    log.reset_cursor();
-                }
-            }
-            self.epoch = Some(hello.epoch.clone());
-        }
-        self.attempt = 0;
-        self.mode = ServerMode::Full(hello);
-        self.touch();
+        self.rooms.get_mut(room).map(|r| &mut r.people)
     }
 
     /// Stores a received message; returns whether it is new to the list.
@@ -1028,8 +546,8 @@ impl Session {
             false
         } else {
             let arrival = self.next_arrival();
-            let era = self.era;
-            let Some(log) = self.rooms.get_mut(&room) else {
+            let era = self.sync.era;
+            let Some(log) = self.rooms.get_mut(&room).map(|r| &mut r.log) else {
                 return false;
             };
             if let Some(existing) = log.get(&msg.id) {
@@ -1051,61 +569,6 @@ impl Session {
         }
     }
 
-    fn fetch_gap(&mut self, room: &str, out: &mut Vec<Command>) {
-        let history = matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY));
-        if !history {
-            return;
-        }
-        let Some(after) = self.rooms.get(room).and_then(RoomLog::gap_after) else {
-            return;
-        };
-        if self.gap_fetches.get(room) != Some(&after) {
-            self.gap_fetches.insert(room.to_owned(), after);
-            out.push(fetch_after(room, after));
-        }
-    }
-
-    fn next_deadline(&self) -> Option<u64> {
-        let link = match &self.link {
-            Link::Waiting { until } => Some(*until),
-            Link::Connecting { since } => Some(since + self.config.connect_timeout_ms),
-            Link::Open {
-                since,
-                last_rx,
-                ping_sent,
-            } => {
-                let hello = (self.mode == ServerMode::Unknown)
-                    .then_some(since + self.config.hello_timeout_ms);
-                let liveness = self.answers_pings().then(|| {
-                    if *ping_sent {
-                        last_rx + self.config.dead_after_ms
-                    } else {
-                        last_rx + self.config.ping_after_ms
-                    }
-                });
-                let here = self.next_here.filter(|_| self.mode == ServerMode::Relay);
-                hello.into_iter().chain(liveness).chain(here).min()
-            }
-            _ => None,
-        };
-        let expiry = self
-            .people
-            .values()
-            .filter_map(RoomPeople::next_expiry)
-            .min();
-        let outbox = self
-            .outbox
-            .oldest_pending()
-            .map(|created| created + self.config.fail_after_ms);
-        let catchup = self.catchup.next_deadline();
-        link.into_iter()
-            .chain(outbox)
-            .chain(expiry)
-            .chain(catchup)
-            .chain(self.rate_limited_until)
-            .min()
-    }
-
     fn schedule(&mut self, now: u64, out: &mut Vec<Command>) {
         let next = self.next_deadline().map(|t| t.max(now));
         if next != self.wake {
@@ -1117,19 +580,13 @@ impl Session {
     }
 }
 
-/// `fetch` for what follows `after`, as much as servers usually allow in one page.
-fn fetch_after(room: &str, after: u64) -> Command {
-    Command::Send(encode(&Frame::Fetch(Fetch {
-        room: room.to_owned(),
-        before: None,
-        after: Some(after),
-        limit: Some(200),
-        req: None,
-    })))
-}
-
+mod api;
+mod joined_room;
+mod link;
 mod presence;
 mod rate_limit;
 mod relay_catchup;
+mod sync;
 #[cfg(test)]
 mod tests;
+mod timers;

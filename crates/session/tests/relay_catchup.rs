@@ -86,7 +86,7 @@ impl Relay {
 
     fn carry_out(&mut self, i: usize, command: Command) {
         match command {
-            Command::Connect => {
+            Command::Connect { .. } => {
                 let peer = &mut self.peers[i];
                 peer.open = peer.up;
                 let answer = if peer.up {

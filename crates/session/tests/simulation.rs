@@ -49,7 +49,7 @@ impl SimServer {
         }))
     }
 
-    fn page_after(&self, after: u64) -> String {
+    fn page_after(&self, after: u64, req: Option<u64>) -> String {
         let msgs: Vec<ChatMessage> = self
             .log
             .iter()
@@ -62,19 +62,25 @@ impl SimServer {
             more: false,
             msgs,
             latest: self.latest(),
-            req: None,
+            req: self.echo(req),
         }))
     }
 
-    fn recent(&self) -> String {
+    fn recent(&self, req: Option<u64>) -> String {
         let start = self.log.len().saturating_sub(100);
         encode(&Frame::History(History {
             room: ROOM.into(),
             more: start > 0,
             msgs: self.log[start..].to_vec(),
             latest: self.latest(),
-            req: None,
+            req: self.echo(req),
         }))
+    }
+
+    /// The request id the answer echoes: the reference server echoes it along with
+    /// reporting `latest`; servers that predate both do neither.
+    fn echo(&self, req: Option<u64>) -> Option<u64> {
+        req.filter(|_| self.reports_latest)
     }
 
     /// What the reference server reports as `latest`; `None` models servers that do not.
@@ -171,7 +177,7 @@ impl World {
         let commands = self.clients[i].session.handle(self.now, input);
         for command in commands {
             match command {
-                Command::Connect => {
+                Command::Connect { .. } => {
                     // The server accepts at once and greets first.
                     let mut to_client = VecDeque::new();
                     to_client.push_back(self.server.hello());
@@ -316,14 +322,16 @@ impl World {
         let mut replies = Vec::new();
         let mut broadcast = None;
         match decode(&text).expect("clients send valid frames") {
-            Frame::Join(Join { after, epoch, .. }) => {
+            Frame::Join(Join {
+                after, epoch, req, ..
+            }) => {
                 if let Some(link) = self.clients[i].link.as_mut() {
                     link.joined = true;
                 }
                 let resume = after.filter(|_| epoch.as_deref() == Some(&self.server.epoch));
                 replies.push(match resume {
-                    Some(after) => self.server.page_after(after),
-                    None => self.server.recent(),
+                    Some(after) => self.server.page_after(after, req),
+                    None => self.server.recent(req),
                 });
             }
             Frame::Msg(mut msg) => match self.server.ids.get(&msg.id) {
@@ -341,8 +349,10 @@ impl World {
                 }
             },
             Frame::Fetch(Fetch {
-                after: Some(after), ..
-            }) => replies.push(self.server.page_after(after)),
+                after: Some(after),
+                req,
+                ..
+            }) => replies.push(self.server.page_after(after, req)),
             Frame::Ping(ping) => replies.push(encode(&Frame::Pong(ping))),
             _ => {}
         }

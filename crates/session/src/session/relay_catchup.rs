@@ -1,7 +1,7 @@
 //! The session's side of relay catch-up ([`crate::catchup`]): when to ask, whom to answer,
 //! and where answered messages go.
 
-use super::{Command, Link, ServerMode, Session};
+use super::{Command, ServerMode, Session};
 use wirechat_protocol::{encode, Catchup, Missed};
 
 impl Session {
@@ -13,10 +13,10 @@ impl Session {
 
     /// Asks the room `room` for what this client missed (on a relay, after joining it).
     pub(super) fn ask_for_missed(&mut self, now: u64, room: &str, out: &mut Vec<Command>) {
-        if self.mode != ServerMode::Relay || !matches!(self.link, Link::Open { .. }) {
+        if self.mode != ServerMode::Relay || !self.link.is_open() {
             return;
         }
-        let Some(log) = self.rooms.get(room) else {
+        let Some(log) = self.rooms.get(room).map(|r| &r.log) else {
             return;
         };
         let request = self.catchup.request(now, room, &self.config.name, log);
@@ -34,7 +34,7 @@ impl Session {
         if !self.catches_up() {
             return;
         }
-        if let Some(log) = self.rooms.get(&request.room) {
+        if let Some(log) = self.rooms.get(&request.room).map(|r| &r.log) {
             self.catchup
                 .on_request(now, request, &self.config.name, log);
         }
@@ -52,7 +52,7 @@ impl Session {
     /// Sends the answers that are due, and forgets requests whose window closed.
     pub(super) fn answer_due(&mut self, now: u64, out: &mut Vec<Command>) {
         self.catchup.expire(now);
-        if !matches!(self.link, Link::Open { .. }) {
+        if !self.link.is_open() {
             self.catchup.link_lost();
             return;
         }

@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{decode, Ack, Here, History};
+use wirechat_protocol::{decode, Ack, Fetch, Hello, Here, History, Join, Ping};
 
 const T0: u64 = 1_764_000_000_000;
 
@@ -65,7 +65,10 @@ fn session() -> Session {
 /// A session connected to a full server with epoch `e1`.
 fn connected() -> Session {
     let mut s = session();
-    assert_eq!(s.handle(T0, Input::Start)[0], Command::Connect);
+    assert!(matches!(
+        s.handle(T0, Input::Start)[0],
+        Command::Connect { .. }
+    ));
     s.handle(
         T0,
         Input::Opened {
@@ -108,7 +111,7 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
             after: None,
             epoch: None,
             deltas: true,
-            req: None,
+            req: Some(0),
         })]
     );
     assert_eq!(s.status(), Status::Connected);
@@ -190,7 +193,10 @@ fn messages_typed_while_disconnected_go_out_on_open_and_again_after_a_drop() {
         panic!("reconnecting, got {:?}", s.status())
     };
     assert!(at <= T0 + 6 + 500);
-    assert_eq!(s.handle(at, Input::Tick)[0], Command::Connect);
+    assert!(matches!(
+        s.handle(at, Input::Tick)[0],
+        Command::Connect { .. }
+    ));
     let cmds = s.handle(
         at + 1,
         Input::Opened {
@@ -282,7 +288,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             after: Some(5),
             epoch: Some("e1".into()),
             deltas: true,
-            req: None,
+            req: Some(1),
         })
     );
 }
@@ -300,7 +306,7 @@ fn a_seq_gap_triggers_a_fetch() {
             before: None,
             after: Some(1),
             limit: Some(200),
-            req: None,
+            req: Some(1),
         })]
     );
 }
@@ -367,11 +373,17 @@ fn close_codes_that_forbid_retry_stop_reconnecting() {
             reason: "origin".into(),
         },
     );
-    assert!(!cmds.contains(&Command::Connect));
-    assert!(matches!(s.status(), Status::Closed { .. }));
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Connect { .. })));
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::ServerSaid("origin".into())
+        }
+    );
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
 }
 
 #[test]
@@ -388,8 +400,34 @@ fn a_deliberate_stop_never_reconnects() {
     );
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
-    assert!(matches!(s.status(), Status::Closed { .. }));
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::Deliberate
+        }
+    );
+}
+
+#[test]
+fn a_refusal_without_words_is_reported_by_its_code() {
+    let mut s = connected();
+    s.handle(
+        T0,
+        Input::Closed {
+            code: close_code::POLICY,
+            reason: String::new(),
+        },
+    );
+    assert_eq!(
+        s.status(),
+        Status::Closed {
+            reason: ClosedReason::ServerRefused {
+                code: close_code::POLICY
+            }
+        }
+    );
 }
 
 #[test]
@@ -406,8 +444,12 @@ fn offline_waits_and_online_connects_at_once() {
     assert_eq!(s.status(), Status::Offline);
     assert!(!s
         .handle(T0 + 100_000, Input::Tick)
-        .contains(&Command::Connect));
-    assert_eq!(s.handle(T0 + 100_001, Input::Online)[0], Command::Connect);
+        .iter()
+        .any(|c| matches!(c, Command::Connect { .. })));
+    assert!(matches!(
+        s.handle(T0 + 100_001, Input::Online)[0],
+        Command::Connect { .. }
+    ));
 }
 
 #[test]
@@ -444,7 +486,7 @@ fn without_hello_the_server_is_a_relay_and_silence_is_not_death() {
     assert!(
         !cmds
             .iter()
-            .any(|c| matches!(c, Command::Close { .. } | Command::Connect)),
+            .any(|c| matches!(c, Command::Close { .. } | Command::Connect { .. })),
         "no closes, no reconnects: {cmds:?}"
     );
     assert!(
@@ -558,7 +600,7 @@ fn unconfirmed_messages_survive_a_reload() {
     let saved = s.unconfirmed();
     assert_eq!(saved.len(), 1);
     let mut reloaded = session();
-    reloaded.restore_unconfirmed(T0 + 1, saved);
+    reloaded.adopt_unconfirmed(T0 + 1, saved);
     reloaded.handle(T0 + 1, Input::Start);
     let cmds = reloaded.handle(
         T0 + 2,
@@ -774,7 +816,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             before: Some(50),
             after: None,
             limit: Some(200),
-            req: None,
+            req: Some(1),
         })]
     );
     assert!(s.loading_older("lobby"));
@@ -819,4 +861,187 @@ fn own_messages_from_history_read_as_delivered() {
     );
     assert_eq!(delivery(&s, "before-reload"), Some(Delivery::Delivered));
     assert_eq!(delivery(&s, "b"), None);
+}
+
+fn closes(cmds: &[Command]) -> bool {
+    cmds.iter().any(|c| matches!(c, Command::Close { .. }))
+}
+
+fn pings(cmds: &[Command]) -> bool {
+    sent_frames(cmds)
+        .iter()
+        .any(|f| matches!(f, Frame::Ping(_)))
+}
+
+/// Regression: a background tab's timers are throttled, so a tick may come a minute after the
+/// last one. The link was not probed in that minute, so its silence says nothing: the late
+/// tick probes it instead of declaring it dead.
+#[test]
+fn a_late_tick_in_a_throttled_tab_probes_a_silent_link_instead_of_dropping_it() {
+    let mut s = connected();
+    let late = s.handle(T0 + 60_000, Input::Tick);
+    assert!(!closes(&late), "{late:?}");
+    assert!(pings(&late));
+    assert_eq!(s.status(), Status::Connected);
+    // The answer comes; the next tick, late again, finds a healthy link.
+    s.handle(
+        T0 + 60_100,
+        Input::Text(encode(&Frame::Pong(Ping { ts: None }))),
+    );
+    let later = s.handle(T0 + 120_000, Input::Tick);
+    assert!(!closes(&later), "{later:?}");
+    assert_eq!(s.status(), Status::Connected);
+}
+
+/// A frame that came a second before a late tick keeps the link alive too.
+#[test]
+fn a_frame_just_before_a_late_tick_keeps_the_link() {
+    let mut s = connected();
+    s.handle(T0 + 10_000, Input::Tick);
+    s.handle(T0 + 59_000, text(&msg("m1", "bob", Some(1))));
+    let late = s.handle(T0 + 60_000, Input::Tick);
+    assert!(!closes(&late), "{late:?}");
+    assert_eq!(s.status(), Status::Connected);
+}
+
+/// A probe that goes unanswered still ends the link, whether the tick comes on time or late.
+#[test]
+fn an_unanswered_probe_ends_the_link() {
+    let config = SessionConfig::default();
+    let grace = config.dead_after_ms - config.ping_after_ms;
+    for tick_after in [grace, 60_000] {
+        let mut s = connected();
+        assert!(pings(&s.handle(T0 + 60_000, Input::Tick)));
+        let dead = s.handle(T0 + 60_000 + tick_after, Input::Tick);
+        assert!(closes(&dead), "{dead:?}");
+        assert!(matches!(s.status(), Status::Reconnecting { .. }));
+    }
+}
+
+/// Whether `cmds` open a socket, and offering the subprotocols or not.
+fn connect_offers(cmds: &[Command]) -> Option<bool> {
+    cmds.iter().find_map(|c| match c {
+        Command::Connect { offer_protocols } => Some(*offer_protocols),
+        _ => None,
+    })
+}
+
+fn failed_to_open() -> Input {
+    Input::Closed {
+        code: 1006,
+        reason: String::new(),
+    }
+}
+
+#[test]
+fn an_attempt_that_never_opened_is_retried_with_the_other_subprotocol_choice() {
+    let mut s = session();
+    assert_eq!(connect_offers(&s.handle(T0, Input::Start)), Some(true));
+    s.handle(T0 + 10, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 10, Input::RetryNow)),
+        Some(false)
+    );
+    s.handle(T0 + 20, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 20, Input::RetryNow)),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_socket_that_opened_keeps_its_subprotocol_choice() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(T0 + 10, failed_to_open());
+    s.handle(T0 + 10, Input::RetryNow);
+    s.handle(
+        T0 + 20,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(T0 + 30, failed_to_open());
+    assert_eq!(
+        connect_offers(&s.handle(T0 + 30, Input::RetryNow)),
+        Some(false)
+    );
+}
+
+fn history(msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>, req: Option<u64>) -> Input {
+    Input::Text(encode(&Frame::History(History {
+        room: "lobby".into(),
+        msgs,
+        more,
+        latest,
+        req,
+    })))
+}
+
+/// The `req` of the last `join` or `fetch` in `cmds`.
+fn last_req(cmds: &[Command]) -> Option<u64> {
+    sent_frames(cmds).iter().rev().find_map(|f| match f {
+        Frame::Join(j) => j.req,
+        Frame::Fetch(f) => f.req,
+        _ => None,
+    })
+}
+
+/// Regression: an older page asked for on a socket that dropped never comes, and the room
+/// stayed "loading older messages" for good, refusing to ask again.
+#[test]
+fn an_older_page_lost_with_its_socket_is_asked_for_again() {
+    let mut s = connected();
+    let page = vec![msg("m50", "bob", Some(50)), msg("m51", "bob", Some(51))];
+    s.handle(T0, history(page, true, Some(51), None));
+    assert!(!sent_frames(&s.handle(T0, Input::LoadOlder)).is_empty());
+    s.handle(T0 + 1, failed_to_open());
+    s.handle(T0 + 1, Input::RetryNow);
+    s.handle(
+        T0 + 2,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(T0 + 2, Input::Text(hello("e1")));
+    s.handle(T0 + 3, history(vec![], false, Some(51), None));
+    assert!(!s.loading_older("lobby"));
+    let again = sent_frames(&s.handle(T0 + 4, Input::LoadOlder));
+    assert!(
+        matches!(&again[..], [Frame::Fetch(f)] if f.before == Some(50)),
+        "{again:?}"
+    );
+}
+
+/// With request ids echoed, a join's answer is not taken for the answer to a gap fetch
+/// sent after it: the gap stays asked for until its own answer comes.
+#[test]
+fn an_echoed_request_id_tells_a_join_reply_from_a_gap_answer() {
+    let mut s = connected();
+    let join = last_req(&s.handle(T0, Input::RetryNow));
+    assert_eq!(join, None, "no join before the socket opens");
+    let join = last_req(&s.handle(
+        T0,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    ));
+    s.handle(T0, Input::Text(hello("e1")));
+    // A live message arrives before the join's answer, which starts the room at seq 1.
+    s.handle(
+        T0 + 1,
+        history(vec![msg("a", "bob", Some(1))], false, None, join),
+    );
+    let gap = last_req(&s.handle(T0 + 2, text(&msg("c", "bob", Some(3)))));
+    assert!(gap.is_some_and(|g| Some(g) != join));
+    // An answer to the join sent again on this socket (a duplicate) leaves the gap asked.
+    s.handle(T0 + 3, history(vec![], false, None, join));
+    assert_eq!(s.room("lobby").unwrap().gap_after(), Some(1));
+    // The gap's own answer fills it.
+    s.handle(
+        T0 + 4,
+        history(vec![msg("b", "bob", Some(2))], false, None, gap),
+    );
+    assert_eq!(ids(&s), ["a", "b", "c"]);
+    assert_eq!(s.room("lobby").unwrap().gap_after(), None);
 }

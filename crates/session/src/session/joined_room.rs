@@ -1,0 +1,21 @@
+//! Everything the session keeps about one joined room, in one place: joining a room is one
+//! insertion and leaving it is one removal.
+
+use super::sync::RoomSync;
+use crate::people::RoomPeople;
+use crate::store::RoomLog;
+
+/// The state of one room this client has joined.
+#[derive(Debug, Default)]
+pub(super) struct JoinedRoom {
+    /// Its messages.
+    pub log: RoomLog,
+    /// Who is online and who is typing.
+    pub people: RoomPeople,
+    /// Live messages that arrived while another room was shown.
+    pub unread: u32,
+    /// When this client last sent `typing` here.
+    pub typing_sent: Option<u64>,
+    /// Requests for its history in flight.
+    pub sync: RoomSync,
+}

@@ -1,0 +1,118 @@
+use super::*;
+use crate::session::{Input, SessionConfig};
+use std::collections::BTreeSet;
+use wirechat_protocol::{encode, feature, ErrorFrame, Frame, Hello, Typing};
+
+const T0: u64 = 1_764_000_000_000;
+
+/// Feeds `inputs` at `now` and remembers the wake-up asked for last.
+struct Probe {
+    session: Session,
+    wake: Option<u64>,
+    armed: BTreeSet<String>,
+}
+
+impl Probe {
+    fn new() -> Self {
+        let config = SessionConfig {
+            name: "alice".into(),
+            ..SessionConfig::default()
+        };
+        Self {
+            session: Session::new(config, 7),
+            wake: None,
+            armed: BTreeSet::new(),
+        }
+    }
+
+    fn feed(&mut self, now: u64, input: Input) {
+        for command in self.session.handle(now, input) {
+            if let Command::WakeAt(at) = command {
+                self.wake = Some(at);
+            }
+        }
+        self.check();
+    }
+
+    /// Every armed timer is covered by the next deadline and by the wake-up asked for.
+    fn check(&mut self) {
+        let next = self.session.next_deadline();
+        for timer in Timer::ALL {
+            if let Some(at) = self.session.deadline(timer) {
+                self.armed.insert(format!("{timer:?}"));
+                assert!(
+                    next.is_some_and(|n| n <= at),
+                    "{timer:?} at {at}, next {next:?}"
+                );
+                assert!(self.wake.is_some_and(|w| w <= at), "{timer:?} never woken");
+            }
+        }
+    }
+}
+
+fn hello() -> Input {
+    Input::Text(encode(&Frame::Hello(Hello {
+        server: "test".into(),
+        epoch: "e1".into(),
+        features: vec![feature::ACK.into(), feature::PING.into()],
+        max_text: None,
+    })))
+}
+
+fn opened() -> Input {
+    Input::Opened {
+        protocol: String::new(),
+    }
+}
+
+fn compose(id: &str) -> Input {
+    Input::Compose {
+        id: id.into(),
+        text: "hi".into(),
+    }
+}
+
+#[test]
+fn every_armed_timer_is_reported_by_next_deadline() {
+    // A full server: liveness, failing messages, rate limits and people expiring.
+    let mut full = Probe::new();
+    full.feed(T0, Input::Start);
+    full.feed(T0, opened());
+    full.feed(T0, hello());
+    full.feed(T0, compose("m1"));
+    full.feed(
+        T0 + 1,
+        Input::Text(encode(&Frame::Typing(Typing {
+            room: "lobby".into(),
+            from: "bob".into(),
+        }))),
+    );
+    full.feed(
+        T0 + 2,
+        Input::Text(encode(&Frame::Error(ErrorFrame {
+            code: wirechat_protocol::error_code::RATE_LIMITED.into(),
+            message: "slow down".into(),
+            id: Some("m1".into()),
+            retry_after: Some(5_000),
+        }))),
+    );
+    full.feed(T0 + 20_000, Input::Tick);
+    full.feed(
+        T0 + 10_500,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+
+    // A relay: no hello, so the hello timeout, `here`, catch-up and relayed messages.
+    let mut relay = Probe::new();
+    relay.feed(T0, Input::Start);
+    relay.feed(T0, opened());
+    relay.feed(T0, compose("r1"));
+    relay.feed(T0 + 2_500, Input::Tick);
+
+    let armed: BTreeSet<String> = full.armed.union(&relay.armed).cloned().collect();
+    let all: BTreeSet<String> = Timer::ALL.iter().map(|t| format!("{t:?}")).collect();
+    assert_eq!(armed, all, "each timer kind is armed by some step above");
+}

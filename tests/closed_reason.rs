@@ -1,0 +1,43 @@
+//! Why the connection closed for good, as the user reads it: in the page's language,
+//! whatever the reason. The session reports a reason, never a sentence.
+
+use wasm_bindgen_test::*;
+use wirechat::i18n::{Lang, Tr};
+use wirechat_session::ClosedReason;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn reasons() -> [ClosedReason; 3] {
+    [
+        ClosedReason::Deliberate,
+        ClosedReason::ServerRefused { code: 1008 },
+        ClosedReason::ServerSaid("origin not allowed".into()),
+    ]
+}
+
+fn has_hangul(text: &str) -> bool {
+    text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
+/// Regression: the session wrote these sentences in English, and the Korean page showed them
+/// as they were.
+#[wasm_bindgen_test]
+fn a_korean_page_says_why_it_is_offline_in_korean() {
+    for reason in reasons() {
+        let text = Tr::offline_because(Lang::Ko, &reason);
+        assert!(text.starts_with(Tr::offline(Lang::Ko)), "{text}");
+        let words = text.replace("origin not allowed", "");
+        assert!(has_hangul(&words), "{text}");
+        assert!(!words.contains("server"), "{text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_code_and_the_servers_own_words_are_kept() {
+    for lang in Lang::ALL {
+        let refused = Tr::offline_because(lang, &ClosedReason::ServerRefused { code: 1008 });
+        assert!(refused.contains("1008"), "{refused}");
+        let said = Tr::offline_because(lang, &ClosedReason::ServerSaid("origin".into()));
+        assert!(said.contains("\u{2068}origin\u{2069}"), "{said}");
+    }
+}
