@@ -5,9 +5,19 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
+# The WebDriver of each browser engine. wasm-bindgen-test-runner takes the first of
+# GECKODRIVER, SAFARIDRIVER and CHROMEDRIVER that is set, so each engine's target below
+# clears the others; WebKitWebDriver stands in for safaridriver.
+GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
+WEBKITWEBDRIVER ?= /usr/bin/WebKitWebDriver
+ONE_DRIVER := env -u GECKODRIVER -u SAFARIDRIVER -u CHROMEDRIVER
+# WebKitGTK has no headless mode: its browser gets a virtual display.
+ON_A_DISPLAY := xvfb-run -a
+
 BIND ?= 127.0.0.1:8080
 
-.PHONY: run test setup setup-browser dist server dev lint test-native test-browser test-e2e bench
+.PHONY: run test setup setup-browser dist server dev lint test-native bench \
+	test-browser test-browser-firefox test-browser-webkit test-e2e test-e2e-firefox test-e2e-webkit
 
 ## Build the app and serve it, with the reference server, on http://$(BIND)/
 run: setup dist
@@ -43,8 +53,15 @@ test-native:
 	cargo test --workspace --exclude wirechat --exclude wirechat-e2e
 	cargo test -p wirechat --doc
 
+## Browser tests (wasm-bindgen-test), one target per engine: Chromium, Firefox, WebKit
 test-browser:
-	cargo test -p wirechat --target wasm32-unknown-unknown
+	$(ONE_DRIVER) CHROMEDRIVER=$(CHROMEDRIVER) cargo test -p wirechat --target wasm32-unknown-unknown
+
+test-browser-firefox:
+	$(ONE_DRIVER) GECKODRIVER=$(GECKODRIVER) cargo test -p wirechat --target wasm32-unknown-unknown
+
+test-browser-webkit:
+	$(ONE_DRIVER) SAFARIDRIVER=$(WEBKITWEBDRIVER) $(ON_A_DISPLAY) cargo test -p wirechat --target wasm32-unknown-unknown
 
 # The fault tests kill and restart the real server binary, so it is built first.
 test-e2e:
