@@ -1,13 +1,13 @@
 //! The chat as people use it: real headless browsers against the real server.
 //!
 //! Every test holds the harness's browser slot, so tests take turns even under the default
-//! parallel runner (several Chromiums per test already fill two cores). Run them with
+//! parallel runner (several browsers per test already fill two cores). Run them with
 //! `cargo test -p wirechat-e2e -- --test-threads=1` to keep their output in order too.
 
 use std::time::Duration;
 
 use wirechat_e2e::{
-    bounded, free_loopback_port, png_size, wait_until, workspace_root, Browser, Harness,
+    bounded, free_loopback_port, png_size, wait_until, workspace_root, Browser, Engine, Harness,
     MessageRow, TEST_BOUND, VIEWPORT,
 };
 
@@ -196,6 +196,12 @@ async fn shift_enter_makes_one_message_with_two_lines() {
 /// Writes `docs/screenshot.png`: the picture of the app the README shows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshot_of_a_conversation() {
+    if Engine::from_env().skips_chromium_only(
+        "the README's screenshot",
+        "docs/screenshot.png is the picture of the app in Chromium",
+    ) {
+        return;
+    }
     let harness = Harness::start().await;
     let png =
         bounded(TEST_BOUND, async {
