@@ -24,7 +24,8 @@ run: setup dist
 	cargo run --profile server -p wirechat-server -- --bind $(BIND) --dist dist
 
 ## Everything: formatting, lints (native and wasm32), native, browser and end-to-end tests
-test: setup-browser lint test-native test-browser dist test-e2e
+test: setup-browser lint test-native test-browser test-browser-firefox test-browser-webkit \
+	dist test-e2e test-e2e-firefox test-e2e-webkit
 
 setup:
 	@scripts/setup.sh
@@ -63,10 +64,25 @@ test-browser-firefox:
 test-browser-webkit:
 	$(ONE_DRIVER) SAFARIDRIVER=$(WEBKITWEBDRIVER) $(ON_A_DISPLAY) cargo test -p wirechat --target wasm32-unknown-unknown
 
-# The fault tests kill and restart the real server binary, so it is built first.
+## End-to-end tests: the whole suite in Chromium, the core scenarios (chat, relays, faults,
+## hostile input) in Firefox and WebKit. The fault tests kill and restart the real server
+## binary, so it is built first.
+SERVER_BIN := WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server
+E2E := cargo test -p wirechat-e2e
+E2E_CORE := --test harness --test chat --test relays --test faults --test hostile
+E2E_FLAGS := -- --test-threads=1 --nocapture
+
 test-e2e:
 	cargo build -p wirechat-server
-	WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server cargo test -p wirechat-e2e -- --test-threads=1 --nocapture
+	$(SERVER_BIN) WIRECHAT_BROWSER=chromium $(E2E) $(E2E_FLAGS)
+
+test-e2e-firefox:
+	cargo build -p wirechat-server
+	$(SERVER_BIN) WIRECHAT_BROWSER=firefox $(E2E) $(E2E_CORE) $(E2E_FLAGS)
+
+test-e2e-webkit:
+	cargo build -p wirechat-server
+	$(SERVER_BIN) WIRECHAT_BROWSER=webkit $(ON_A_DISPLAY) $(E2E) $(E2E_CORE) $(E2E_FLAGS)
 
 ## The performance benchmark (not part of `test`): the release app against the vanilla JS
 ## baseline in bench/, in headless Chromium, then the server under load (bench/server.mjs);
