@@ -10,19 +10,24 @@ want_browser=false
 
 say() { printf '==> %s\n' "$*"; }
 
+# Under pipefail, `tool --version | grep -q` fails whenever grep stops reading before the
+# tool has written everything (the tool dies of SIGPIPE), so outputs are read whole first.
+output_of() { "$@" 2>/dev/null || true; }
+
 # Rust: the wasm target and the lint/format components.
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+if ! grep -qx wasm32-unknown-unknown <<<"$(output_of rustup target list --installed)"; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+installed_components=$(output_of rustup component list --installed)
 for component in clippy rustfmt; do
-  if ! rustup component list --installed | grep -q "^$component"; then
+  if ! grep -q "^$component" <<<"$installed_components"; then
     rustup component add "$component"
   fi
 done
 
 # trunk 0.21.x: 0.22 needs a newer rustc than this toolchain.
-if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+if ! grep -q '^trunk 0\.21\.' <<<"$(output_of trunk --version)"; then
   say "installing trunk 0.21"
   cargo install trunk --version '~0.21' --locked
 fi
@@ -35,17 +40,42 @@ if [ "$lock_version" != "$pin_version" ]; then
   echo "Trunk.toml pins wasm-bindgen $pin_version but Cargo.lock has $lock_version: update Trunk.toml" >&2
   exit 1
 fi
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $lock_version"; then
+if ! grep -qx "wasm-bindgen $lock_version" <<<"$(output_of wasm-bindgen --version)"; then
   say "installing wasm-bindgen-cli $lock_version"
   # --locked fails to resolve for this crate; the plain install works.
   cargo install wasm-bindgen-cli --version "=$lock_version" --force
 fi
 
 # npm packages: wasm-opt from binaryen (Debian's is too old for current wasm features), and
-# the third-party WebSocket relays the end-to-end tests run against. npm leaves its own copy
-# of the lock file in node_modules; when that is older than ours, the install is stale.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (binaryen, ws)"
+# the third-party WebSocket relays the end-to-end tests run against. npm keeps a copy of what
+# it installed in node_modules/.package-lock.json; the install is stale when any package's
+# version there differs from package-lock.json. (Comparing contents, not file times: a fresh
+# checkout is newer than any install without being different from it.)
+npm_stale() {
+  node -e '
+    const fs = require("fs");
+    const versions = (file) => {
+      const packages = JSON.parse(fs.readFileSync(file, "utf8")).packages || {};
+      return Object.entries(packages)
+        .filter(([path]) => path.startsWith("node_modules/"))
+        .map(([path, p]) => path + "@" + p.version)
+        .sort()
+        .join("\n");
+    };
+    let installed = "";
+    try { installed = versions("node_modules/.package-lock.json"); } catch (_) {}
+    process.exit(versions("package-lock.json") === installed ? 1 : 0);
+  '
+}
+if npm_stale; then
+  # npm ci empties node_modules first; through a symlink that would empty a directory other
+  # checkouts share, so a shared install is left to its owner.
+  if [ -L node_modules ]; then
+    echo "node_modules links to $(readlink node_modules), which does not match package-lock.json:" >&2
+    echo "run npm ci there, or remove the link to install here" >&2
+    exit 1
+  fi
+  say "installing npm packages (binaryen, ws, axe-core)"
   npm ci --no-audit --no-fund
 fi
 
@@ -69,7 +99,7 @@ if $want_browser; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}"
   fi
   # Firefox's WebDriver comes from crates.io (Debian does not package it).
-  if ! geckodriver --version 2>/dev/null | grep -q '^geckodriver 0\.'; then
+  if ! grep -q '^geckodriver 0\.' <<<"$(output_of geckodriver --version)"; then
     say "installing geckodriver"
     cargo install geckodriver --locked
   fi

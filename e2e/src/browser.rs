@@ -1,21 +1,20 @@
-//! One headless Chromium session and the page-level helpers the tests speak in.
+//! One browser session, in whichever engine the run drives, and the page-level helpers the
+//! tests speak in.
 
 use std::path::Path;
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::key::Key;
-use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use crate::chromedriver::Chromedriver;
+use crate::driver::Driver;
+use crate::engine::Engine;
 use crate::message_row::MessageRow;
 use crate::wait::{wait_until, DEFAULT_WAIT, POLL_INTERVAL};
-
-/// Where Chromium is unless `CHROME_BIN` says otherwise.
-const DEFAULT_CHROME: &str = "/usr/bin/chromium";
 
 /// The scripts every page query builds on.
 const PAGE_JS: &str = include_str!("page.js");
@@ -29,51 +28,58 @@ const DROPPED_FRAMES: &str = "dropped-frames";
 /// The size of the page area every browser gets, which is also the screenshot size.
 pub const VIEWPORT: (u32, u32) = (1280, 800);
 
-/// How long one browser may take to start.
-const LAUNCH_LIMIT: Duration = Duration::from_secs(20);
+/// How long one browser may take to start: Firefox took about 20 s to show its first window
+/// on a busy two-core machine, where Chromium and WebKit took a few.
+const LAUNCH_LIMIT: Duration = Duration::from_secs(60);
 
-/// A headless Chromium session driven over WebDriver.
+/// A browser session driven over WebDriver.
 ///
 /// Cloning shares the session; [`Browser::close`] ends it for every clone.
 #[derive(Clone)]
 pub struct Browser {
     client: Client,
+    engine: Engine,
     label: String,
 }
 
 impl Browser {
-    /// Starts a headless Chromium (`CHROME_BIN`, default `/usr/bin/chromium`) through
-    /// `driver`, with its profile in `profile_dir`. `label` names it in failure messages.
-    pub async fn launch(driver: &Chromedriver, profile_dir: &Path, label: &str) -> Self {
+    /// Starts a browser of the driver's engine (see [`Engine`]) through `driver`, with its
+    /// profile in `profile_dir` where the engine takes one. `label` names it in failure
+    /// messages.
+    pub async fn launch(driver: &Driver, profile_dir: &Path, label: &str) -> Self {
+        let engine = driver.engine();
         let client = tokio::time::timeout(
             LAUNCH_LIMIT,
             ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities(profile_dir))
+                .capabilities(engine.capabilities(profile_dir))
                 .connect(&driver.url()),
         )
         .await
         .unwrap_or_else(|_| {
             panic!(
-                "{label}: Chromium did not start within {LAUNCH_LIMIT:?} (log: {})",
+                "{label}: {} did not start within {LAUNCH_LIMIT:?} (log: {})",
+                engine.name(),
                 driver.log_path().display()
             )
         })
         .unwrap_or_else(|e| {
             panic!(
-                "{label}: cannot start Chromium: {e} (log: {})",
+                "{label}: cannot start {}: {e} (log: {})",
+                engine.name(),
                 driver.log_path().display()
             )
         });
         let browser = Self {
             client,
+            engine,
             label: label.to_owned(),
         };
         browser.fit_viewport().await;
         browser
     }
 
-    /// Sizes the window so the page itself gets [`VIEWPORT`]: `--window-size` sets the outer
-    /// window, and headless Chromium still reserves room for its toolbar inside it.
+    /// Sizes the window so the page itself gets [`VIEWPORT`]: WebDriver sizes the outer
+    /// window, and every engine (headless Chromium too) reserves room for its toolbar inside.
     async fn fit_viewport(&self) {
         let (width, height) = VIEWPORT;
         let frame = self
@@ -95,6 +101,11 @@ impl Browser {
     /// The underlying WebDriver client, for anything the helpers do not cover.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The engine this browser runs.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The name this browser has in failure messages.
@@ -378,10 +389,28 @@ impl Browser {
 
     /// Types `lines` into the composer separated by Shift+Enter, then presses Enter.
     pub async fn send_lines(&self, lines: &[&str]) {
-        // In one Send Keys, Shift stays held until the Null key releases it.
-        let line_break = format!("{}{}{}", Key::Shift, Key::Enter, Key::Null);
-        let keys = format!("{}{}", lines.join(&line_break), Key::Enter);
-        self.type_into_composer(&keys).await;
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                self.press_shift_enter().await;
+            }
+            self.type_into_composer(line).await;
+        }
+        self.type_into_composer(&Key::Enter.to_string()).await;
+    }
+
+    /// Presses Shift+Enter on the focused element, releasing Shift explicitly: geckodriver
+    /// and WebKitWebDriver keep it held through the Null key of a Send Keys.
+    async fn press_shift_enter(&self) {
+        let (shift, enter) = (char::from(Key::Shift), char::from(Key::Enter));
+        let keys = KeyActions::new("shift-enter".to_owned())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Down { value: enter })
+            .then(KeyAction::Up { value: enter })
+            .then(KeyAction::Up { value: shift });
+        self.client
+            .perform_actions(keys)
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot press Shift+Enter: {e}", self.label));
     }
 
     async fn type_into_composer(&self, keys: &str) {
@@ -403,38 +432,5 @@ impl Browser {
     /// Ends the WebDriver session, which closes the browser.
     pub async fn close(self) -> Result<(), String> {
         self.client.close().await.map_err(|e| e.to_string())
-    }
-}
-
-/// What chromedriver needs to start a headless Chromium on a machine with no outside
-/// network, running as root.
-fn capabilities(profile_dir: &Path) -> Capabilities {
-    let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| DEFAULT_CHROME.to_owned());
-    let args = [
-        "--headless=new",
-        // Chromium's sandbox refuses to run as root.
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        // These would reach for the network at startup and slow every launch.
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,800",
-    ]
-    .map(str::to_owned)
-    .into_iter()
-    .chain([format!("--user-data-dir={}", profile_dir.display())])
-    .collect::<Vec<_>>();
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": { "binary": binary, "args": args },
-        "timeouts": { "pageLoad": 20_000, "script": 10_000, "implicit": 0 },
-    });
-    match capabilities {
-        Value::Object(map) => map,
-        _ => unreachable!("the capabilities literal is an object"),
     }
 }

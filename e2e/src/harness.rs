@@ -1,16 +1,17 @@
-//! One test's world: the served app, a chromedriver and the browsers opened on it.
+//! One test's world: the served app, the WebDriver processes and the browsers opened on it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tempfile::TempDir;
 use tokio::sync::MutexGuard;
 
 use crate::browser::Browser;
-use crate::chromedriver::Chromedriver;
+use crate::driver::Driver;
+use crate::engine::Engine;
 use crate::served_app::ServedApp;
 
-/// Only one test drives browsers at a time: several Chromiums per test already fill two
+/// Only one test drives browsers at a time: several browsers per test already fill two
 /// cores, and tests that race for CPU fail on timeouts instead of on bugs.
 static BROWSER_SLOT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -21,46 +22,43 @@ const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 /// close, so a slow close is the server's decision and a hang is ours to report.
 const SERVER_STOP_LIMIT: Duration = Duration::from_secs(15);
 
-/// The server, chromedriver and browsers of one test.
+/// The server, drivers and browsers of one test, in the engine `WIRECHAT_BROWSER` names.
 ///
 /// [`Harness::shutdown`] closes everything in order. If a test panics first, dropping the
-/// harness kills chromedriver with its browsers, and the test's runtime takes the server.
+/// harness kills the drivers with their browsers, and the test's runtime takes the server.
 pub struct Harness {
     app: Option<ServedApp>,
+    engine: Engine,
     browsers: Mutex<Vec<Browser>>,
     // Declared before the profiles so the browsers are dead before their directories go.
-    driver: Chromedriver,
+    drivers: Mutex<Vec<Arc<Driver>>>,
     profiles: Mutex<Vec<TempDir>>,
     _slot: MutexGuard<'static, ()>,
 }
 
 impl Harness {
-    /// Waits for the browser slot, then starts the server and chromedriver.
+    /// Waits for the browser slot, then starts the server. Drivers start with the browsers.
     pub async fn start() -> Self {
-        let slot = BROWSER_SLOT.lock().await;
-        let app = ServedApp::start().await;
-        let driver = Chromedriver::start().await;
-        Self {
-            app: Some(app),
-            browsers: Mutex::new(Vec::new()),
-            driver,
-            profiles: Mutex::new(Vec::new()),
-            _slot: slot,
-        }
+        Self::start_with(|_| {}).await
     }
 
     /// Like [`Harness::start`], with the server's configuration changed by `tune` first.
     pub async fn start_with(tune: impl FnOnce(&mut wirechat_server::Config)) -> Self {
         let slot = BROWSER_SLOT.lock().await;
         let app = ServedApp::start_with(tune).await;
-        let driver = Chromedriver::start().await;
         Self {
             app: Some(app),
+            engine: Engine::from_env(),
             browsers: Mutex::new(Vec::new()),
-            driver,
+            drivers: Mutex::new(Vec::new()),
             profiles: Mutex::new(Vec::new()),
             _slot: slot,
         }
+    }
+
+    /// The engine this test's browsers run.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The served app.
@@ -76,13 +74,30 @@ impl Harness {
             .prefix("wirechat-e2e-profile-")
             .tempdir()
             .expect("create a browser profile directory");
-        let browser = Browser::launch(&self.driver, profile.path(), label).await;
+        let driver = self.driver().await;
+        let browser = Browser::launch(&driver, profile.path(), label).await;
         self.profiles.lock().expect("profiles lock").push(profile);
         self.browsers
             .lock()
             .expect("browsers lock")
             .push(browser.clone());
         browser
+    }
+
+    /// The driver for the next browser: the shared one where the engine allows it, else a
+    /// new one.
+    async fn driver(&self) -> Arc<Driver> {
+        if self.engine.shares_driver() {
+            if let Some(driver) = self.drivers.lock().expect("drivers lock").first() {
+                return Arc::clone(driver);
+            }
+        }
+        let driver = Arc::new(Driver::start(self.engine).await);
+        self.drivers
+            .lock()
+            .expect("drivers lock")
+            .push(Arc::clone(&driver));
+        driver
     }
 
     /// Starts a browser on `url` and waits for the message log to appear.
@@ -131,11 +146,11 @@ impl Harness {
         }
     }
 
-    /// Closes every browser, stops the server and then chromedriver.
+    /// Closes every browser, stops the server and then the drivers.
     pub async fn shutdown(mut self) {
         let browsers = std::mem::take(&mut *self.browsers.lock().expect("browsers lock"));
         for browser in browsers {
-            // A browser that will not close is killed with chromedriver below.
+            // A browser that will not close is killed with its driver below.
             let _ = tokio::time::timeout(CLOSE_LIMIT, browser.close()).await;
         }
         self.stop_server().await;

@@ -1,5 +1,6 @@
 //! End-to-end harness: the built frontend served by the real reference server, driven by
-//! real headless Chromium sessions through chromedriver.
+//! real browsers through WebDriver: headless Chromium (chromedriver) by default, or Firefox
+//! (geckodriver) or WebKit (WebKitWebDriver, under `xvfb-run`) as `WIRECHAT_BROWSER` says.
 //!
 //! The helpers find elements the way assistive technology does, by ARIA role and accessible
 //! name, so the tests pin the frontend's accessibility contract rather than its markup.
@@ -11,7 +12,9 @@
 //!
 //! Running: build the frontend into `dist/` first, then
 //! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
-//! `WIRECHAT_DIST` (the trunk output), `CHROMEDRIVER` and `CHROME_BIN`. The relay tests also
+//! `WIRECHAT_DIST` (the trunk output), `WIRECHAT_BROWSER` (`chromium`, `firefox` or
+//! `webkit`), the drivers `CHROMEDRIVER`, `GECKODRIVER` and `WEBKITWEBDRIVER`, and the
+//! browsers `CHROME_BIN`, `FIREFOX_BIN` and `WEBKIT_BIN`. The relay tests also
 //! need Node.js with the root `node_modules` installed (`npm ci`), the accessibility tests
 //! read axe-core from there too, and the static-hosting test needs `python3`. The fault tests run the server binary, so build it first
 //! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one.
@@ -35,7 +38,8 @@
 mod axe;
 mod browser;
 mod chat_page;
-mod chromedriver;
+mod driver;
+mod engine;
 mod harness;
 mod message_row;
 mod png;
@@ -51,7 +55,8 @@ mod wait;
 pub use axe::{axe_script_path, AxeViolation};
 pub use browser::{Browser, VIEWPORT};
 pub use chat_page::{Focused, LogView, MessageLink, RoomEntry, RowPlace, PHONE_VIEWPORT};
-pub use chromedriver::{free_loopback_port, Chromedriver};
+pub use driver::{free_loopback_port, Driver};
+pub use engine::Engine;
 pub use harness::Harness;
 pub use message_row::MessageRow;
 pub use png::png_size;

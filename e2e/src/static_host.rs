@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::chromedriver::free_loopback_port;
+use crate::driver::free_loopback_port;
 use crate::served_app::dist_dir;
 use crate::wait::wait_until;
 

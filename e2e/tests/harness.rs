@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use wirechat_e2e::{bounded, png_size, Browser, Chromedriver, MessageRow, VIEWPORT};
+use wirechat_e2e::{bounded, png_size, Browser, Driver, Engine, MessageRow, VIEWPORT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_helpers_read_and_drive_a_page_by_role() {
-    let driver = Chromedriver::start().await;
+    let driver = Driver::start(Engine::from_env()).await;
     let profile = tempfile::tempdir().expect("create a browser profile directory");
     let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_chat.html");
     let browser = Browser::launch(&driver, profile.path(), "fixture").await;

@@ -1,4 +1,5 @@
-//! A chromedriver process on a free loopback port, killed with everything it started.
+//! A WebDriver process (chromedriver, geckodriver or WebKitWebDriver) on a free loopback
+//! port, killed with everything it started.
 
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -10,56 +11,76 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use tempfile::TempDir;
+
+use crate::engine::Engine;
 use crate::wait::wait_until;
 
-/// Where chromedriver is unless `CHROMEDRIVER` says otherwise.
-const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// How long chromedriver may take before its `/status` reports ready.
+/// How long a driver may take before its `/status` reports ready.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
 
-/// A running chromedriver. Dropping it kills chromedriver and every browser it launched,
-/// and removes its log unless the test is failing.
-pub struct Chromedriver {
+/// A running WebDriver for one [`Engine`]. Dropping it kills the driver and every browser
+/// it launched, removes the files those browsers kept, and removes its log unless the test
+/// is failing.
+pub struct Driver {
     child: Child,
+    engine: Engine,
     addr: SocketAddr,
     log_path: PathBuf,
+    // Where geckodriver puts its profiles; dropped after the child is dead (see `Drop`), so
+    // no browser still writes into it.
+    _scratch: TempDir,
 }
 
-impl Chromedriver {
-    /// Starts chromedriver (`CHROMEDRIVER`, default `/usr/bin/chromedriver`) and waits until
-    /// its `/status` says it is ready. Its output goes to [`Chromedriver::log_path`], under
-    /// the system temp directory's `wirechat-e2e/`.
-    pub async fn start() -> Self {
-        let program =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| DEFAULT_CHROMEDRIVER.to_owned());
+impl Driver {
+    /// Starts the driver of `engine` (see [`Engine`] for the programs and the variables that
+    /// override them) and waits until its `/status` says it is ready. Its output goes to
+    /// [`Driver::log_path`], under the system temp directory's `wirechat-e2e/`.
+    pub async fn start(engine: Engine) -> Self {
+        let program = engine.driver_program();
         let port = free_loopback_port();
+        let scratch = tempfile::Builder::new()
+            .prefix("wirechat-e2e-browser-")
+            .tempdir()
+            .expect("create a directory for the browsers' files");
         let log_dir = std::env::temp_dir().join("wirechat-e2e");
-        fs::create_dir_all(&log_dir).expect("create the chromedriver log directory");
-        let log_path = log_dir.join(format!("chromedriver-{port}.log"));
-        let log = File::create(&log_path).expect("create the chromedriver log");
+        fs::create_dir_all(&log_dir).expect("create the driver log directory");
+        let log_path = log_dir.join(format!("driver-{port}.log"));
+        let log = File::create(&log_path).expect("create the driver log");
         let child = Command::new(&program)
-            .arg(format!("--port={port}"))
+            .args(engine.driver_args(port, scratch.path()))
             .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("share the chromedriver log"))
+            .stdout(log.try_clone().expect("share the driver log"))
             .stderr(log)
             // Its own process group, so one signal on drop reaches the browsers it launched too.
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start chromedriver at {program} (set CHROMEDRIVER): {e}")
+                panic!(
+                    "cannot start the {} driver at {program} (set {}): {e}",
+                    engine.name(),
+                    engine.driver_var()
+                )
             });
         let driver = Self {
             child,
+            engine,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             log_path,
+            _scratch: scratch,
         };
         let what = format!(
-            "chromedriver to be ready (log: {})",
+            "the {} driver to be ready (log: {})",
+            engine.name(),
             driver.log_path.display()
         );
         wait_until(&what, STARTUP_LIMIT, || driver.status()).await;
         driver
+    }
+
+    /// The engine this driver starts.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The WebDriver endpoint, e.g. `http://127.0.0.1:9515`.
@@ -67,7 +88,7 @@ impl Chromedriver {
         format!("http://{}", self.addr)
     }
 
-    /// The file chromedriver writes its output to.
+    /// The file the driver writes its output to.
     pub fn log_path(&self) -> &std::path::Path {
         &self.log_path
     }
@@ -85,8 +106,8 @@ impl Chromedriver {
             .write_all(request.as_bytes())
             .await
             .map_err(|e| format!("write: {e}"))?;
-        // chromedriver may keep the connection open after answering, so read only until
-        // the answer is complete enough to judge.
+        // A driver may keep the connection open after answering, so read only until the
+        // answer is complete enough to judge.
         let mut response = Vec::new();
         let mut chunk = [0u8; 1024];
         loop {
@@ -106,9 +127,9 @@ impl Chromedriver {
     }
 }
 
-impl Drop for Chromedriver {
+impl Drop for Driver {
     fn drop(&mut self) {
-        // Killing only chromedriver would orphan the Chromium processes it started.
+        // Killing only the driver would orphan the browser processes it started.
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
             .args(["-KILL", "--", &group])
