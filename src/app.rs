@@ -5,6 +5,7 @@ use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
 use crate::config::{
     linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigFile, QueryOverrides,
 };
+use crate::dom_id::unique_id;
 use crate::glue::notify;
 use crate::glue::page;
 use crate::glue::prefs::{self, Theme};
@@ -108,9 +109,10 @@ fn LinkedServerConsent(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let title_id = unique_id("linked-server-title");
     view! {
-        <div class="config-error linked-server" role="alertdialog" aria-labelledby="linked-server-title">
-            <h1 id="linked-server-title">{move || Tr::connect_to(lang.get(), &host)}</h1>
+        <div class="config-error linked-server" role="alertdialog" aria-labelledby=title_id.clone()>
+            <h1 id=title_id.clone()>{move || Tr::connect_to(lang.get(), &host)}</h1>
             <p>{move || Tr::other_server_detail(lang.get())}</p>
             <div class="linked-server-actions">
                 <button type="button" on:click=move |_| on_cancel.run(())>{move || Tr::cancel(lang.get())}</button>

@@ -9,6 +9,7 @@ pub mod app;
 pub mod chat;
 pub mod components;
 pub mod config;
+pub mod dom_id;
 pub mod glue;
 pub mod i18n;
 pub mod identity;

@@ -1,3 +1,5 @@
+//! The joined rooms with their unread counts, leaving a room, and joining another by name.
+
 use crate::chat::ChatHandle;
 use crate::i18n::{use_lang, Tr};
 use leptos::html;

@@ -1,3 +1,5 @@
+//! The settings form: server, room, name and subprotocols, checked before they are saved.
+
 use crate::config::{
     check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigFile,
 };
