@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use std::rc::Rc;
 use wirechat_protocol::Timestamp;
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
+pub use wirechat_view::HistoryView;
 
 /// What [`use_chat`] connects to and as whom.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,17 +87,6 @@ pub struct RoomSummary {
     pub name: String,
     /// Messages that arrived while another room was shown.
     pub unread: u32,
-}
-
-/// What the current room's history looks like beyond what is loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HistoryView {
-    /// The server keeps history at all.
-    pub available: bool,
-    /// Older messages exist before the first one loaded.
-    pub more_before: bool,
-    /// Older messages are being fetched.
-    pub loading: bool,
 }
 
 /// Connection facts for the status line and the developer footer.
