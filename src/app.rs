@@ -160,7 +160,9 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                 settings_open.set(false);
                 config.set(next);
             }
-            Err(reason) => leptos::logging::warn!("settings refused: {reason:?}"),
+            Err(reason) => {
+                leptos::logging::warn!("settings refused: {}", Tr::config_error(Lang::En, &reason))
+            }
         }
     });
     let name_chosen = Callback::new(move |name: String| {

@@ -370,22 +370,22 @@ impl Tr {
                  페이지에서 암호화되지 않은 소켓을 막습니다(혼합 콘텐츠): wss:// 주소를 쓰세요."
             ),
             (Lang::En, ConfigError::NotWebSocket(url)) => format!(
-                "The server address {url:?} is not a WebSocket URL: it must start with ws:// or wss://."
+                "The server address \"{url}\" is not a WebSocket URL: it must start with ws:// or wss://."
             ),
             (Lang::Ko, ConfigError::NotWebSocket(url)) => format!(
-                "서버 주소 {url:?}은(는) WebSocket URL이 아닙니다: ws:// 또는 wss://로 시작해야 합니다."
+                "서버 주소 \"{url}\"은(는) WebSocket URL이 아닙니다: ws:// 또는 wss://로 시작해야 합니다."
             ),
             (Lang::En, ConfigError::NoHost(url)) => {
-                format!("The server address {url:?} has no valid host.")
+                format!("The server address \"{url}\" has no valid host.")
             }
             (Lang::Ko, ConfigError::NoHost(url)) => {
-                format!("서버 주소 {url:?}에 올바른 호스트가 없습니다.")
+                format!("서버 주소 \"{url}\"에 올바른 호스트가 없습니다.")
             }
             (Lang::En, ConfigError::BadProtocol(protocol)) => format!(
-                "The subprotocol {protocol:?} is not valid: use letters, digits and - . _ only."
+                "The subprotocol \"{protocol}\" is not valid: use letters, digits and - . _ only."
             ),
             (Lang::Ko, ConfigError::BadProtocol(protocol)) => format!(
-                "서브프로토콜 {protocol:?}은(는) 올바르지 않습니다: 영문자, 숫자와 - . _만 쓰세요."
+                "서브프로토콜 \"{protocol}\"은(는) 올바르지 않습니다: 영문자, 숫자와 - . _만 쓰세요."
             ),
             (Lang::En, ConfigError::FileUnavailable(detail)) => {
                 format!("config.json could not be loaded: {detail}")

@@ -2,7 +2,7 @@
 //! messages share a header, and where a new day starts.
 //!
 //! Pure arithmetic on indices, times and heights, so the rules are tested without a
-//! browser; `components::message_list` measures the DOM and carries them out.
+//! browser; the frontend's `components::message_list` measures the DOM and carries them out.
 
 /// The most message rows the DOM ever holds. Rooms up to this size are rendered whole.
 pub const RENDER_WINDOW: usize = 400;
