@@ -3,14 +3,16 @@
 use crate::chat::{ChatHandle, ChatOptions};
 use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
 use crate::config::{
-    linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigFile, QueryOverrides,
+    linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigError, ConfigFile,
+    QueryOverrides,
 };
+use crate::dom_id::unique_id;
 use crate::glue::notify;
 use crate::glue::page;
 use crate::glue::prefs::{self, Theme};
 use crate::i18n::{use_lang, Lang, Tr};
 use leptos::prelude::*;
-use wirechat_protocol::validate_room;
+use wirechat_protocol::check_room_name;
 
 /// What the deployed app adds around an embedded chat: the settings panel, the language
 /// and the theme. Provided by [`App`]; absent when the chat is embedded elsewhere.
@@ -43,7 +45,7 @@ pub fn App() -> impl IntoView {
         theme,
     };
     provide_context(chrome);
-    let (loaded, set_loaded) = signal(None::<Result<(ConfigFile, ClientConfig), String>>);
+    let (loaded, set_loaded) = signal(None::<Result<(ConfigFile, ClientConfig), ConfigError>>);
     // A server named by the link rather than configured, waiting for the reader's consent.
     let linked_server = RwSignal::new(None::<String>);
     let file = StoredValue::new(ConfigFile::default());
@@ -81,7 +83,7 @@ pub fn App() -> impl IntoView {
     view! {
         <main class="app">
             {move || match (loaded.get(), linked_server.get()) {
-                (None, _) => view! { <p class="loading" role="status">"Connecting…"</p> }.into_any(),
+                (None, _) => view! { <p class="loading" role="status">{move || Tr::connecting(lang.get())}</p> }.into_any(),
                 (Some(Err(reason)), _) => view! { <ConfigProblem reason/> }.into_any(),
                 (Some(Ok(_)), Some(host)) => view! {
                     <LinkedServerConsent
@@ -108,9 +110,10 @@ fn LinkedServerConsent(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
+    let title_id = unique_id("linked-server-title");
     view! {
-        <div class="config-error linked-server" role="alertdialog" aria-labelledby="linked-server-title">
-            <h1 id="linked-server-title">{move || Tr::connect_to(lang.get(), &host)}</h1>
+        <div class="config-error linked-server" role="alertdialog" aria-labelledby=title_id.clone()>
+            <h1 id=title_id.clone()>{move || Tr::connect_to(lang.get(), &host)}</h1>
             <p>{move || Tr::other_server_detail(lang.get())}</p>
             <div class="linked-server-actions">
                 <button type="button" on:click=move |_| on_cancel.run(())>{move || Tr::cancel(lang.get())}</button>
@@ -122,7 +125,7 @@ fn LinkedServerConsent(
 
 /// Why the chat cannot start, and a way out when saved settings are the cause.
 #[component]
-fn ConfigProblem(reason: String) -> impl IntoView {
+fn ConfigProblem(reason: ConfigError) -> impl IntoView {
     let reset = move |_| {
         page::forget(page::SETTINGS_KEY);
         page::drop_query_overrides();
@@ -132,7 +135,7 @@ fn ConfigProblem(reason: String) -> impl IntoView {
     view! {
         <div class="config-error" role="alert">
             <h1>{move || Tr::cannot_start(lang.get())}</h1>
-            <p>{reason}</p>
+            <p>{move || Tr::config_error(lang.get(), &reason)}</p>
             <button type="button" on:click=reset>{move || Tr::reset_settings(lang.get())}</button>
         </div>
     }
@@ -157,7 +160,9 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                 settings_open.set(false);
                 config.set(next);
             }
-            Err(reason) => leptos::logging::warn!("settings refused: {reason}"),
+            Err(reason) => {
+                leptos::logging::warn!("settings refused: {}", Tr::config_error(Lang::En, &reason))
+            }
         }
     });
     let name_chosen = Callback::new(move |name: String| {
@@ -177,7 +182,7 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                     options.protocols = current.protocols.clone();
                     options.other_rooms = saved_rooms()
                         .into_iter()
-                        .filter(|r| *r != current.room && validate_room(r).is_ok())
+                        .filter(|r| *r != current.room && check_room_name(r).is_ok())
                         .collect();
                     view! { <ChatRoom options><PageSync/></ChatRoom> }.into_any()
                 }
@@ -243,23 +248,20 @@ fn PageSync() -> impl IntoView {
 }
 
 /// `config.json` beside `index.html`; a missing file means "use the defaults".
-async fn fetch_config_file() -> Result<ConfigFile, String> {
+async fn fetch_config_file() -> Result<ConfigFile, ConfigError> {
     let response = gloo_net::http::Request::get("config.json")
         .send()
         .await
-        .map_err(|err| format!("config.json could not be loaded: {err}"))?;
+        .map_err(|err| ConfigError::FileUnavailable(err.to_string()))?;
     if response.status() == 404 {
         return Ok(ConfigFile::default());
     }
     if !response.ok() {
-        return Err(format!(
-            "config.json could not be loaded: HTTP {}",
-            response.status()
-        ));
+        return Err(ConfigError::FileStatus(response.status()));
     }
     let text = response
         .text()
         .await
-        .map_err(|err| format!("config.json could not be read: {err}"))?;
+        .map_err(|err| ConfigError::FileUnavailable(err.to_string()))?;
     parse_config_file(&text)
 }

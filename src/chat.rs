@@ -1,14 +1,15 @@
 //! `use_chat`: the hook that turns a server URL and a room into reactive chat state.
 
 use crate::glue::driver::{Driver, Endpoint};
+use crate::glue::lifecycle;
 use crate::glue::page::{self, new_message_id};
 use crate::glue::websocket::WebSocketTransport;
 use crate::transport::Transport;
-use leptos::ev;
 use leptos::prelude::*;
 use std::rc::Rc;
 use wirechat_protocol::Timestamp;
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
+pub use wirechat_view::HistoryView;
 
 /// What [`use_chat`] connects to and as whom.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,17 +87,6 @@ pub struct RoomSummary {
     pub name: String,
     /// Messages that arrived while another room was shown.
     pub unread: u32,
-}
-
-/// What the current room's history looks like beyond what is loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HistoryView {
-    /// The server keeps history at all.
-    pub available: bool,
-    /// Older messages exist before the first one loaded.
-    pub more_before: bool,
-    /// Older messages are being fetched.
-    pub loading: bool,
 }
 
 /// Connection facts for the status line and the developer footer.
@@ -299,83 +289,40 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
 
     // Each derived view re-reads the session when the revision moves; Memos stay lazy, so
     // a view nobody reads costs nothing.
-    let derive = move || revision.track();
-    let current_room = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| d.with_session(|s| s.current_room().to_owned()))
-    });
+    let current_room = session_view(revision, driver, |s| s.current_room().to_owned());
     let limit = options.render_limit;
-    let messages = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| {
-            d.with_session(|s| {
-                s.room(s.current_room())
-                    .map(|log| {
-                        let entries = log.entries();
-                        entries[entries.len().saturating_sub(limit)..]
-                            .iter()
-                            .map(MessageView::of)
-                            .collect()
-                    })
-                    .unwrap_or_default()
+    let messages = session_view(revision, driver, move |s| {
+        s.room(s.current_room())
+            .map(|log| {
+                let entries = log.entries();
+                entries[entries.len().saturating_sub(limit)..]
+                    .iter()
+                    .map(MessageView::of)
+                    .collect()
             })
-        })
+            .unwrap_or_default()
     });
-    let message_count = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| d.with_session(|s| s.room(s.current_room()).map_or(0, |l| l.len())))
+    let message_count = session_view(revision, driver, |s| {
+        s.room(s.current_room()).map_or(0, |l| l.len())
     });
-    let rooms = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| {
-            d.with_session(|s| {
-                s.joined_rooms()
-                    .map(|name| RoomSummary {
-                        name: name.to_owned(),
-                        unread: s.unread(name),
-                    })
-                    .collect::<Vec<_>>()
+    let rooms = session_view(revision, driver, |s| {
+        s.joined_rooms()
+            .map(|name| RoomSummary {
+                name: name.to_owned(),
+                unread: s.unread(name),
             })
-        })
+            .collect::<Vec<_>>()
     });
-    let history = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| {
-            d.with_session(|s| HistoryView {
-                available: s.has_history(),
-                more_before: s.room(s.current_room()).is_some_and(|l| l.more_before),
-                loading: s.loading_older(s.current_room()),
-            })
-        })
+    let history = session_view(revision, driver, |s| HistoryView {
+        available: s.has_history(),
+        more_before: s.room(s.current_room()).is_some_and(|l| l.more_before),
+        loading: s.loading_older(s.current_room()),
     });
-    let online = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| d.with_session(|s| s.online(s.current_room())))
-    });
-    let typing = Memo::new(move |_| {
-        derive();
-        driver.with_value(|d| d.with_session(|s| s.typing(s.current_room())))
-    });
+    let online = session_view(revision, driver, |s| s.online(s.current_room()));
+    let typing = session_view(revision, driver, |s| s.typing(s.current_room()));
 
-    // The browser's own view of the network and of the tab drive reconnects.
-    let dispatch = move |input: Input| driver.with_value(|d| d.dispatch(input));
-    let online_listener = window_event_listener(ev::online, move |_| dispatch(Input::Online));
-    let offline_listener = window_event_listener(ev::offline, move |_| dispatch(Input::Offline));
-    let visible_listener = window_event_listener(
-        ev::Custom::<web_sys::Event>::new("visibilitychange"),
-        move |_| {
-            let hidden = document().hidden();
-            if !hidden {
-                dispatch(Input::Visible);
-            }
-        },
-    );
-    on_cleanup(move || {
-        online_listener.remove();
-        offline_listener.remove();
-        visible_listener.remove();
-        driver.with_value(|d| d.shut_down());
-    });
+    lifecycle::watch_page_lifecycle(move |input| driver.with_value(|d| d.dispatch(input)));
+    on_cleanup(move || driver.with_value(|d| d.shut_down()));
 
     ChatHandle {
         connection: connection.into(),
@@ -390,4 +337,19 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
         room: current_room.into(),
         driver,
     }
+}
+
+/// A view of the session that is re-read whenever `revision` moves.
+fn session_view<T>(
+    revision: RwSignal<u64>,
+    driver: StoredValue<Rc<Driver>, LocalStorage>,
+    read: impl Fn(&Session) -> T + Send + Sync + 'static,
+) -> Memo<T>
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| {
+        revision.track();
+        driver.with_value(|d| d.with_session(&read))
+    })
 }

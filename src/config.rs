@@ -7,7 +7,7 @@
 //! values hold from then on.
 
 use serde::{Deserialize, Serialize};
-use wirechat_protocol::{validate_name, validate_room, DEFAULT_ROOM};
+use wirechat_protocol::{check_display_name, check_room_name, LabelProblem, DEFAULT_ROOM};
 
 /// Settings the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +87,28 @@ impl PageOrigin {
     }
 }
 
-/// Why a configuration cannot be used, in words for the page.
-pub type ConfigError = String;
+/// Why a configuration cannot be used; [`crate::i18n::Tr::config_error`] words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A `ws://` server on an https page, which browsers block as mixed content.
+    InsecureServer(String),
+    /// A server address that is not a `ws://` or `wss://` URL.
+    NotWebSocket(String),
+    /// A server address without a valid host.
+    NoHost(String),
+    /// A subprotocol that is not an HTTP token.
+    BadProtocol(String),
+    /// The room name is refused.
+    BadRoom(LabelProblem),
+    /// The display name is refused.
+    BadName(LabelProblem),
+    /// `config.json` could not be fetched or read; the browser's own words follow.
+    FileUnavailable(String),
+    /// `config.json` answered with this HTTP status.
+    FileStatus(u16),
+    /// `config.json` is not valid; the parser's words follow.
+    FileInvalid(String),
+}
 
 /// Merges the sources into one configuration and checks it.
 pub fn merge(
@@ -109,10 +129,10 @@ pub fn merge(
         .or(saved.room)
         .or(file.room)
         .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-    validate_room(&room)?;
+    check_room_name(&room).map_err(ConfigError::BadRoom)?;
     let name = query.name.or(saved.name).or(file.name);
     if let Some(name) = &name {
-        validate_name(name)?;
+        check_display_name(name).map_err(ConfigError::BadName)?;
     }
     let protocols = saved.protocols.or(file.protocols).unwrap_or_default();
     for protocol in &protocols {
@@ -173,9 +193,7 @@ pub fn check_protocol(protocol: &str) -> Result<(), ConfigError> {
     if token {
         Ok(())
     } else {
-        Err(format!(
-            "The subprotocol {protocol:?} is not valid: use letters, digits and - . _ only."
-        ))
+        Err(ConfigError::BadProtocol(protocol.to_owned()))
     }
 }
 
@@ -194,25 +212,20 @@ pub fn check_server_url(page: &PageOrigin, url: &str) -> Result<(), ConfigError>
         rest
     } else if let Some(rest) = url.strip_prefix("ws://") {
         if page.protocol == "https:" {
-            return Err(format!(
-                "The server {url} uses ws://, but this page was loaded over https. Browsers block \
-                 unencrypted sockets from secure pages (mixed content): use a wss:// address."
-            ));
+            return Err(ConfigError::InsecureServer(url.to_owned()));
         }
         rest
     } else {
-        return Err(format!(
-            "The server address {url:?} is not a WebSocket URL: it must start with ws:// or wss://."
-        ));
+        return Err(ConfigError::NotWebSocket(url.to_owned()));
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("The server address {url:?} has no valid host."));
+        return Err(ConfigError::NoHost(url.to_owned()));
     }
     Ok(())
 }
 
 /// Parses `config.json`; an unreadable file is an error the page shows.
 pub fn parse_config_file(text: &str) -> Result<ConfigFile, ConfigError> {
-    serde_json::from_str(text).map_err(|err| format!("config.json is not valid: {err}"))
+    serde_json::from_str(text).map_err(|err| ConfigError::FileInvalid(err.to_string()))
 }

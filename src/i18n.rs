@@ -4,7 +4,9 @@
 //! language switch re-renders exactly the text that depends on it. Adding a language means
 //! adding a [`Lang`] variant and one arm per string here, and nowhere else.
 
+use crate::config::ConfigError;
 use leptos::prelude::*;
+use wirechat_protocol::LabelProblem;
 use wirechat_session::ClosedReason;
 
 /// A UI language.
@@ -361,5 +363,88 @@ impl Tr {
             Lang::En => format!("{count} new messages"),
             Lang::Ko => format!("새 메시지 {count}개"),
         }
+    }
+}
+
+// Refused settings, names and rooms
+impl Tr {
+    /// Why a room name was refused.
+    pub fn room_problem(lang: Lang, problem: LabelProblem) -> String {
+        label_problem(lang, problem, "room name", "방 이름")
+    }
+
+    /// Why a display name was refused.
+    pub fn name_problem(lang: Lang, problem: LabelProblem) -> String {
+        label_problem(lang, problem, "name", "이름")
+    }
+
+    /// Why the configuration or the settings cannot be used.
+    pub fn config_error(lang: Lang, error: &ConfigError) -> String {
+        match (lang, error) {
+            (_, ConfigError::BadRoom(problem)) => Tr::room_problem(lang, *problem),
+            (_, ConfigError::BadName(problem)) => Tr::name_problem(lang, *problem),
+            (Lang::En, ConfigError::InsecureServer(url)) => format!(
+                "The server {url} uses ws://, but this page was loaded over https. Browsers block \
+                 unencrypted sockets from secure pages (mixed content): use a wss:// address."
+            ),
+            (Lang::Ko, ConfigError::InsecureServer(url)) => format!(
+                "서버 {url}은(는) ws://를 쓰지만 이 페이지는 https로 열렸습니다. 브라우저는 보안 \
+                 페이지에서 암호화되지 않은 소켓을 막습니다(혼합 콘텐츠): wss:// 주소를 쓰세요."
+            ),
+            (Lang::En, ConfigError::NotWebSocket(url)) => format!(
+                "The server address \"{url}\" is not a WebSocket URL: it must start with ws:// or wss://."
+            ),
+            (Lang::Ko, ConfigError::NotWebSocket(url)) => format!(
+                "서버 주소 \"{url}\"은(는) WebSocket URL이 아닙니다: ws:// 또는 wss://로 시작해야 합니다."
+            ),
+            (Lang::En, ConfigError::NoHost(url)) => {
+                format!("The server address \"{url}\" has no valid host.")
+            }
+            (Lang::Ko, ConfigError::NoHost(url)) => {
+                format!("서버 주소 \"{url}\"에 올바른 호스트가 없습니다.")
+            }
+            (Lang::En, ConfigError::BadProtocol(protocol)) => format!(
+                "The subprotocol \"{protocol}\" is not valid: use letters, digits and - . _ only."
+            ),
+            (Lang::Ko, ConfigError::BadProtocol(protocol)) => format!(
+                "서브프로토콜 \"{protocol}\"은(는) 올바르지 않습니다: 영문자, 숫자와 - . _만 쓰세요."
+            ),
+            (Lang::En, ConfigError::FileUnavailable(detail)) => {
+                format!("config.json could not be loaded: {detail}")
+            }
+            (Lang::Ko, ConfigError::FileUnavailable(detail)) => {
+                format!("config.json을 불러올 수 없습니다: {detail}")
+            }
+            (Lang::En, ConfigError::FileStatus(status)) => {
+                format!("config.json could not be loaded: HTTP {status}")
+            }
+            (Lang::Ko, ConfigError::FileStatus(status)) => {
+                format!("config.json을 불러올 수 없습니다: HTTP {status}")
+            }
+            (Lang::En, ConfigError::FileInvalid(detail)) => {
+                format!("config.json is not valid: {detail}")
+            }
+            (Lang::Ko, ConfigError::FileInvalid(detail)) => {
+                format!("config.json이 올바르지 않습니다: {detail}")
+            }
+        }
+    }
+}
+
+/// `problem` as a sentence about the room name or the display name (`en`/`ko` name it).
+fn label_problem(lang: Lang, problem: LabelProblem, en: &str, ko: &str) -> String {
+    match lang {
+        Lang::En => problem.sentence(en),
+        // Both names end in a final consonant, so they take 이.
+        Lang::Ko => match problem {
+            LabelProblem::Empty => format!("{ko}이 비어 있습니다."),
+            LabelProblem::TooLong { max } => format!("{ko}이 {max}바이트보다 깁니다."),
+            LabelProblem::EdgeSpace => format!("{ko}의 앞이나 뒤에 공백이 있습니다."),
+            LabelProblem::Control => format!("{ko}에 제어 문자가 들어 있습니다."),
+            LabelProblem::Invisible(c) => format!(
+                "{ko}에 보이지 않는 문자(U+{:04X})가 들어 있습니다.",
+                u32::from(c)
+            ),
+        },
     }
 }

@@ -9,12 +9,13 @@ pub mod app;
 pub mod chat;
 pub mod components;
 pub mod config;
+pub mod dom_id;
 pub mod glue;
 pub mod i18n;
 pub mod identity;
-pub mod linkify;
-pub mod message_layout;
 pub mod transport;
+
+pub use wirechat_view::{linkify, message_layout};
 
 pub use app::App;
 pub use chat::{

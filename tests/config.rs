@@ -4,6 +4,8 @@
 
 use wasm_bindgen_test::*;
 use wirechat::config::*;
+use wirechat::i18n::{Lang, Tr};
+use wirechat_protocol::LabelProblem;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -91,7 +93,8 @@ fn bad_settings_get_clear_messages() {
         bad_url,
     )
     .unwrap_err();
-    assert!(err.contains("ws:// or wss://"), "{err}");
+    assert_eq!(err, ConfigError::NotWebSocket("ftp://nope".into()));
+    assert!(Tr::config_error(Lang::En, &err).contains("ws:// or wss://"));
     let mixed = QueryOverrides {
         server: Some("ws://insecure.example/ws".into()),
         ..Default::default()
@@ -103,21 +106,27 @@ fn bad_settings_get_clear_messages() {
         mixed,
     )
     .unwrap_err();
-    assert!(err.contains("mixed content"), "{err}");
+    assert_eq!(
+        err,
+        ConfigError::InsecureServer("ws://insecure.example/ws".into())
+    );
+    assert!(Tr::config_error(Lang::En, &err).contains("mixed content"));
     let bad_room = QueryOverrides {
         room: Some(" ".into()),
         ..Default::default()
     };
-    assert!(merge(
-        &http_page(),
-        ConfigFile::default(),
-        ConfigFile::default(),
-        bad_room
-    )
-    .is_err());
-    assert!(parse_config_file("{nope")
-        .unwrap_err()
-        .contains("config.json"));
+    assert_eq!(
+        merge(
+            &http_page(),
+            ConfigFile::default(),
+            ConfigFile::default(),
+            bad_room
+        ),
+        Err(ConfigError::BadRoom(LabelProblem::Empty))
+    );
+    let err = parse_config_file("{nope").unwrap_err();
+    assert!(matches!(err, ConfigError::FileInvalid(_)), "{err:?}");
+    assert!(Tr::config_error(Lang::Ko, &err).contains("config.json"));
 }
 
 #[wasm_bindgen_test]
@@ -178,7 +187,7 @@ fn subprotocols_must_be_tokens() {
         QueryOverrides::default(),
     )
     .unwrap_err();
-    assert!(err.contains("subprotocol"), "{err}");
+    assert_eq!(err, ConfigError::BadProtocol("bad proto".into()));
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,8 @@
 //! follows or stays put, older history arriving above, grouping, day separators, links
 //! and long text. Messages come from the in-memory far end of the socket; the list is
 //! mounted with the app's stylesheet into a box of fixed height, so scrolling is the same
-//! in every run. The pure rules (links, grouping, window arithmetic) are tested here too.
+//! in every run. The pure rules (links, grouping, window arithmetic) are tested natively in
+//! `wirechat-view`; only initials, which use the browser's Unicode tables, are tested here.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -12,11 +13,7 @@ use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wirechat::identity::initials;
-use wirechat::linkify::{split_links, Piece};
-use wirechat::message_layout::{
-    row_marks, should_move, slice_around, tail_slice, RowHeights, RowMarks, Slice, Stamp,
-    GROUP_WINDOW_MS, OVERSCAN_ROWS, RENDER_WINDOW,
-};
+use wirechat::message_layout::RENDER_WINDOW;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -166,88 +163,7 @@ async fn chat_with(count: u64) -> Mounted {
     chat
 }
 
-// ---- Pure rules ---------------------------------------------------------------------
-
-#[wasm_bindgen_test]
-fn links_are_http_https_and_mailto_addresses_without_trailing_punctuation() {
-    use Piece::{Link, Text};
-    let cases: &[(&str, &[Piece])] = &[
-        ("plain words", &[Text("plain words")]),
-        (
-            "see https://example.com/a?b=1&c=2#d.",
-            &[
-                Text("see "),
-                Link("https://example.com/a?b=1&c=2#d"),
-                Text("."),
-            ],
-        ),
-        (
-            "(docs: http://en.wikipedia.org/wiki/Rust_(language)), ok",
-            &[
-                Text("(docs: "),
-                Link("http://en.wikipedia.org/wiki/Rust_(language)"),
-                Text("), ok"),
-            ],
-        ),
-        (
-            "write mailto:bob@example.com, or HTTPS://EXAMPLE.COM!",
-            &[
-                Text("write "),
-                Link("mailto:bob@example.com"),
-                Text(", or "),
-                Link("HTTPS://EXAMPLE.COM"),
-                Text("!"),
-            ],
-        ),
-        (
-            "<https://a.test/x> \"http://b.test\"",
-            &[
-                Text("<"),
-                Link("https://a.test/x"),
-                Text("> \""),
-                Link("http://b.test"),
-                Text("\""),
-            ],
-        ),
-        (
-            "주소: https://예시.한국/경로。",
-            &[Text("주소: "), Link("https://예시.한국/경로"), Text("。")],
-        ),
-        (
-            "a\nhttps://x.test\nb",
-            &[Text("a\n"), Link("https://x.test"), Text("\nb")],
-        ),
-        // Other scripts often run straight into an address.
-        (
-            "여기https://x.test 참고",
-            &[Text("여기"), Link("https://x.test"), Text(" 참고")],
-        ),
-    ];
-    for (text, expected) in cases {
-        let pieces = split_links(text);
-        assert_eq!(&pieces, expected, "{text:?}");
-    }
-}
-
-#[wasm_bindgen_test]
-fn other_schemes_and_bare_schemes_stay_text() {
-    for text in [
-        "javascript:alert(1)",
-        "JavaScript:alert(document.cookie)",
-        "data:text/html,<script>alert(1)</script>",
-        "vbscript:msgbox(1)",
-        "file:///etc/passwd",
-        "xhttp://glued.test",
-        "foo_mailto:x@y.test",
-        "http://",
-        "https://.",
-        "mailto:",
-        "http:// spaced.test",
-        "ftp://old.test",
-    ] {
-        assert_eq!(split_links(text), [Piece::Text(text)], "{text:?}");
-    }
-}
+// ---- Initials ------------------------------------------------------------------------
 
 #[wasm_bindgen_test]
 fn initials_are_the_upper_cased_first_letters_of_two_words() {
@@ -264,114 +180,6 @@ fn initials_are_the_upper_cased_first_letters_of_two_words() {
     ] {
         assert_eq!(initials(name), expected, "{name:?}");
     }
-}
-
-#[wasm_bindgen_test]
-fn the_pieces_always_add_up_to_the_text() {
-    for text in [
-        "",
-        "https://a.test",
-        "x https://a.test) y (http://b.test/(c)) mailto:d@e.test... é",
-        "http://http://nested.test",
-        "…https://after-ellipsis.test…",
-    ] {
-        let joined: String = split_links(text)
-            .iter()
-            .map(|p| match p {
-                Piece::Text(t) | Piece::Link(t) => *t,
-            })
-            .collect();
-        assert_eq!(joined, text);
-    }
-}
-
-#[wasm_bindgen_test]
-fn messages_group_by_sender_within_five_minutes_and_by_day() {
-    let stamp = |from, ts, day| Stamp { from, ts, day };
-    let first = RowMarks {
-        new_day: true,
-        new_group: true,
-    };
-    assert_eq!(row_marks(None, stamp("bob", TS, 1)), first);
-    let grouped = RowMarks::default();
-    let bob = stamp("bob", TS, 1);
-    assert_eq!(
-        row_marks(Some(bob), stamp("bob", TS + GROUP_WINDOW_MS, 1)),
-        grouped
-    );
-    assert!(row_marks(Some(bob), stamp("bob", TS + GROUP_WINDOW_MS + 1, 1)).new_group);
-    assert!(row_marks(Some(bob), stamp("carol", TS, 1)).new_group);
-    assert_eq!(
-        row_marks(Some(bob), stamp("bob", TS - MINUTE_MS, 1)),
-        grouped,
-        "a clock a minute behind still groups"
-    );
-    let next_day = row_marks(Some(bob), stamp("bob", TS + MINUTE_MS, 2));
-    assert_eq!(next_day, first, "a new day starts a new group");
-}
-
-#[wasm_bindgen_test]
-fn the_window_is_the_whole_room_up_to_the_limit_and_a_bounded_slice_beyond() {
-    assert_eq!(slice_around(0, 5, 0), Slice { start: 0, end: 0 });
-    assert_eq!(
-        slice_around(10, 20, RENDER_WINDOW),
-        Slice {
-            start: 0,
-            end: RENDER_WINDOW
-        }
-    );
-    let count = 100_000;
-    let middle = slice_around(50_000, 50_010, count);
-    assert!(middle.start <= 50_000 && middle.end > 50_010);
-    assert_eq!(middle.len(), 11 + 2 * OVERSCAN_ROWS);
-    let top = slice_around(0, 10, count);
-    assert_eq!(top.start, 0);
-    let tail = tail_slice(count, 12);
-    assert_eq!(tail.end, count);
-    assert!(tail.len() <= RENDER_WINDOW);
-    let huge_screen = slice_around(1_000, 5_000, count);
-    assert_eq!(
-        huge_screen.len(),
-        RENDER_WINDOW,
-        "never more than the window"
-    );
-    assert!(!should_move(middle, 50_000, 50_010, count));
-    assert!(should_move(
-        middle,
-        middle.start + 2,
-        middle.start + 12,
-        count
-    ));
-    assert!(
-        !should_move(top, 0, 10, count),
-        "the room's top needs no more rows"
-    );
-    assert!(!should_move(tail, count - 12, count - 1, count));
-    assert!(should_move(tail, count - 12, count - 1, count + 50));
-    assert_eq!(
-        Slice { start: 10, end: 20 }.shifted(5, 100),
-        Slice { start: 15, end: 25 }
-    );
-    assert_eq!(
-        Slice { start: 10, end: 20 }.shifted(-15, 100),
-        Slice { start: 0, end: 5 }
-    );
-}
-
-#[wasm_bindgen_test]
-fn row_heights_follow_the_measurements() {
-    let mut heights = RowHeights::default();
-    assert_eq!(heights.average(), RowHeights::INITIAL_PX);
-    heights.observe(4_000.0, 100);
-    assert_eq!(heights.average(), 40.0);
-    heights.observe(0.0, 0);
-    heights.observe(0.0, 10);
-    assert_eq!(heights.average(), 40.0, "a hidden list measures nothing");
-    assert_eq!(heights.space_for(1_000), 40_000.0);
-    assert_eq!(heights.rows_in(401.0), 11);
-    assert_eq!(heights.rows_in(0.0), 1);
-    assert_eq!(heights.row_at(119.0), 2);
-    assert_eq!(heights.row_at(-5.0), 0);
 }
 
 // ---- Windowed rendering -------------------------------------------------------------

@@ -1,3 +1,5 @@
+//! A name's avatar: initials on the name's colour.
+
 use crate::identity::{colour_slot, initials};
 use leptos::prelude::*;
 

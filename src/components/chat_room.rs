@@ -1,8 +1,12 @@
+//! The whole chat as one embeddable component ([`ChatRoom`]), its layout around a chat handle
+//! ([`ChatLayout`]): the room drawer, header, people, messages, composer and connection details.
+
 use crate::app::AppChrome;
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
 use crate::components::{
     Composer, ConnectionStatus, MessageList, People, Preferences, RoomList, TypingIndicator,
 };
+use crate::dom_id::unique_id;
 use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
 
@@ -42,6 +46,7 @@ pub fn ChatLayout() -> impl IntoView {
     let chrome = use_context::<AppChrome>();
     // On narrow screens the room list is a drawer.
     let drawer_open = RwSignal::new(false);
+    let sidebar_id = unique_id("sidebar");
     let close_drawer = Callback::new(move |_| drawer_open.set(false));
     let unread_elsewhere = move || chat.rooms.with(|r| r.iter().map(|r| r.unread).sum::<u32>());
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -51,7 +56,7 @@ pub fn ChatLayout() -> impl IntoView {
     };
     view! {
         <div class="shell" class:drawer-open=move || drawer_open.get() on:keydown=on_keydown>
-            <aside class="sidebar" id="sidebar">
+            <aside class="sidebar" id=sidebar_id.clone()>
                 <button
                     type="button"
                     class="icon-button drawer-close"
@@ -70,7 +75,7 @@ pub fn ChatLayout() -> impl IntoView {
                     <button
                         type="button"
                         class="icon-button drawer-toggle"
-                        aria-controls="sidebar"
+                        aria-controls=sidebar_id
                         aria-expanded=move || drawer_open.get().to_string()
                         on:click=move |_| drawer_open.update(|o| *o = !*o)
                     >

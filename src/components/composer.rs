@@ -1,4 +1,8 @@
+//! Writing a message: the textarea, Enter-to-send that respects IME composition, per-room
+//! drafts and the length counter.
+
 use crate::chat::ChatHandle;
+use crate::dom_id::unique_id;
 use crate::glue::page;
 use crate::i18n::{use_lang, Tr};
 use leptos::ev::KeyboardEvent;
@@ -29,6 +33,7 @@ pub fn Composer() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
     let textarea = NodeRef::<html::Textarea>::new();
+    let limit_id = unique_id("composer-limit");
     let (length, set_length) = signal(0usize);
     let max = move || chat.connection.with(|c| c.max_text);
     let too_long = move || length.get() > max();
@@ -108,14 +113,14 @@ pub fn Composer() -> impl IntoView {
             <textarea
                 node_ref=textarea
                 aria-label=move || Tr::message(lang.get())
-                aria-describedby="composer-limit"
+                aria-describedby=limit_id.clone()
                 placeholder=move || Tr::write_a_message(lang.get())
                 rows="1"
                 on:keydown=on_keydown
                 on:input=on_input
             ></textarea>
             <button type="submit" disabled=too_long>{move || Tr::send(lang.get())}</button>
-            <p id="composer-limit" class="composer-limit" class:over=too_long aria-live="polite">
+            <p id=limit_id class="composer-limit" class:over=too_long aria-live="polite">
                 {move || {
                     let lang = lang.get();
                     if too_long() {

@@ -1,3 +1,6 @@
+//! The connection status line: connected, connecting, reconnecting with a countdown and a
+//! retry button, offline, and the wait the server imposes on a client that sends too fast.
+
 use crate::chat::ChatHandle;
 use crate::glue::page::now_ms;
 use crate::i18n::{use_lang, Tr};

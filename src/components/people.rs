@@ -1,5 +1,8 @@
+//! Who is in the room: the online list and the typing line.
+
 use crate::chat::ChatHandle;
 use crate::components::Avatar;
+use crate::dom_id::unique_id;
 use crate::i18n::{use_lang, Part, Tr};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -9,10 +12,11 @@ use leptos::prelude::*;
 pub fn People() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
+    let label_id = unique_id("online-label");
     view! {
         <div class="people">
-            <span class="people-label" id="online-label">{move || Tr::online(lang.get())}</span>
-            <ul class="people-list" aria-labelledby="online-label">
+            <span class="people-label" id=label_id.clone()>{move || Tr::online(lang.get())}</span>
+            <ul class="people-list" aria-labelledby=label_id>
                 <For
                     each=move || chat.online.get()
                     key=|name| name.clone()

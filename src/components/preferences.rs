@@ -1,3 +1,5 @@
+//! The app's preferences in the sidebar: language, theme and desktop notifications.
+
 use crate::app::AppChrome;
 use crate::glue::notify;
 use crate::i18n::{use_lang, Lang, Tr};

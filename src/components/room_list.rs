@@ -1,8 +1,10 @@
+//! The joined rooms with their unread counts, leaving a room, and joining another by name.
+
 use crate::chat::ChatHandle;
 use crate::i18n::{use_lang, Tr};
 use leptos::html;
 use leptos::prelude::*;
-use wirechat_protocol::validate_room;
+use wirechat_protocol::{check_room_name, LabelProblem};
 
 /// The joined rooms with unread counts, and a form to join another.
 #[component]
@@ -86,14 +88,14 @@ fn JoinRoomForm(on_join: Callback<()>) -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
     let input = NodeRef::<html::Input>::new();
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<LabelProblem>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(el) = input.get_untracked() else {
             return;
         };
         let name = el.value().trim().trim_start_matches('#').to_owned();
-        match validate_room(&name) {
+        match check_room_name(&name) {
             Ok(()) => {
                 chat.join_room(&name);
                 el.set_value("");
@@ -113,7 +115,7 @@ fn JoinRoomForm(on_join: Callback<()>) -> impl IntoView {
                 placeholder=move || Tr::room_to_join(lang.get())
             />
             <button type="submit">{move || Tr::join(lang.get())}</button>
-            <p class="error" role="alert">{move || error.get()}</p>
+            <p class="error" role="alert">{move || error.get().map(|p| Tr::room_problem(lang.get(), p))}</p>
         </form>
     }
 }

@@ -1,11 +1,13 @@
+//! The settings form: server, room, name and subprotocols, checked before they are saved.
+
 use crate::config::{
-    check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigFile,
+    check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigError, ConfigFile,
 };
 use crate::glue::page;
 use crate::i18n::{use_lang, Tr};
 use leptos::html;
 use leptos::prelude::*;
-use wirechat_protocol::{validate_name, validate_room};
+use wirechat_protocol::{check_display_name, check_room_name};
 
 /// Server, room, name and subprotocols, checked before they are saved.
 #[component]
@@ -23,7 +25,7 @@ pub fn SettingsPanel(
     let name = NodeRef::<html::Input>::new();
     let protocols = NodeRef::<html::Input>::new();
     let lang = use_lang();
-    let (error, set_error) = signal(None::<String>);
+    let (error, set_error) = signal(None::<ConfigError>);
     let value = |input: NodeRef<html::Input>| {
         input
             .get_untracked()
@@ -40,8 +42,14 @@ pub fn SettingsPanel(
             protocols: Some(parse_protocol_list(&value(protocols))),
         };
         let checked = check_server_url(&origin, settings.server.as_deref().unwrap_or_default())
-            .and_then(|()| validate_room(settings.room.as_deref().unwrap_or_default()))
-            .and_then(|()| validate_name(settings.name.as_deref().unwrap_or_default()))
+            .and_then(|()| {
+                check_room_name(settings.room.as_deref().unwrap_or_default())
+                    .map_err(ConfigError::BadRoom)
+            })
+            .and_then(|()| {
+                check_display_name(settings.name.as_deref().unwrap_or_default())
+                    .map_err(ConfigError::BadName)
+            })
             .and_then(|()| {
                 settings
                     .protocols
@@ -77,7 +85,7 @@ pub fn SettingsPanel(
                     {move || Tr::subprotocols_field(lang.get())}
                     <input node_ref=protocols type="text" spellcheck="false" value=now.protocols.join(", ")/>
                 </label>
-                <p class="error" role="alert">{move || error.get()}</p>
+                <p class="error" role="alert">{move || error.get().map(|e| Tr::config_error(lang.get(), &e))}</p>
                 <div class="settings-actions">
                     <button type="button" class="secondary" on:click=move |_| on_close.run(())>{move || Tr::cancel(lang.get())}</button>
                     <button type="submit">{move || Tr::save(lang.get())}</button>

@@ -3,6 +3,7 @@
 
 pub mod crash;
 pub mod driver;
+pub mod lifecycle;
 pub mod notify;
 pub mod page;
 pub mod prefs;

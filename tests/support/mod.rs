@@ -17,6 +17,8 @@ struct LoopState {
     sent: Vec<String>,
     /// What the socket reports as `bufferedAmount`.
     buffered: u32,
+    /// How many connections the client opened.
+    connects: usize,
 }
 
 /// The far end of the socket, driven by the test: it records what the client sends and
@@ -35,6 +37,20 @@ impl Loopback {
     pub fn push_binary(&self) {
         let sink = self.0.borrow().sink.clone().expect("client connected");
         sink(TransportEvent::Binary);
+    }
+
+    /// Closes the connection from the far end, as a network that drops it does (1006).
+    pub fn drop_connection(&self) {
+        let sink = self.0.borrow().sink.clone().expect("client connected");
+        sink(TransportEvent::Closed {
+            code: 1006,
+            reason: String::new(),
+        });
+    }
+
+    /// How many connections the client has opened so far.
+    pub fn connects(&self) -> usize {
+        self.0.borrow().connects
     }
 
     /// Pretends `bytes` wait in the socket's send buffer.
@@ -68,7 +84,11 @@ impl Transport for Loopback {
         _protocols: &[String],
         events: EventSink,
     ) -> Result<Box<dyn Connection>, String> {
-        self.0.borrow_mut().sink = Some(events.clone());
+        {
+            let mut state = self.0.borrow_mut();
+            state.sink = Some(events.clone());
+            state.connects += 1;
+        }
         // Like a real socket, it opens a moment later, not inside `connect`.
         wasm_bindgen_futures::spawn_local(async move {
             events(TransportEvent::Opened {
@@ -106,21 +126,31 @@ impl Drop for Mounted {
 /// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element, connected to a
 /// loopback whose server has said hello.
 pub async fn mount_chat() -> Mounted {
-    mount(None, Some(HELLO)).await
+    mount(None, Some(HELLO), lobby_options()).await
+}
+
+/// Mounts like [`mount_chat`], with `options` for the chat.
+pub async fn mount_chat_with(options: ChatOptions) -> Mounted {
+    mount(None, Some(HELLO), options).await
+}
+
+/// The options of [`mount_chat`]: alice in the lobby of the loopback server.
+pub fn lobby_options() -> ChatOptions {
+    ChatOptions::new("ws://loopback.test/ws", "lobby", "alice")
 }
 
 /// Mounts like [`mount_chat`], with `hello` as the server's first frame, or none at all
 /// (a plain relay).
 pub async fn mount_chat_greeted_by(hello: Option<&str>) -> Mounted {
-    mount(None, hello).await
+    mount(None, hello, lobby_options()).await
 }
 
 /// The hello of a server with every feature the UI uses.
-const HELLO: &str = r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack","presence","typing"]}"#;
+pub const HELLO: &str = r#"{"type":"hello","server":"test","epoch":"e1","features":["history","ack","presence","typing"]}"#;
 
-/// Mounts `<ChatLayout/>` for alice in the lobby into a fresh element (`height_px` high when
+/// Mounts `<ChatLayout/>` for a chat with `options` into a fresh element (`height_px` high when
 /// given), as a first visit: no saved outbox or drafts from an earlier test.
-async fn mount(height_px: Option<u32>, hello: Option<&str>) -> Mounted {
+async fn mount(height_px: Option<u32>, hello: Option<&str>, options: ChatOptions) -> Mounted {
     web_sys::window()
         .unwrap()
         .local_storage()
@@ -138,10 +168,7 @@ async fn mount(height_px: Option<u32>, hello: Option<&str>) -> Mounted {
     let server = Loopback::default();
     let transport = server.clone();
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        let chat = use_chat_with(
-            ChatOptions::new("ws://loopback.test/ws", "lobby", "alice"),
-            Box::new(transport),
-        );
+        let chat = use_chat_with(options, Box::new(transport));
         provide_context(chat);
         view! { <ChatLayout/> }
     });
@@ -265,7 +292,7 @@ pub async fn mount_styled_chat(height_px: u32) -> Mounted {
         style.set_text_content(Some(APP_CSS));
         document().head().unwrap().append_child(&style).unwrap();
     }
-    mount(Some(height_px), Some(HELLO)).await
+    mount(Some(height_px), Some(HELLO), lobby_options()).await
 }
 
 /// Waits until `ready` holds, checking every few milliseconds; panics with `what` after

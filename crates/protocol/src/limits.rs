@@ -58,37 +58,80 @@ pub const DEFAULT_ROOM: &str = "lobby";
 /// The WebSocket subprotocol the reference server selects when a client offers it.
 pub const SUBPROTOCOL: &str = "chat";
 
+/// Why a room or display name is refused. The UI words it in the reader's language; the
+/// wire and logs use [`LabelProblem::sentence`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelProblem {
+    /// Empty, or only whitespace.
+    Empty,
+    /// Longer than `max` bytes of UTF-8.
+    TooLong {
+        /// The most bytes allowed.
+        max: usize,
+    },
+    /// Whitespace at the start or the end.
+    EdgeSpace,
+    /// A control character somewhere.
+    Control,
+    /// A character that makes the name look like another one (bidi control, invisible
+    /// character, stray zero width joiner).
+    Invisible(char),
+}
+
+impl LabelProblem {
+    /// The problem as an English sentence about "the `what`" (`"room name"`, `"name"`).
+    pub fn sentence(self, what: &str) -> String {
+        match self {
+            Self::Empty => format!("The {what} is empty."),
+            Self::TooLong { max } => format!("The {what} is longer than {max} bytes."),
+            Self::EdgeSpace => format!("The {what} starts or ends with a space."),
+            Self::Control => format!("The {what} contains a control character."),
+            Self::Invisible(c) => format!(
+                "The {what} contains the invisible character U+{:04X}.",
+                u32::from(c)
+            ),
+        }
+    }
+}
+
 /// Checks a room name: 1 to [`MAX_ROOM_BYTES`] bytes, no control characters, no whitespace at
 /// either end, and nothing that makes it look like another name: no bidirectional controls,
 /// no invisible characters, and zero width joiners only between letters of the scripts and
-/// emoji that use them. Returns a sentence a user can read when the name is refused.
+/// emoji that use them.
+pub fn check_room_name(room: &str) -> Result<(), LabelProblem> {
+    check_label(room, MAX_ROOM_BYTES)
+}
+
+/// Checks a display name with the same rules as [`check_room_name`].
+pub fn check_display_name(name: &str) -> Result<(), LabelProblem> {
+    check_label(name, MAX_NAME_BYTES)
+}
+
+/// [`check_room_name`], with the problem as an English sentence (for `error` frames).
 pub fn validate_room(room: &str) -> Result<(), String> {
-    validate_label("room name", room, MAX_ROOM_BYTES)
+    check_room_name(room).map_err(|p| p.sentence("room name"))
 }
 
-/// Checks a display name with the same rules as [`validate_room`].
+/// [`check_display_name`], with the problem as an English sentence (for `error` frames).
 pub fn validate_name(name: &str) -> Result<(), String> {
-    validate_label("name", name, MAX_NAME_BYTES)
+    check_display_name(name).map_err(|p| p.sentence("name"))
 }
 
-fn validate_label(what: &str, value: &str, max: usize) -> Result<(), String> {
+fn check_label(value: &str, max: usize) -> Result<(), LabelProblem> {
     if value.trim().is_empty() {
-        return Err(format!("The {what} is empty."));
+        return Err(LabelProblem::Empty);
     }
     if value.len() > max {
-        return Err(format!("The {what} is longer than {max} bytes."));
+        return Err(LabelProblem::TooLong { max });
     }
     if value.trim() != value {
-        return Err(format!("The {what} starts or ends with a space."));
+        return Err(LabelProblem::EdgeSpace);
     }
     if value.chars().any(char::is_control) {
-        return Err(format!("The {what} contains a control character."));
+        return Err(LabelProblem::Control);
     }
     if let Some(c) = crate::invisible::first_deceptive(value) {
-        return Err(format!(
-            "The {what} contains the invisible character U+{:04X}.",
-            u32::from(c)
-        ));
+        return Err(LabelProblem::Invisible(c));
     }
     Ok(())
 }

@@ -229,6 +229,23 @@ fn names_and_rooms_are_validated_with_readable_reasons() {
 }
 
 #[test]
+fn names_and_rooms_are_refused_with_a_problem_a_ui_can_word() {
+    assert_eq!(check_room_name(""), Err(LabelProblem::Empty));
+    assert_eq!(check_room_name(" lobby"), Err(LabelProblem::EdgeSpace));
+    assert_eq!(check_display_name("a\u{0}b"), Err(LabelProblem::Control));
+    assert_eq!(
+        check_display_name(&"n".repeat(MAX_NAME_BYTES + 1)),
+        Err(LabelProblem::TooLong {
+            max: MAX_NAME_BYTES
+        })
+    );
+    assert_eq!(
+        check_display_name("a\u{202E}b"),
+        Err(LabelProblem::Invisible('\u{202E}'))
+    );
+}
+
+#[test]
 fn close_codes_that_forbid_retry() {
     assert!(!close_code::should_retry(close_code::POLICY));
     assert!(!close_code::should_retry(close_code::FORBIDDEN));

@@ -16,7 +16,8 @@ use crate::glue::resize::SizeWatch;
 use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
 use row::{MessageRow, RowView};
-use scroller::{HistoryEdge, Scroller};
+use scroller::Scroller;
+use wirechat_view::scroll_plan::HistoryEdge;
 
 /// The room's messages as an ARIA log. Names and texts are text nodes, never HTML; web and
 /// mail addresses are links. New messages scroll the list only while the reader is at the

@@ -20,27 +20,15 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::{spawn_local, tick};
 use wirechat_session::Delivery;
+use wirechat_view::scroll_plan::{
+    arrived_below, follow_reader, history_edge, older_due, HistoryEdge,
+};
 
 /// How close to the bottom (px) still counts as reading the newest messages.
 const STICK_THRESHOLD_PX: i32 = 48;
 
-/// Older history is requested once the screen shows one of the room's first this many rows.
-const LOAD_OLDER_WITHIN_ROWS: usize = 10;
-
 /// How far around its expected places a moved message is searched for, in rows.
 const LOCATE_REACH_ROWS: usize = 256;
-
-/// What the top of the list says about older history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HistoryEdge {
-    /// Nothing: older rows are not rendered, or there is nothing to say.
-    #[default]
-    Hidden,
-    /// Older messages are being fetched.
-    Loading,
-    /// The first message of the room is rendered and nothing older exists.
-    Beginning,
-}
 
 /// Where the scroll position goes once new rows are in the DOM.
 enum Settle {
@@ -188,21 +176,11 @@ impl Scroller {
                 .map_or(0, |at| at as isize - *index as isize),
             Anchor::Estimate { .. } => 0,
         };
-        // Whatever the room grew by beyond what moved the screen's first row arrived
-        // below it: that is what the reader has not seen.
-        let below = (grown - shift).max(0) as usize;
+        let below = arrived_below(old_count, count, shift);
         if below > 0 {
             self.unseen.update(|n| *n += below);
         }
-        let last_index = count.saturating_sub(1);
-        let first = screen.first.saturating_add_signed(shift).min(last_index);
-        let last = screen.last.saturating_add_signed(shift).min(last_index);
-        let moved = slice.shifted(shift, count);
-        let next = if should_move(moved, first, last, count) {
-            slice_around(first, last, count)
-        } else {
-            moved
-        };
+        let next = follow_reader(slice, screen.first, screen.last, shift, count);
         self.render(next, count, Settle::Keep(screen.anchor.moved(shift)));
     }
 
@@ -336,16 +314,7 @@ impl Scroller {
         set_if_changed(self.space_above, heights.space_for(slice.start));
         set_if_changed(self.space_below, heights.space_for(count - slice.end));
         set_if_changed(self.rows, rows);
-        let history = self.chat.history.get_untracked();
-        let edge = if slice.start > 0 || count == 0 {
-            HistoryEdge::Hidden
-        } else if history.loading {
-            HistoryEdge::Loading
-        } else if history.available && !history.more_before {
-            HistoryEdge::Beginning
-        } else {
-            HistoryEdge::Hidden
-        };
+        let edge = history_edge(slice, count, self.chat.history.get_untracked());
         set_if_changed(self.edge, edge);
         self.state.update_value(|s| {
             s.slice = slice;
@@ -395,23 +364,16 @@ impl Scroller {
         self.load_older_near_top(true);
     }
 
-    /// Asks for older history when the screen is near the first loaded message. After a
-    /// render (`unprompted`) it asks once per room length, so a server that answers with
-    /// nothing new is not asked again and again without the reader scrolling.
+    /// Asks for older history when the screen is near the first loaded message (after a
+    /// render, `unprompted`, once per room length; see [`older_due`]).
     fn load_older_near_top(self, unprompted: bool) {
+        let (count, asked_at) = self.state.with_value(|s| (s.count, s.asked_older_at));
+        let first_on_screen = || self.on_screen().map(|screen| screen.first);
         let history = self.chat.history.get_untracked();
-        if !history.more_before || history.loading {
-            return;
+        if older_due(history, first_on_screen, count, asked_at, unprompted) {
+            self.state.update_value(|s| s.asked_older_at = Some(count));
+            self.chat.load_older();
         }
-        let near_top = self
-            .on_screen()
-            .is_some_and(|screen| screen.first < LOAD_OLDER_WITHIN_ROWS);
-        let count = self.state.with_value(|s| s.count);
-        if !near_top || (unprompted && self.state.with_value(|s| s.asked_older_at == Some(count))) {
-            return;
-        }
-        self.state.update_value(|s| s.asked_older_at = Some(count));
-        self.chat.load_older();
     }
 
     /// Which message indices are on screen, and the anchor that keeps them there.

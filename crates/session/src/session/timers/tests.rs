@@ -94,6 +94,7 @@ fn every_armed_timer_is_reported_by_next_deadline() {
             message: "slow down".into(),
             id: Some("m1".into()),
             retry_after: Some(5_000),
+            req: None,
         }))),
     );
     full.feed(T0 + 20_000, Input::Tick);

@@ -115,3 +115,122 @@ fn without_trailing_punctuation(candidate: &str) -> usize {
 fn unbalanced(text: &str, open: char, close: char) -> bool {
     text.matches(close).count() > text.matches(open).count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn links_are_http_https_and_mailto_addresses_without_trailing_punctuation() {
+        use Piece::{Link, Text};
+        let cases: &[(&str, &[Piece])] = &[
+            ("plain words", &[Text("plain words")]),
+            (
+                "see https://example.com/a?b=1&c=2#d.",
+                &[
+                    Text("see "),
+                    Link("https://example.com/a?b=1&c=2#d"),
+                    Text("."),
+                ],
+            ),
+            (
+                "(docs: http://en.wikipedia.org/wiki/Rust_(language)), ok",
+                &[
+                    Text("(docs: "),
+                    Link("http://en.wikipedia.org/wiki/Rust_(language)"),
+                    Text("), ok"),
+                ],
+            ),
+            (
+                "write mailto:bob@example.com, or HTTPS://EXAMPLE.COM!",
+                &[
+                    Text("write "),
+                    Link("mailto:bob@example.com"),
+                    Text(", or "),
+                    Link("HTTPS://EXAMPLE.COM"),
+                    Text("!"),
+                ],
+            ),
+            (
+                "<https://a.test/x> \"http://b.test\"",
+                &[
+                    Text("<"),
+                    Link("https://a.test/x"),
+                    Text("> \""),
+                    Link("http://b.test"),
+                    Text("\""),
+                ],
+            ),
+            (
+                "주소: https://예시.한국/경로。",
+                &[Text("주소: "), Link("https://예시.한국/경로"), Text("。")],
+            ),
+            (
+                "a\nhttps://x.test\nb",
+                &[Text("a\n"), Link("https://x.test"), Text("\nb")],
+            ),
+            // Other scripts often run straight into an address.
+            (
+                "여기https://x.test 참고",
+                &[Text("여기"), Link("https://x.test"), Text(" 참고")],
+            ),
+        ];
+        for (text, expected) in cases {
+            let pieces = split_links(text);
+            assert_eq!(&pieces, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_bare_schemes_stay_text() {
+        for text in [
+            "javascript:alert(1)",
+            "JavaScript:alert(document.cookie)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "xhttp://glued.test",
+            "foo_mailto:x@y.test",
+            "http://",
+            "https://.",
+            "mailto:",
+            "http:// spaced.test",
+            "ftp://old.test",
+        ] {
+            assert_eq!(split_links(text), [Piece::Text(text)], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_pieces_always_add_up_to_the_text() {
+        for text in [
+            "",
+            "https://a.test",
+            "x https://a.test) y (http://b.test/(c)) mailto:d@e.test... é",
+            "http://http://nested.test",
+            "…https://after-ellipsis.test…",
+        ] {
+            let joined: String = split_links(text)
+                .iter()
+                .map(|p| match p {
+                    Piece::Text(t) | Piece::Link(t) => *t,
+                })
+                .collect();
+            assert_eq!(joined, text);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_splits_into_pieces_that_add_up_to_it(text in any::<String>()) {
+            let joined: String = split_links(&text)
+                .iter()
+                .map(|p| match p {
+                    Piece::Text(t) | Piece::Link(t) => *t,
+                })
+                .collect();
+            prop_assert_eq!(joined, text);
+        }
+    }
+}
