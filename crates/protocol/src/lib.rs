@@ -120,7 +120,7 @@ fn refuse_oversized(text: &str, limit: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
-fn parse(text: &str) -> Result<Frame, DecodeError> {
+pub(crate) fn parse(text: &str) -> Result<Frame, DecodeError> {
     // serde_json refuses nesting deeper than 128 levels, so hostile deeply nested input
     // is an error here rather than a stack overflow.
     serde_json::from_str(text).map_err(|err| DecodeError::Invalid(err.to_string()))

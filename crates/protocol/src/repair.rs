@@ -25,7 +25,9 @@ pub(crate) fn times(text: &str, received_at: Timestamp) -> Option<Frame> {
     if !repaired {
         return None;
     }
-    serde_json::from_value(value).ok()
+    // Back through the text decoder rather than `from_value`: a second copy of every frame
+    // type's decoder, specialised for `Value`, cost the wasm several KiB.
+    crate::parse(&serde_json::to_string(&value).ok()?).ok()
 }
 
 fn repair_time(msg: &mut Value, received_at: Timestamp) -> bool {
