@@ -21,6 +21,7 @@
 //! assert_eq!(decode(&encode(&frame)).unwrap(), frame);
 //! ```
 
+mod by_type;
 mod catchup;
 mod check;
 mod frame;
@@ -123,7 +124,7 @@ fn refuse_oversized(text: &str, limit: usize) -> Result<(), DecodeError> {
 pub(crate) fn parse(text: &str) -> Result<Frame, DecodeError> {
     // serde_json refuses nesting deeper than 128 levels, so hostile deeply nested input
     // is an error here rather than a stack overflow.
-    serde_json::from_str(text).map_err(|err| DecodeError::Invalid(err.to_string()))
+    by_type::from_text(text).map_err(|err| DecodeError::Invalid(err.to_string()))
 }
 
 /// Encodes a frame as the JSON text of one WebSocket text frame.
