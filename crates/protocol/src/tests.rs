@@ -194,6 +194,21 @@ fn deep_nesting_is_rejected_without_overflowing_the_stack() {
 }
 
 #[test]
+fn a_whole_message_with_a_deeply_nested_extra_field_is_rejected() {
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let text = format!(
+        r#"{{"type":"msg","id":"d","room":"r","from":"a","text":"x","ts":1,"extra":{deep}}}"#
+    );
+    assert!(matches!(decode(&text), Err(DecodeError::Invalid(_))));
+    // Brackets inside strings are text, not nesting.
+    let text = format!(
+        r#"{{"type":"msg","id":"d","room":"r","from":"a","text":"{}","ts":1}}"#,
+        "[\\\"[".repeat(200)
+    );
+    assert!(decode(&text).is_ok(), "{text}");
+}
+
+#[test]
 fn oversized_frames_are_refused_before_parsing() {
     let text = format!(
         r#"{{"type":"msg","id":"m","room":"r","from":"a","text":"x","ts":1,"pad":"{}"}}"#,
