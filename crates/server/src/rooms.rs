@@ -459,6 +459,7 @@ impl Answer<'_> {
 
     fn frame(&self, msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>) -> Frame {
         Frame::History(History {
+            name: None,
             room: self.room.to_owned(),
             msgs,
             more,
@@ -541,6 +542,7 @@ mod tests {
             .collect();
         assert_eq!(presence, [["alice"]], "the ghost never appears");
         let boo = ChatMessage {
+            uid: None,
             id: "m1".into(),
             room: "lobby".into(),
             from: "ghost".into(),

@@ -104,6 +104,7 @@ fn state_with(config: Config) -> AppState {
 
 fn msg(id: &str, room: &str, text: &str) -> Frame {
     Frame::Msg(ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "someone else".into(),

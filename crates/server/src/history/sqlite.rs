@@ -245,6 +245,7 @@ impl HistoryStore for SqliteHistory {
 /// Reads a row of [`select_messages!`].
 fn message(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
     Ok(ChatMessage {
+        uid: None,
         room: row.get(0)?,
         seq: Some(from_sql(row.get(1)?)),
         id: row.get(2)?,

@@ -31,6 +31,7 @@ pub async fn start(config: Config) -> RunningServer {
 /// A `msg` frame as a client sends it.
 pub fn msg(id: &str, room: &str, text: &str) -> Frame {
     Frame::Msg(ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "whoever".into(),

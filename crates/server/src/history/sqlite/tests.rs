@@ -6,6 +6,7 @@ use super::*;
 
 fn msg(id: &str) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: "lobby".into(),
         from: "alice".into(),
@@ -81,6 +82,7 @@ fn nothing_is_trimmed_so_an_old_retry_is_still_a_duplicate() {
 fn messages_come_back_field_for_field() {
     let (_dir, mut store) = store_with(0);
     let sent = ChatMessage {
+        uid: None,
         id: "odd".into(),
         room: "lobby".into(),
         from: "Zoë \"quoted\"".into(),

@@ -90,6 +90,7 @@ fn every_armed_timer_is_reported_by_next_deadline() {
     full.feed(
         T0 + 2,
         Input::Text(encode(&Frame::Error(ErrorFrame {
+            req: None,
             code: wirechat_protocol::error_code::RATE_LIMITED.into(),
             message: "slow down".into(),
             id: Some("m1".into()),
