@@ -228,15 +228,15 @@ pub struct History {
     /// short knows more came after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<u64>,
-    /// The `req` of the `join` or `fetch` this page answers; absent when that request
-    /// carried none, and from servers that predate request ids.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub req: Option<u64>,
     /// In the page answering a `join`: the display name the server gave this connection in
     /// the room, which differs from the asked one when another user has it ("alice (2)")
     /// or when the name comes from a token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The `req` of the `join` or `fetch` this page answers; absent when that request
+    /// carried none, and from servers that predate request ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
 }
 
 /// `{"type":"presence","room":"lobby","users":["alice","bob"]}`

@@ -227,3 +227,23 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
         .unwrap();
     assert_eq!(version, newer);
 }
+
+#[test]
+fn the_senders_uid_survives_reopening() {
+    let dir = TempDir::new().unwrap();
+    let mut store = SqliteHistory::open(dir.path()).unwrap();
+    store
+        .append(ChatMessage {
+            uid: Some("u42".into()),
+            ..msg("m1")
+        })
+        .unwrap();
+    store.append(msg("m2")).unwrap();
+    drop(store);
+    let page = SqliteHistory::open(dir.path())
+        .unwrap()
+        .recent("lobby", 10)
+        .unwrap();
+    let uids: Vec<_> = page.msgs.iter().map(|m| m.uid.as_deref()).collect();
+    assert_eq!(uids, [Some("u42"), None]);
+}
