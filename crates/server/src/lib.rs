@@ -29,6 +29,7 @@ mod config;
 mod connection;
 mod data_lock;
 mod flow;
+mod guest;
 mod history;
 mod host;
 mod identity;
@@ -58,6 +59,7 @@ pub use config::{Config, Retention, Storage};
 pub use connection::{serve_connection, serve_connection_as, HEARTBEAT, IDLE_LIMIT};
 pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
+pub use guest::{GUEST_KEY_FILE, RESUME_LIFETIME};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
 };
