@@ -68,7 +68,7 @@ pub use identity::{
     AuthConfig, Identity, RoomPatterns, SigningKey, Verifier, DEFAULT_LEEWAY, SIGN_IN_TIMEOUT,
 };
 pub use metrics::{Gauges, Metrics};
-pub use origin::origin_allowed;
+pub use origin::{cookie_origin_allowed, origin_allowed};
 pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
