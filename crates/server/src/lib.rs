@@ -55,7 +55,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, Retention, Storage};
+pub use config::{Config, Retention, Storage, MAX_TEXT_BYTES, MIN_TEXT_BYTES};
 pub use connection::{serve_connection, serve_connection_as, HEARTBEAT, IDLE_LIMIT};
 pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
@@ -93,8 +93,12 @@ pub struct RunningServer {
 /// `config.bind` (port 0 picks a free port) and serves in a background task.
 ///
 /// Fails, with a message naming the path or the address, when another server uses the data
-/// directory, the store cannot be opened or the address cannot be bound.
+/// directory, the store cannot be opened or the address cannot be bound; and when
+/// [`Config::check`] finds the settings unworkable.
 pub async fn spawn(config: Config) -> io::Result<RunningServer> {
+    config
+        .check()
+        .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
     let bind = config.bind;
     let header_timeout = config.handshake_timeout;
     // The lock before the store: a second server must not even migrate the database.
