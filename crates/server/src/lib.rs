@@ -94,7 +94,7 @@ pub struct RunningServer {
 ///
 /// Fails, with a message naming the path or the address, when another server uses the data
 /// directory, the store cannot be opened or the address cannot be bound; and when
-/// [`Config::check`] finds the settings unworkable.
+/// [`Config::check`] refuses the settings.
 pub async fn spawn(config: Config) -> io::Result<RunningServer> {
     config
         .check()
