@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use wirechat_protocol::DEFAULT_MAX_TEXT_BYTES;
 
 use crate::{AuthConfig, Config, FlowLimits, Rate, Retention, SigningKey, Storage, TokenRequest};
 
@@ -224,6 +225,11 @@ struct ServeArgs {
     #[arg(long, env = "WIRECHAT_MAX_CONNECTIONS_PER_IP", value_name = "N", default_value_t = Config::default().max_connections_per_ip, value_parser = positive)]
     max_connections_per_ip: usize,
 
+    /// The longest message text accepted, in bytes of UTF-8 (64 to 32768), announced to
+    /// clients in hello.max_text; longer messages are refused with too_large.
+    #[arg(long, env = "WIRECHAT_MAX_TEXT", value_name = "BYTES", default_value_t = Config::default().max_text_bytes, value_parser = text_limit)]
+    max_text: usize,
+
     /// Close a connection whose request headers (the WebSocket handshake) are not complete
     /// after this long.
     #[arg(long, env = "WIRECHAT_HANDSHAKE_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
@@ -352,6 +358,7 @@ impl ServeArgs {
             storage,
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            max_text_bytes: self.max_text,
             handshake_timeout: self.handshake_timeout,
             retention: Retention {
                 max_messages: Some(self.retain_messages).filter(|&n| n > 0),
@@ -454,6 +461,13 @@ fn host_name(value: &str) -> Result<String, String> {
     }
 }
 
+fn text_limit(value: &str) -> Result<usize, String> {
+    let bytes = value
+        .parse()
+        .map_err(|_| format!("wants a whole number of bytes, like {DEFAULT_MAX_TEXT_BYTES}"))?;
+    crate::config::text_limit(bytes)
+}
+
 fn positive(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -509,6 +523,16 @@ mod tests {
                 ..Config::default()
             }
         );
+    }
+
+    #[test]
+    fn the_text_limit_is_taken_within_its_bounds_only() {
+        assert_eq!(run(&["--max-text", "100"]).max_text_bytes, 100);
+        for limit in ["0", "63", "32769", "lots"] {
+            let refusal = refused(&["--max-text", limit]);
+            assert!(refusal.contains("--max-text"), "{refusal}");
+        }
+        assert!(refused(&["--max-text", "0"]).contains("must be 64 to 32768 bytes, not 0"));
     }
 
     #[test]

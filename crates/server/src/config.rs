@@ -7,6 +7,15 @@ use std::time::Duration;
 use crate::flow::FlowLimits;
 use crate::identity::AuthConfig;
 
+/// The shortest `max_text_bytes` a server may announce: enough for a sentence. Below it a
+/// server would refuse nearly every message, and at 0 every one.
+pub const MIN_TEXT_BYTES: usize = 64;
+
+/// The longest `max_text_bytes` a server may announce: half of what every client accepts
+/// ([`wirechat_protocol::MAX_TEXT_BYTES_LIMIT`]), so that such a text, with the rest of its
+/// message, still fits in a frame of the default size.
+pub const MAX_TEXT_BYTES: usize = wirechat_protocol::MAX_TEXT_BYTES_LIMIT / 2;
+
 /// Settings of one server. Every field has a documented default, so callers can write
 /// `Config { bind, ..Config::default() }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +32,8 @@ pub struct Config {
     /// with 1009. Default 64 KiB.
     pub max_frame_bytes: usize,
     /// Longest message `text` accepted, in bytes; longer ones get a `too_large` error and the
-    /// socket stays open. Default [`wirechat_protocol::DEFAULT_MAX_TEXT_BYTES`].
+    /// socket stays open. [`MIN_TEXT_BYTES`] to [`MAX_TEXT_BYTES`] (see [`Config::check`]).
+    /// Default [`wirechat_protocol::DEFAULT_MAX_TEXT_BYTES`].
     pub max_text_bytes: usize,
     /// How many messages of each room a resuming `join` replays at most (never fewer than
     /// [`JOIN_RECENT`](crate::JOIN_RECENT)), and with [`Storage::Memory`] how many of the
@@ -54,6 +64,26 @@ pub struct Config {
     /// Signed-in users: when set, every connection must prove who it is with a token signed
     /// by this key. Default: none, and every connection is a guest.
     pub auth: Option<AuthConfig>,
+}
+
+impl Config {
+    /// Why the settings cannot make a working server, if they cannot: a `max_text_bytes`
+    /// outside [`MIN_TEXT_BYTES`]..=[`MAX_TEXT_BYTES`].
+    pub fn check(&self) -> Result<(), String> {
+        text_limit(self.max_text_bytes).map(drop)
+    }
+}
+
+/// `bytes` as a text limit, or why it is none.
+pub(crate) fn text_limit(bytes: usize) -> Result<usize, String> {
+    if (MIN_TEXT_BYTES..=MAX_TEXT_BYTES).contains(&bytes) {
+        Ok(bytes)
+    } else {
+        Err(format!(
+            "the longest message text must be {MIN_TEXT_BYTES} to {MAX_TEXT_BYTES} bytes, not \
+             {bytes}"
+        ))
+    }
 }
 
 /// How much history each room keeps in [`Storage::Sqlite`]; the newest message of a room is

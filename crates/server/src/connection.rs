@@ -72,7 +72,7 @@ pub async fn serve_connection_as<Tx, Rx>(
     let peer = Peer::new(id, flow.queue_bytes, state.counters());
     peer.deliver(state.hello());
     if let Some(identity) = &identity {
-        peer.send(&Frame::Authed(identity.authed()));
+        peer.send(&Frame::Authed(state.authed(identity)));
     }
     let signed_out_at = match &identity {
         Some(identity) => expiry(&state, identity),
@@ -90,6 +90,7 @@ pub async fn serve_connection_as<Tx, Rx>(
         state: state.clone(),
         identity,
         signed_out_at,
+        joined: false,
     };
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
     let _teardown = Teardown {
@@ -347,6 +348,9 @@ struct Session {
     identity: Option<Identity>,
     /// When the connection is closed with 4001 unless it signs in (again) before.
     signed_out_at: Option<Instant>,
+    /// Whether a `join` came: from then on the uid is part of rooms, and a guest's resume
+    /// token no longer changes it.
+    joined: bool,
 }
 
 impl Session {
@@ -385,7 +389,11 @@ impl Session {
             }
         }
         match frame {
-            Frame::Join(join) => self.join(join).await,
+            Frame::Auth(auth) => self.resume_guest(&auth.token),
+            Frame::Join(join) => {
+                self.joined = true;
+                self.join(join).await;
+            }
             Frame::Leave(leave) => {
                 if let Some(room) = self.valid_room(leave.room, Regarding::NOTHING) {
                     self.state.hub().leave(&self.peer, &room);
@@ -423,6 +431,19 @@ impl Session {
         self.peer.send(&Frame::Authed(identity.authed()));
         self.identity = Some(identity);
         None
+    }
+
+    /// A guest's `auth`: a resume token makes the connection the guest it was issued to,
+    /// answered with a second `authed`. Ignored after the first `join`, and when the token is
+    /// not a valid resume token of this server: the guest keeps its fresh uid.
+    fn resume_guest(&mut self, token: &str) {
+        if self.joined {
+            return;
+        }
+        if let Some(guest) = self.state.resume_guest(token) {
+            self.peer.send(&Frame::Authed(self.state.authed(&guest)));
+            self.identity = Some(guest);
+        }
     }
 
     /// Tells the client why it is not (or no longer) signed in; returns the close code.

@@ -169,15 +169,21 @@ pub struct Identity {
 impl Identity {
     /// A guest with a uid no other connection of this process has.
     pub fn guest() -> Self {
+        Self::returning_guest(guest_uid())
+    }
+
+    /// The guest `uid` names, as a resume token proves it (see [`crate::guest`]).
+    pub(crate) fn returning_guest(uid: String) -> Self {
         Self {
-            uid: guest_uid(),
+            uid,
             name: None,
             exp_ms: None,
             rooms: None,
         }
     }
 
-    /// The `authed` frame telling the client who it is.
+    /// The `authed` frame telling the client who it is, without a guest's `resume` (which
+    /// the server adds).
     pub fn authed(&self) -> Authed {
         Authed {
             uid: self.uid.clone(),

@@ -29,6 +29,7 @@ mod config;
 mod connection;
 mod data_lock;
 mod flow;
+mod guest;
 mod history;
 mod host;
 mod identity;
@@ -54,10 +55,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, Retention, Storage};
+pub use config::{Config, Retention, Storage, MAX_TEXT_BYTES, MIN_TEXT_BYTES};
 pub use connection::{serve_connection, serve_connection_as, HEARTBEAT, IDLE_LIMIT};
 pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
+pub use guest::{GUEST_KEY_FILE, RESUME_LIFETIME};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
 };
@@ -66,7 +68,7 @@ pub use identity::{
     AuthConfig, Identity, RoomPatterns, SigningKey, Verifier, DEFAULT_LEEWAY, SIGN_IN_TIMEOUT,
 };
 pub use metrics::{Gauges, Metrics};
-pub use origin::origin_allowed;
+pub use origin::{cookie_origin_allowed, origin_allowed};
 pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
@@ -91,8 +93,12 @@ pub struct RunningServer {
 /// `config.bind` (port 0 picks a free port) and serves in a background task.
 ///
 /// Fails, with a message naming the path or the address, when another server uses the data
-/// directory, the store cannot be opened or the address cannot be bound.
+/// directory, the store cannot be opened or the address cannot be bound; and when
+/// [`Config::check`] refuses the settings.
 pub async fn spawn(config: Config) -> io::Result<RunningServer> {
+    config
+        .check()
+        .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
     let bind = config.bind;
     let header_timeout = config.handshake_timeout;
     // The lock before the store: a second server must not even migrate the database.

@@ -14,6 +14,14 @@
 /// header), pages served from a loopback host (`localhost`, `127.0.0.1`, `[::1]`, any port,
 /// http or https), and origins listed in `allowed` (compared without regard to ASCII case).
 pub fn origin_allowed(origin: &str, host_header: Option<&str>, allowed: &[String]) -> bool {
+    cookie_origin_allowed(origin, host_header, allowed)
+        || Origin::parse(origin).is_some_and(|origin| origin.is_loopback())
+}
+
+/// Whether a page from `origin` may connect with the sign-in cookie: only the server's own
+/// origin and the origins in `allowed`. Loopback pages on other ports are not: browsers send
+/// a host's cookies to every port of it, so any local page would otherwise act as the user.
+pub fn cookie_origin_allowed(origin: &str, host_header: Option<&str>, allowed: &[String]) -> bool {
     let listed = |entry: &String| {
         entry
             .trim_end_matches('/')
@@ -25,9 +33,6 @@ pub fn origin_allowed(origin: &str, host_header: Option<&str>, allowed: &[String
     let Some(origin) = Origin::parse(origin) else {
         return false;
     };
-    if origin.is_loopback() {
-        return true;
-    }
     host_header
         .and_then(Authority::parse)
         .is_some_and(|host| origin.is_served_from(&host))
@@ -156,6 +161,21 @@ mod tests {
         }
         assert!(!allowed("ftp://localhost", "chat.example"));
         assert!(!allowed("http://localhost.evil.example", "chat.example"));
+    }
+
+    #[test]
+    fn with_the_cookie_only_the_servers_own_and_listed_origins_are_allowed() {
+        let list = vec!["https://app.example".to_owned()];
+        let with_cookie = |origin| cookie_origin_allowed(origin, Some("127.0.0.1:8080"), &list);
+        assert!(with_cookie("http://127.0.0.1:8080"));
+        assert!(with_cookie("https://app.example"));
+        for origin in [
+            "http://127.0.0.1:3000",
+            "http://localhost:8080",
+            "https://evil.example",
+        ] {
+            assert!(!with_cookie(origin), "{origin}");
+        }
     }
 
     #[test]

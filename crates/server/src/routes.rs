@@ -21,7 +21,7 @@ use crate::host::refuse_unknown_hosts;
 use crate::limits::{ConnectionLimits, Refused};
 use crate::log_throttle::Throttle;
 use crate::metrics::Gauges;
-use crate::origin::origin_allowed;
+use crate::origin::{cookie_origin_allowed, origin_allowed};
 use crate::state::AppState;
 
 /// Refusals are logged once per interval with a count: clients choose how often they knock,
@@ -74,10 +74,22 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let cookie_token = state
+        .config()
+        .auth
+        .as_ref()
+        .and_then(|auth| auth.cookie.as_deref())
+        .and_then(|name| cookie(&headers, name));
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = String::from_utf8_lossy(origin.as_bytes());
         let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-        if !origin_allowed(&origin, host, &state.config().allowed_origins) {
+        // Browsers send cookies with cross-site WebSocket requests too: refusing foreign
+        // origins is what keeps other sites, and other local pages, from using them.
+        let allowed = match cookie_token {
+            Some(_) => cookie_origin_allowed,
+            None => origin_allowed,
+        };
+        if !allowed(&origin, host, &state.config().allowed_origins) {
             let body = format!("Origin {origin} is not allowed on this server\n");
             return (StatusCode::FORBIDDEN, body).into_response();
         }
@@ -113,14 +125,6 @@ async fn upgrade(
             return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
         }
     };
-    // Only after the Origin check: browsers send cookies with cross-site WebSocket requests
-    // too, and refusing foreign origins is what keeps other sites from using them.
-    let cookie_token = state
-        .config()
-        .auth
-        .as_ref()
-        .and_then(|auth| auth.cookie.as_deref())
-        .and_then(|name| cookie(&headers, name));
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)

@@ -11,8 +11,9 @@ use wirechat_protocol::{feature, Frame, Hello};
 
 use crate::config::{Config, Storage};
 use crate::flow::FlowCounters;
+use crate::guest::GuestPasses;
 use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
-use crate::identity::Verifier;
+use crate::identity::{Identity, Verifier};
 use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
@@ -33,6 +34,8 @@ struct Shared {
     /// Checks tokens when the configuration requires them. `None` there with a key
     /// configured means the key was unusable, and every token is refused.
     verifier: Option<Verifier>,
+    /// Resume tokens for guests; `None` when the server requires signed-in users.
+    guests: Option<GuestPasses>,
     going_away: watch::Sender<bool>,
     open: watch::Sender<usize>,
     next_id: AtomicU64,
@@ -41,24 +44,46 @@ struct Shared {
 
 impl AppState {
     /// State with the history store `config.storage` names: in memory, or the SQLite
-    /// database in its data directory, which is opened (and created when missing) here.
+    /// database in its data directory, which is opened (and created when missing) here. The
+    /// key of guests' resume tokens is kept next to the database, or per process in memory.
     ///
-    /// Fails when the data directory or the database cannot be created or opened.
+    /// Fails when the data directory, the database or the guest key cannot be created or
+    /// opened.
     pub fn new(config: Config) -> io::Result<Self> {
         match &config.storage {
             Storage::Memory => {
                 let store = MemoryHistory::new(config.history_per_room);
-                Ok(Self::with_history(config, store))
+                Self::with_history_and_guests(config, store, GuestPasses::ephemeral)
             }
             Storage::Sqlite { data_dir } => {
                 let store = SqliteHistory::open(data_dir).map_err(io::Error::other)?;
-                Ok(Self::with_history(config, store))
+                let data_dir = data_dir.clone();
+                Self::with_history_and_guests(config, store, || GuestPasses::in_data_dir(&data_dir))
             }
         }
     }
 
-    /// State keeping history in `store`, whose epoch the server announces.
+    /// State keeping history in `store`, whose epoch the server announces. Guests' resume
+    /// tokens last as long as the process.
+    ///
+    /// # Panics
+    /// When the system has no randomness for the guest key.
     pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
+        Self::with_history_and_guests(config, store, GuestPasses::ephemeral)
+            .expect("randomness for the guest key")
+    }
+
+    /// The guest key is only made (`guests`) on servers that take guests.
+    fn with_history_and_guests(
+        config: Config,
+        store: impl HistoryStore + 'static,
+        guests: impl FnOnce() -> io::Result<GuestPasses>,
+    ) -> io::Result<Self> {
+        let guests = if config.auth.is_none() {
+            Some(guests()?)
+        } else {
+            None
+        };
         let metrics = Arc::new(Metrics::default());
         let store = Counted::new(store, Arc::clone(&metrics));
         // A resume replays what a room keeps, and never less than a plain join shows.
@@ -91,19 +116,20 @@ impl AppState {
             features,
             max_text: Some(config.max_text_bytes),
         }));
-        Self {
+        Ok(Self {
             shared: Arc::new(Shared {
                 config,
                 hub,
                 counters: Arc::default(),
                 hello,
                 verifier,
+                guests,
                 going_away: watch::channel(false).0,
                 open: watch::channel(0).0,
                 next_id: AtomicU64::new(1),
                 metrics,
             }),
-        }
+        })
     }
 
     /// The configuration the server was made with.
@@ -158,11 +184,24 @@ impl AppState {
 
     /// Checks a token: the identity it proves, or a reason a user can read. Only called
     /// when the configuration requires tokens.
-    pub(crate) fn verify(&self, token: &str) -> Result<crate::identity::Identity, String> {
+    pub(crate) fn verify(&self, token: &str) -> Result<Identity, String> {
         match &self.shared.verifier {
             Some(verifier) => verifier.verify(token),
             None => Err("This server cannot check tokens now.".to_owned()),
         }
+    }
+
+    /// The `authed` telling a connection who it is; a guest's carries a resume token.
+    pub(crate) fn authed(&self, identity: &Identity) -> wirechat_protocol::Authed {
+        match &self.shared.guests {
+            Some(guests) if identity.name.is_none() => guests.authed(identity),
+            _ => identity.authed(),
+        }
+    }
+
+    /// The guest a resume token signs in again, on a server that takes guests.
+    pub(crate) fn resume_guest(&self, token: &str) -> Option<Identity> {
+        self.shared.guests.as_ref()?.resume(token)
     }
 
     pub(crate) fn going_away(&self) -> watch::Receiver<bool> {

@@ -394,6 +394,57 @@ async fn a_cookie_works_from_an_allowed_origin_and_is_refused_from_another() {
     server.shutdown().await;
 }
 
+/// An upgrade request from a page at `origin`, with `cookie` when given.
+fn upgrade_from(port: u16, origin: &str, cookie: Option<&str>) -> String {
+    let cookie = cookie.map_or(String::new(), |c| format!("Cookie: {c}\r\n"));
+    format!(
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{cookie}\r\n"
+    )
+}
+
+#[tokio::test]
+async fn the_cookie_is_refused_from_every_page_but_the_servers_own() {
+    let server = start(with_auth(AuthConfig {
+        cookie: Some("wc_token".into()),
+        ..auth_config(SigningKey::Secret(SECRET.to_vec()))
+    }))
+    .await;
+    let cookie = format!("wc_token={}", hs256(&claims("u1", "Alice")));
+    let port = server.addr().port();
+    let other_port = if port == 65535 { port - 1 } else { port + 1 };
+    for origin in [
+        // Another local page: browsers send a host's cookies to all of its ports.
+        format!("http://127.0.0.1:{other_port}"),
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        "null".to_owned(),
+        "https://evil.example".to_owned(),
+    ] {
+        let response = raw_exchange(&server, &upgrade_from(port, &origin, Some(&cookie))).await;
+        assert!(
+            response.status_line.contains(" 403 "),
+            "{origin}: {}",
+            response.status_line
+        );
+    }
+    // Local pages still connect without the cookie, and sign in with auth like anyone.
+    let local_page = format!("http://127.0.0.1:{other_port}");
+    let response = raw_exchange(&server, &upgrade_from(port, &local_page, None)).await;
+    assert!(
+        response.status_line.contains(" 101 "),
+        "{}",
+        response.status_line
+    );
+    let own = format!("http://127.0.0.1:{port}");
+    let response = raw_exchange(&server, &upgrade_from(port, &own, Some(&cookie))).await;
+    assert!(
+        response.status_line.contains(" 101 "),
+        "{}",
+        response.status_line
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_refresh_on_the_open_connection_outlives_the_first_exp() {
     let server = secret_server().await;

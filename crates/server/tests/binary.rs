@@ -65,6 +65,9 @@ fn help_documents_every_option_with_its_default_and_variable() {
         "--max-connections-per-ip <N>",
         "[default: 64]",
         "--handshake-timeout <DURATION>",
+        "--max-text <BYTES>",
+        "[default: 4000]",
+        "WIRECHAT_MAX_TEXT",
         "[default: 10s]",
         "--retain-messages <N>",
         "--retain-for <DURATION>",
@@ -136,4 +139,22 @@ async fn connections_refused_in_a_burst_are_logged_once_with_a_count_not_once_ea
         "{} log lines for {KNOCKS} refusals:\n{stderr}",
         lines.len()
     );
+}
+
+#[test]
+fn a_text_limit_that_would_refuse_every_message_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for limit in ["0", "63", "32769"] {
+        let mut server = server_in(dir.path(), &["--memory", "--max-text", limit]);
+        let status = exit_status(&mut server);
+        let output = server.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(status.code(), Some(2), "{limit}: {stderr}");
+        assert!(stderr.contains("--max-text"), "{stderr}");
+        assert!(stderr.contains("must be 64 to 32768 bytes"), "{stderr}");
+    }
+    let mut server = server_in(dir.path(), &["--memory", "--max-text", "64"]);
+    wait_until_listening(&mut server);
+    server.kill().unwrap();
+    server.wait().unwrap();
 }

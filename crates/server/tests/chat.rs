@@ -264,14 +264,14 @@ async fn a_retried_id_is_stored_once_and_acknowledged() {
 #[tokio::test]
 async fn refused_frames_leave_the_connection_working() {
     let server = start(Config {
-        max_text_bytes: 20,
+        max_text_bytes: 64,
         ..local()
     })
     .await;
     let mut alice = Client::connect(&server).await;
     alice.join("lobby", "alice").await;
 
-    alice.send(msg("long", "lobby", &"x".repeat(21))).await;
+    alice.send(msg("long", "lobby", &"x".repeat(65))).await;
     let err = expect_error(&mut alice).await;
     assert_eq!(
         (err.code.as_str(), err.id.as_deref()),

@@ -124,3 +124,17 @@ async fn a_websocket_client_offering_chat_completes_the_handshake() {
     drop(client);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn spawn_refuses_a_text_limit_that_blocks_every_message() {
+    for max_text_bytes in [0, wirechat_server::MIN_TEXT_BYTES - 1] {
+        let err = wirechat_server::spawn(Config {
+            max_text_bytes,
+            ..local()
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("64 to 32768"), "{err}");
+    }
+}
