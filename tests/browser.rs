@@ -29,8 +29,7 @@ async fn mounts_with_the_accessible_parts() {
     textarea(&chat.root);
     let send = send_button(&chat.root);
     assert_eq!(send.text_content().unwrap(), "Send");
-    let status = find(&chat.root, r#"[role="status"]"#);
-    assert_eq!(status.text_content().unwrap(), "Connected");
+    wait_for_text(&chat.root, r#"[role="status"]"#, "Connected").await;
 }
 
 #[wasm_bindgen_test]
@@ -39,6 +38,8 @@ async fn renders_received_messages_with_sender_and_text() {
     chat.server.push(&msg_frame("a1", "bob", "Hello, Alice", 1));
     chat.server.push(&msg_frame("a2", "carol", "Hi both", 2));
     chat.server.push(&msg_frame("a1", "bob", "Hello, Alice", 1));
+    wait_for_all(&chat.root, r#"[role="log"] [role="article"]"#, 2).await;
+    // A second copy of the repeated frame would be rendered by now.
     settle().await;
     let rows = find_all(&chat.root, r#"[role="log"] [role="article"]"#);
     assert_eq!(rows.len(), 2, "the repeated frame is shown once");
@@ -56,9 +57,10 @@ async fn markup_in_text_and_name_is_shown_as_literal_text() {
     let text = r#"<img src=x onerror="window.__wirechatInjected=1">"#;
     chat.server
         .push(&msg_frame("x1", "<b>mallory</b>", text, 1));
+    let row = wait_for(&chat.root, r#"[role="article"]"#).await;
+    // An injected image's onerror would have run by now.
     settle().await;
     sleep(100).await;
-    let row = find(&chat.root, r#"[role="article"]"#);
     assert_eq!(find(&row, ".msg-text").text_content().unwrap(), text);
     assert_eq!(
         find(&row, ".msg-from").text_content().unwrap(),
@@ -75,13 +77,12 @@ async fn enter_sends_and_clears_the_composer() {
     type_text(&area, "Hello there", false);
     let allowed = key_down(&area, "Enter", false, false, 13);
     assert!(!allowed, "Enter that sends must not also insert a newline");
-    settle().await;
-    let sent = chat.server.sent_messages();
+    let sent = wait_for_sent(&chat.server, 1).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].text, "Hello there");
     assert_eq!(sent[0].from, "alice");
     assert_eq!(area.value(), "");
-    let row = find(&chat.root, r#"[role="article"]"#);
+    let row = wait_for(&chat.root, r#"[role="article"]"#).await;
     assert_eq!(
         find(&row, ".msg-text").text_content().unwrap(),
         "Hello there"
@@ -101,8 +102,8 @@ async fn shift_enter_does_not_send() {
     settle().await;
     assert!(chat.server.sent_messages().is_empty());
     key_down(&area, "Enter", false, false, 13);
-    settle().await;
-    assert_eq!(chat.server.sent_messages()[0].text, "line one\nline two");
+    let sent = wait_for_sent(&chat.server, 1).await;
+    assert_eq!(sent[0].text, "line one\nline two");
 }
 
 #[wasm_bindgen_test]
@@ -140,6 +141,7 @@ async fn enter_during_ime_composition_never_sends() {
     assert!(chat.server.sent_messages().is_empty(), "keyCode 229 sent");
     // The user's own Enter afterwards sends the whole text, once.
     key_down(&area, "Enter", false, false, 13);
+    wait_for_sent(&chat.server, 1).await;
     settle().await;
     let sent = chat.server.sent_messages();
     assert_eq!(sent.len(), 1);
@@ -153,8 +155,8 @@ async fn the_send_button_sends_too() {
     let area = textarea(&chat.root);
     type_text(&area, "by click", false);
     send_button(&chat.root).click();
-    settle().await;
-    assert_eq!(chat.server.sent_messages()[0].text, "by click");
+    let sent = wait_for_sent(&chat.server, 1).await;
+    assert_eq!(sent[0].text, "by click");
 }
 
 #[wasm_bindgen_test]
@@ -171,10 +173,8 @@ async fn invalid_frames_are_counted_and_the_chat_goes_on() {
     }
     chat.server.push_binary();
     chat.server.push(&msg_frame("ok1", "bob", "still here", 1));
-    settle().await;
-    let counter = find(&chat.root, r#"[data-testid="dropped-frames"]"#);
-    assert_eq!(counter.text_content().unwrap(), "6");
-    let rows = find_all(&chat.root, r#"[role="article"]"#);
+    wait_for_text(&chat.root, r#"[data-testid="dropped-frames"]"#, "6").await;
+    let rows = wait_for_all(&chat.root, r#"[role="article"]"#, 1).await;
     assert_eq!(rows.len(), 1);
 }
 
@@ -198,14 +198,18 @@ async fn a_server_without_hello_is_a_relay_and_says_history_is_unavailable() {
     let area = textarea(&chat.root);
     type_text(&area, "anyone?", false);
     key_down(&area, "Enter", false, false, 13);
-    sleep(2_800).await;
-    let note = find(&chat.root, r#"[role="note"]"#);
+    let note = wait_for(&chat.root, r#"[role="note"]"#).await;
     assert!(note
         .text_content()
         .unwrap()
         .contains("History is unavailable"));
-    let state = find(&chat.root, r#"[role="article"] .msg-state"#);
-    assert_eq!(state.get_attribute("aria-label").as_deref(), Some("Sent"));
+    wait_until("the message shows as sent", || {
+        find_all(&chat.root, r#"[role="article"] .msg-state"#)
+            .first()
+            .and_then(|state| state.get_attribute("aria-label"))
+            .is_some_and(|label| label == "Sent")
+    })
+    .await;
     assert!(
         chat.server
             .sent()
@@ -222,19 +226,15 @@ async fn presence_and_typing_are_shown() {
         .push(r#"{"type":"presence","room":"lobby","users":["alice","bob","carol"]}"#);
     chat.server
         .push(r#"{"type":"typing","room":"lobby","from":"bob"}"#);
-    settle().await;
+    wait_for_text(&chat.root, ".typing", "bob is typing…").await;
     let online: Vec<String> = find_all(&chat.root, ".people-list .person-name")
         .iter()
         .map(|li| li.text_content().unwrap())
         .collect();
     assert_eq!(online, ["alice", "bob", "carol"]);
-    assert_eq!(
-        find(&chat.root, ".typing").text_content().unwrap(),
-        "bob is typing…"
-    );
     chat.server.push(&msg_frame("b1", "bob", "done typing", 1));
-    settle().await;
-    assert_eq!(find(&chat.root, ".typing").text_content().unwrap(), "");
+    wait_for(&chat.root, r#"[role="article"]"#).await;
+    wait_for_text(&chat.root, ".typing", "").await;
 }
 
 #[wasm_bindgen_test]
@@ -244,6 +244,14 @@ async fn typing_in_the_composer_tells_the_room_at_most_every_few_seconds() {
     for text in ["h", "he", "hel", "hell", "hello"] {
         type_text(&area, text, false);
     }
+    wait_until("the room is told of the typing", || {
+        chat.server
+            .sent()
+            .iter()
+            .any(|f| f.contains(r#""type":"typing""#))
+    })
+    .await;
+    // A second typing frame would be out by now.
     settle().await;
     let typing_frames = chat
         .server
@@ -296,7 +304,7 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
         let on_save = Callback::new(move |s: ConfigFile| *sink.lock().unwrap() = Some(s));
         view! { <SettingsPanel current on_save on_close=Callback::new(|_| ())/> }
     });
-    settle().await;
+    wait_for(&root, r#"button[type="submit"]"#).await;
     let input = |label: &str| -> web_sys::HtmlInputElement {
         let labels = find_all(&root, "label");
         let label = labels
@@ -307,8 +315,12 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
     };
     input("Server").set_value("http//nope");
     find(&root, r#"button[type="submit"]"#).click();
-    settle().await;
-    let alert = find(&root, r#"[role="alert"]"#).text_content().unwrap();
+    let alert = wait_for(&root, r#"[role="alert"]"#).await;
+    wait_until("the alert says what is wrong", || {
+        alert.text_content().is_some_and(|t| !t.is_empty())
+    })
+    .await;
+    let alert = alert.text_content().unwrap();
     assert!(alert.contains("ws:// or wss://"), "{alert}");
     assert!(
         saved.lock().unwrap().is_none(),
@@ -318,7 +330,7 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
     input("Server").set_value("wss://chat.example/ws");
     input("Subprotocols").set_value("chat");
     find(&root, r#"button[type="submit"]"#).click();
-    settle().await;
+    wait_until("the settings are saved", || saved.lock().unwrap().is_some()).await;
     let saved = saved.lock().unwrap().clone().expect("saved");
     assert_eq!(saved.server.as_deref(), Some("wss://chat.example/ws"));
     assert_eq!(saved.protocols, Some(vec!["chat".to_string()]));
@@ -334,18 +346,14 @@ async fn a_full_send_buffer_holds_frames_back_until_it_drains() {
         type_text(&area, text, false);
         key_down(&area, "Enter", false, false, 13);
     }
+    wait_for_all(&chat.root, r#"[role="article"]"#, 3).await;
     settle().await;
     assert!(
         chat.server.sent_messages().is_empty(),
         "nothing written while the buffer is full"
     );
-    assert_eq!(
-        find_all(&chat.root, r#"[role="article"]"#).len(),
-        3,
-        "all shown as pending"
-    );
     chat.server.set_buffered(0);
-    settle().await;
+    wait_for_sent(&chat.server, 3).await;
     let texts: Vec<String> = chat
         .server
         .sent_messages()

@@ -30,11 +30,12 @@ async fn a_panic_shows_a_translated_notice_with_a_reload_button() {
         .unwrap()
         .set_timeout_with_callback_and_timeout_and_arguments_0(boom.unchecked_ref(), 0)
         .unwrap();
-    sleep(200).await;
+    wait_until("the panic notice is shown", || {
+        document().get_element_by_id(NOTICE_ID).is_some()
+    })
+    .await;
 
-    let notice = document()
-        .get_element_by_id(NOTICE_ID)
-        .expect("the panic notice is shown");
+    let notice = document().get_element_by_id(NOTICE_ID).unwrap();
     assert_eq!(notice.get_attribute("role").as_deref(), Some("alertdialog"));
     let text = notice.text_content().unwrap();
     assert!(text.contains("문제가 발생했습니다"), "{text}");

@@ -52,9 +52,8 @@ async fn an_overriding_name_is_isolated_wherever_it_is_shown() {
     // After the message, which ends its sender's typing.
     let typing = serde_json::json!({ "type": "typing", "room": "lobby", "from": OVERRIDING_NAME });
     chat.server.push(&typing.to_string());
-    settle().await;
-
-    let row = find(&chat.root, r#"[role="article"]"#);
+    let row = wait_for(&chat.root, r#"[role="article"]"#).await;
+    wait_for(&chat.root, ".typing bdi").await;
     assert_isolated(&find(&row, ".msg-from"), "the sender of a message");
     assert_isolated(&find(&row, ".avatar"), "the avatar's initials");
     assert_isolated(&find(&row, ".msg-text"), "the text of a message");

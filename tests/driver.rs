@@ -70,6 +70,7 @@ impl Connection for SameStackConnection {
                 more: false,
                 latest: None,
                 req: join.req,
+                name: None,
             }),
             Ok(Frame::Msg(msg)) => Frame::Ack(Ack {
                 id: msg.id,

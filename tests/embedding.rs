@@ -38,7 +38,7 @@ async fn two_chat_rooms_on_one_page_keep_their_ids_apart() {
             </div>
         }
     });
-    settle().await;
+    wait_for(&page, ".second-chat [id]").await;
 
     let chats = [find(&page, ".first-chat"), find(&page, ".second-chat")];
     let mut seen = HashSet::new();

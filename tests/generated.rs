@@ -42,15 +42,15 @@ async fn generated_frames_never_stop_the_chat() {
     chat.server.push(
         r#"{"type":"msg","id":"after-generated","room":"lobby","from":"bob","text":"after the storm","ts":1764000000000}"#,
     );
-    settle().await;
-    let texts: Vec<String> = find_all(&chat.root, ".msg-text")
-        .iter()
-        .filter_map(|p| p.text_content())
-        .collect();
-    assert!(
-        texts.iter().any(|t| t == "after the storm"),
-        "seed {seed}: a valid message after the generated ones is not shown"
-    );
+    wait_until(
+        &format!("seed {seed}: a valid message after the generated ones is shown"),
+        || {
+            find_all(&chat.root, ".msg-text")
+                .iter()
+                .any(|p| p.text_content().as_deref() == Some("after the storm"))
+        },
+    )
+    .await;
     let counter = find(&chat.root, r#"[data-testid="dropped-frames"]"#);
     assert!(
         counter
@@ -63,12 +63,11 @@ async fn generated_frames_never_stop_the_chat() {
     let area = textarea(&chat.root);
     type_text(&area, "still chatting", false);
     send_button(&chat.root).click();
-    settle().await;
-    assert!(
+    wait_until(&format!("seed {seed}: the composer sends"), || {
         chat.server
             .sent_messages()
             .iter()
-            .any(|m| m.text == "still chatting"),
-        "seed {seed}: the composer no longer sends"
-    );
+            .any(|m| m.text == "still chatting")
+    })
+    .await;
 }

@@ -147,7 +147,7 @@ fn new_messages_button(chat: &Mounted) -> Option<web_sys::HtmlElement> {
 /// Scrolls the log and gives the list a few frames to react.
 async fn scroll_log_to(chat: &Mounted, top: i32) {
     log_of(chat).set_scroll_top(top);
-    sleep(100).await;
+    settle().await;
 }
 
 /// A mounted chat whose room holds `message 1` … `message {count}`, shown at the bottom.
@@ -385,7 +385,7 @@ async fn older_history_arrives_above_without_moving_what_the_reader_sees() {
             .is_some_and(|e| e.text_content().unwrap().contains("Loading older"))
     })
     .await;
-    sleep(100).await;
+    settle().await;
     let watched = first_visible_row(&chat);
     let watched_text = text_of(&watched);
     let (top_before, _) = rect(&watched);
@@ -398,7 +398,7 @@ async fn older_history_arrives_above_without_moving_what_the_reader_sees() {
         rows_of(&chat).len() == 150
     })
     .await;
-    sleep(100).await;
+    settle().await;
     let watched = rows_of(&chat)
         .into_iter()
         .find(|r| text_of(r) == watched_text)

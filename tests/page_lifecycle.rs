@@ -43,17 +43,22 @@ async fn a_page_back_from_the_cache_reconnects_at_once_instead_of_backing_off() 
     let chat = mount_slow_to_retry().await;
     assert_eq!(chat.server.connects(), 1);
     chat.server.drop_connection();
+    wait_until("the chat says it reconnects", || {
+        status(&chat).contains("Reconnecting")
+    })
+    .await;
     settle().await;
     assert_eq!(
         chat.server.connects(),
         1,
         "the backoff holds the next attempt"
     );
-    assert!(status(&chat).contains("Reconnecting"), "{}", status(&chat));
 
     page_show(true);
-    settle().await;
-    assert_eq!(chat.server.connects(), 2, "pageshow tries again at once");
+    wait_until("pageshow tries again at once", || {
+        chat.server.connects() == 2
+    })
+    .await;
     chat.server.push(HELLO);
     wait_until("the chat is connected again", || {
         status(&chat) == "Connected"
@@ -68,16 +73,14 @@ async fn a_page_back_from_the_cache_rereads_the_network_it_missed() {
     // The network went away before the page was frozen; its coming back was missed.
     let offline = web_sys::Event::new("offline").unwrap();
     web_sys::window().unwrap().dispatch_event(&offline).unwrap();
-    settle().await;
-    assert_eq!(status(&chat), "Offline");
+    wait_until("the chat says it is offline", || status(&chat) == "Offline").await;
 
     page_show(true);
-    settle().await;
-    assert_eq!(
-        chat.server.connects(),
-        2,
-        "the browser is online again, so the chat tries at once"
-    );
+    wait_until(
+        "the browser is online again, so the chat tries at once",
+        || chat.server.connects() == 2,
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]

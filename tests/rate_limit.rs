@@ -14,8 +14,7 @@ async fn a_message_refused_for_its_rate_waits_and_the_user_is_told() {
     let area = textarea(&chat.root);
     type_text(&area, "too quick", false);
     key_down(&area, "Enter", false, false, 13);
-    settle().await;
-    let sent = chat.server.sent_messages();
+    let sent = wait_for_sent(&chat.server, 1).await;
     assert_eq!(sent.len(), 1);
     let notice = find(&chat.root, ".rate-limited");
     assert_eq!(
@@ -28,7 +27,10 @@ async fn a_message_refused_for_its_rate_waits_and_the_user_is_told() {
         r#"{{"type":"error","code":"rate_limited","message":"slow down","id":"{}","retry_after":5000}}"#,
         sent[0].id
     ));
-    settle().await;
+    wait_until("the notice is shown", || {
+        notice.text_content().is_some_and(|t| !t.is_empty())
+    })
+    .await;
     let text = notice.text_content().unwrap();
     assert!(
         text.contains("Sending too fast") && text.contains("5 s"),

@@ -44,24 +44,23 @@ async fn a_refused_setting_is_explained_in_korean() {
             />
         }
     });
-    settle().await;
+    wait_for(&root, "button[type=submit]").await;
     let save = find_all(&root, "button[type=submit]").pop().unwrap();
     let error = || find(&root, r#"[role="alert"]"#).text_content().unwrap();
 
     fields(&root)[1].set_value("");
     save.click();
-    settle().await;
-    assert_eq!(error(), "방 이름이 비어 있습니다.");
+    wait_until("the empty room is refused", || {
+        error() == "방 이름이 비어 있습니다."
+    })
+    .await;
 
     fields(&root)[1].set_value("lobby");
     fields(&root)[0].set_value("ftp://chat.example");
     save.click();
-    settle().await;
-    assert_eq!(
-        error(),
-        "서버 주소 \"ftp://chat.example\"은(는) WebSocket URL이 아닙니다: ws:// 또는 wss://로 \
-         시작해야 합니다."
-    );
+    let refusal = "서버 주소 \"ftp://chat.example\"은(는) WebSocket URL이 아닙니다: ws:// 또는 \
+                   wss://로 시작해야 합니다.";
+    wait_until("the address is refused", || error() == refusal).await;
     assert!(!saved.get_untracked(), "refused settings are not saved");
     root.remove();
 }

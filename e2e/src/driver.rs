@@ -27,8 +27,11 @@ pub struct Driver {
     engine: Engine,
     addr: SocketAddr,
     log_path: PathBuf,
-    // Where geckodriver puts its profiles; dropped after the child is dead (see `Drop`), so
-    // no browser still writes into it.
+    // The driver's and its browsers' temporary directory: geckodriver's profiles, and
+    // whatever chromedriver and Chromium keep in TMPDIR (a profile of their own, the
+    // singleton socket). A browser killed before it cleans up leaves those behind, so the
+    // whole directory goes on drop, after the child is dead (see `Drop`), when no browser
+    // still writes into it.
     _scratch: TempDir,
 }
 
@@ -49,6 +52,7 @@ impl Driver {
         let log = File::create(&log_path).expect("create the driver log");
         let child = Command::new(&program)
             .args(engine.driver_args(port, scratch.path()))
+            .env("TMPDIR", scratch.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("share the driver log"))
             .stderr(log)

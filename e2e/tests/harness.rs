@@ -8,8 +8,10 @@ use wirechat_e2e::{bounded, png_size, Browser, Driver, Engine, MessageRow, VIEWP
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_helpers_read_and_drive_a_page_by_role() {
-    let driver = Driver::start(Engine::from_env()).await;
+    // Created before the driver so it is removed after it: a browser still shutting down
+    // would otherwise write its profile directory back.
     let profile = tempfile::tempdir().expect("create a browser profile directory");
+    let driver = Driver::start(Engine::from_env()).await;
     let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_chat.html");
     let browser = Browser::launch(&driver, profile.path(), "fixture").await;
 

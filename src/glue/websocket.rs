@@ -5,6 +5,7 @@ use futures::StreamExt;
 use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wirechat_protocol::close_code;
 
 /// Opens native browser WebSockets.
 #[derive(Debug, Default, Clone, Copy)]
@@ -75,7 +76,7 @@ async fn read_events(mut stream: WebSocket, events: EventSink) {
     }
     if !closed {
         events(TransportEvent::Closed {
-            code: 1006,
+            code: close_code::ABNORMAL,
             reason: String::new(),
         });
     }
@@ -88,10 +89,10 @@ impl Connection for WebSocketConnection {
 
     fn close(&self, code: u16, reason: &str) {
         // Browsers only accept 1000 and 3000-4999 from scripts.
-        let code = if code == 1000 || (3000..5000).contains(&code) {
+        let code = if code == close_code::NORMAL || (3000..5000).contains(&code) {
             code
         } else {
-            1000
+            close_code::NORMAL
         };
         let _ = self.raw.close_with_code_and_reason(code, reason);
     }

@@ -195,8 +195,28 @@ pub async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
-/// Lets pending tasks, effects and animation frames run.
+/// Waits for the engine's next animation frame, or half a second when it gives none (a
+/// hidden page gets no frames).
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let window = web_sys::window().unwrap();
+        // Whichever comes first resolves; the second call is ignored.
+        window.request_animation_frame(&resolve).unwrap();
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 500)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Lets pending tasks, effects and animation frames run, for a test that shows that nothing
+/// happens. The app renders on animation frames, which some engines give far more slowly
+/// than others (WebKit on a virtual display: 200 ms and more), so this waits for frames
+/// rather than a fixed time. Anything expected to appear is waited for with [`wait_until`]
+/// or [`wait_for`] instead.
 pub async fn settle() {
+    next_frame().await;
+    next_frame().await;
     sleep(50).await;
 }
 
@@ -295,14 +315,60 @@ pub async fn mount_styled_chat(height_px: u32) -> Mounted {
     mount(Some(height_px), Some(HELLO), lobby_options()).await
 }
 
+/// How long [`wait_until`] waits for its condition before the test fails.
+const WAIT_LIMIT_MS: f64 = 5_000.0;
+
 /// Waits until `ready` holds, checking every few milliseconds; panics with `what` after
 /// five seconds.
 pub async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
-    for _ in 0..250 {
-        if ready() {
-            return;
+    let deadline = js_sys::Date::now() + WAIT_LIMIT_MS;
+    while !ready() {
+        if js_sys::Date::now() > deadline {
+            panic!("timed out waiting until {what}");
         }
         sleep(20).await;
     }
-    panic!("timed out waiting until {what}");
+}
+
+/// Waits until an element under `root` matches `selector`, and returns the first.
+pub async fn wait_for(root: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
+    wait_until(&format!("an element matches {selector}"), || {
+        root.query_selector(selector).ok().flatten().is_some()
+    })
+    .await;
+    find(root, selector)
+}
+
+/// Waits until exactly `count` elements under `root` match `selector`, and returns them.
+pub async fn wait_for_all(
+    root: &web_sys::HtmlElement,
+    selector: &str,
+    count: usize,
+) -> Vec<web_sys::HtmlElement> {
+    wait_until(&format!("{count} elements match {selector}"), || {
+        find_all(root, selector).len() == count
+    })
+    .await;
+    find_all(root, selector)
+}
+
+/// Waits until the text of the first element under `root` matching `selector` is `text`.
+pub async fn wait_for_text(root: &web_sys::HtmlElement, selector: &str, text: &str) {
+    wait_until(&format!("{selector} reads {text:?}"), || {
+        root.query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .is_some_and(|t| t == text)
+    })
+    .await;
+}
+
+/// Waits until the client has sent `count` messages, and returns them.
+pub async fn wait_for_sent(server: &Loopback, count: usize) -> Vec<wirechat_protocol::ChatMessage> {
+    wait_until(&format!("{count} messages are sent"), || {
+        server.sent_messages().len() >= count
+    })
+    .await;
+    server.sent_messages()
 }

@@ -21,6 +21,8 @@ use std::marker::PhantomData;
 #[serde(rename_all = "snake_case")]
 enum FrameType {
     Hello,
+    Auth,
+    Authed,
     Join,
     Leave,
     Msg,
@@ -135,6 +137,8 @@ pub(crate) fn from_text(text: &str) -> serde_json::Result<Frame> {
     let TypeOf(frame_type) = serde_json::from_str(text)?;
     Ok(match frame_type {
         FrameType::Hello => Frame::Hello(read(text)?),
+        FrameType::Auth => Frame::Auth(read(text)?),
+        FrameType::Authed => Frame::Authed(read(text)?),
         FrameType::Join => Frame::Join(read(text)?),
         FrameType::Leave => Frame::Leave(read(text)?),
         FrameType::Msg => Frame::Msg(read(text)?),
@@ -163,6 +167,8 @@ mod tests {
     /// Frames of every type, and shapes that are not frames.
     const SEEDS: &[&str] = &[
         r#"{"type":"hello","server":"s/1","epoch":"e1","features":["history","ack"],"max_text":4000}"#,
+        r#"{"type":"auth","token":"a.b.c"}"#,
+        r#"{"type":"authed","uid":"u-1","name":"alice","exp":1764000000000}"#,
         r#"{"type":"join","room":"lobby","name":"alice","after":41,"epoch":"e1","deltas":true,"req":7}"#,
         r#"{"type":"leave","room":"lobby"}"#,
         r#"{"type":"msg","id":"m-1","room":"lobby","from":"alice","text":"Hello","ts":1764000000000,"seq":3}"#,

@@ -3,10 +3,10 @@
 //! drop the frame; a few repair the value and let the rest of the frame through.
 
 use crate::{
-    validate_name, validate_room, ChatMessage, ErrorFrame, Frame, Hello, Presence, PresenceChange,
-    Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS, MAX_ERROR_MESSAGE_BYTES, MAX_FEATURES,
-    MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS, MAX_RETRY_AFTER_MS, MAX_SEQ,
-    MAX_TEXT_BYTES_LIMIT,
+    validate_name, validate_room, validate_uid, ChatMessage, ErrorFrame, Frame, Hello, Presence,
+    PresenceChange, Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS, MAX_ERROR_MESSAGE_BYTES,
+    MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS, MAX_RETRY_AFTER_MS, MAX_SEQ,
+    MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
 };
 
 /// A frame within the limits, and whether reaching them meant changing a value.
@@ -27,6 +27,9 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             validate_room(&history.room)?;
             seq_within("latest", history.latest)?;
             seq_within("req", history.req)?;
+            if let Some(name) = &history.name {
+                validate_name(name)?;
+            }
             // One bad message must not cost the reader the whole page.
             let before = history.msgs.len();
             history.msgs.retain(|msg| check_message(msg).is_ok());
@@ -38,6 +41,28 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             validate_room(&ack.room)?;
             seq_within("seq", ack.seq)?;
             Frame::Ack(ack)
+        }
+        Frame::Auth(auth) => {
+            if auth.token.is_empty() || auth.token.len() > MAX_TOKEN_BYTES {
+                return Err(format!(
+                    "token of {} bytes; tokens are 1 to {MAX_TOKEN_BYTES} bytes",
+                    auth.token.len()
+                ));
+            }
+            Frame::Auth(auth)
+        }
+        Frame::Authed(authed) => {
+            validate_uid(&authed.uid)?;
+            if !authed.name.is_empty() {
+                validate_name(&authed.name)?;
+            }
+            if authed
+                .exp
+                .is_some_and(|exp| exp > Timestamp::MAX.as_millis())
+            {
+                return Err("exp beyond the range of times".to_owned());
+            }
+            Frame::Authed(authed)
         }
         Frame::Hello(mut hello) => {
             repaired |= check_hello(&mut hello)?;
@@ -123,6 +148,9 @@ pub(crate) fn check_message(msg: &ChatMessage) -> Result<(), String> {
     check_id(&msg.id)?;
     validate_room(&msg.room)?;
     validate_name(&msg.from)?;
+    if let Some(uid) = &msg.uid {
+        validate_uid(uid)?;
+    }
     if msg.text.len() > MAX_TEXT_BYTES_LIMIT {
         return Err(format!(
             "text of {} bytes over the {MAX_TEXT_BYTES_LIMIT} byte limit",

@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 pub enum Frame {
     /// Server → client, first frame after the handshake: who the server is and what it can do.
     Hello(Hello),
+    /// Client → server: sign in with a token (first frame), or renew the identity on an
+    /// open connection before it expires.
+    Auth(Auth),
+    /// Server → client: who the connection is, after `auth`, a cookie or as a guest.
+    Authed(Authed),
     /// Client → server: enter a room, optionally resuming after the last `seq` seen.
     Join(Join),
     /// Client → server: leave a room.
@@ -64,6 +69,46 @@ pub struct ChatMessage {
     /// Per-room sequence number, added by servers that store history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// The sender's user id, set by servers that know who sent it (see [`Authed::uid`]).
+    /// Absent on relays and from servers that predate identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+
+/// `{"type":"auth","token":"eyJ…"}`
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Auth {
+    /// A signed token (a JWT) from the site the user is signed in to.
+    pub token: String,
+}
+
+// A token is a credential: debug output, and so logs, never show it.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("token", &format_args!("<{} bytes>", self.token.len()))
+            .finish()
+    }
+}
+
+/// `{"type":"authed","uid":"u42","name":"Alice","exp":1764003600000}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authed {
+    /// The user id: the token's `sub`, or an id the server made up for a guest. Messages
+    /// this user sends carry it in [`ChatMessage::uid`].
+    pub uid: String,
+    /// The display name: the token's `name`, or empty for a guest, who picks one per `join`.
+    #[serde(default)]
+    pub name: String,
+    /// When the identity expires, in milliseconds since the Unix epoch; absent for guests,
+    /// whose identity lasts as long as the connection. Send a new `auth` before then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+    /// For a guest: an opaque token that signs the same guest in again. A client keeps it
+    /// (shared by its tabs) and sends it as its `auth` on later connections, so that a
+    /// reconnecting or second tab keeps its `uid` and with it its name in each room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<String>,
 }
 
 /// Features a server can announce in [`Hello::features`].
@@ -81,6 +126,8 @@ pub mod feature {
     /// The server sends `joined`/`left` changes after one `presence` snapshot to clients
     /// that join with `deltas: true`.
     pub const PRESENCE_DELTAS: &str = "presence_deltas";
+    /// The server requires a signed-in user: the client's first frame must be `auth`.
+    pub const AUTH: &str = "auth";
 }
 
 /// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000}`
@@ -186,6 +233,11 @@ pub struct History {
     /// short knows more came after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<u64>,
+    /// In the page answering a `join`: the display name the server gave this connection in
+    /// the room, which differs from the asked one when another user has it ("alice (2)")
+    /// or when the name comes from a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The `req` of the `join` or `fetch` this page answers; absent when that request
     /// carried none, and from servers that predate request ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,6 +308,10 @@ pub mod error_code {
     pub const UNAVAILABLE: &str = "unavailable";
     /// The sender is over its rate limit; it may try again after `retry_after` ms.
     pub const RATE_LIMITED: &str = "rate_limited";
+    /// The token is missing, invalid or expired; the server closes with 4001 next.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// The signed-in user may not use this room; the connection stays open.
+    pub const FORBIDDEN: &str = "forbidden";
 }
 
 /// `{"type":"error","code":"too_large","message":"…","id":"m1"}`, or for a refused
@@ -302,6 +358,9 @@ pub mod close_code {
     pub const INTERNAL_ERROR: u16 = 1011;
     /// The client read too slowly and its queue overflowed; reconnect and resume.
     pub const SLOW_CONSUMER: u16 = 4000;
+    /// The token was missing, invalid or expired; get a fresh token and reconnect with it.
+    /// Never reconnect with the token that was refused.
+    pub const UNAUTHORIZED: u16 = 4001;
     /// The client is not allowed to use this server; do not retry.
     pub const FORBIDDEN: u16 = 4003;
 

@@ -121,10 +121,46 @@ fn refuse_oversized(text: &str, limit: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
+/// The deepest JSON nesting a frame may have, the limit serde_json keeps when it builds values.
+const MAX_NESTING: usize = 128;
+
 pub(crate) fn parse(text: &str) -> Result<Frame, DecodeError> {
-    // serde_json refuses nesting deeper than 128 levels, so hostile deeply nested input
-    // is an error here rather than a stack overflow.
+    // Decoding by type key skips unknown fields without building them, and skipping has no
+    // depth limit, so the promise "nested deeper than 128 levels is dropped" is kept here.
+    if nesting_exceeds(text, MAX_NESTING) {
+        return Err(DecodeError::Invalid(format!(
+            "JSON nested deeper than {MAX_NESTING} levels"
+        )));
+    }
     by_type::from_text(text).map_err(|err| DecodeError::Invalid(err.to_string()))
+}
+
+/// Whether brackets outside strings nest deeper than `limit`.
+fn nesting_exceeds(text: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Encodes a frame as the JSON text of one WebSocket text frame.

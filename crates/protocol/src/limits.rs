@@ -52,6 +52,13 @@ pub const MAX_PRESENCE_USERS: usize = 1000;
 /// values are read as this.
 pub const MAX_RETRY_AFTER_MS: u64 = 60 * 60 * 1000;
 
+/// Longest `auth.token`, in bytes. Signed tokens with a few claims are well under 1 KiB;
+/// this leaves room for long room lists and RSA signatures.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Longest user id (`uid`, a token's `sub`), in bytes.
+pub const MAX_UID_BYTES: usize = 128;
+
 /// The room used when neither the configuration nor the URL names one.
 pub const DEFAULT_ROOM: &str = "lobby";
 
@@ -110,6 +117,18 @@ pub fn check_display_name(name: &str) -> Result<(), LabelProblem> {
 /// [`check_room_name`], with the problem as an English sentence (for `error` frames).
 pub fn validate_room(room: &str) -> Result<(), String> {
     check_room_name(room).map_err(|p| p.sentence("room name"))
+}
+
+/// Checks a user id: 1 to [`MAX_UID_BYTES`] bytes of printable ASCII without spaces, so that
+/// an id can never look like another one (ids are compared, not read).
+pub fn validate_uid(uid: &str) -> Result<(), String> {
+    if uid.is_empty() || uid.len() > MAX_UID_BYTES {
+        return Err(format!("A user id is 1 to {MAX_UID_BYTES} bytes long."));
+    }
+    if !uid.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("A user id is printable ASCII without spaces.".to_owned());
+    }
+    Ok(())
 }
 
 /// [`check_display_name`], with the problem as an English sentence (for `error` frames).

@@ -8,6 +8,7 @@ const CORE: &str =
 
 fn msg() -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: "m-1".into(),
         room: "lobby".into(),
         from: "alice".into(),
@@ -70,6 +71,7 @@ fn every_frame_type_round_trips() {
             req: Some(8),
         }),
         Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![msg()],
             more: true,
@@ -191,6 +193,21 @@ fn deep_nesting_is_rejected_without_overflowing_the_stack() {
         "]".repeat(depth)
     );
     assert!(matches!(decode(&text), Err(DecodeError::Invalid(_))));
+}
+
+#[test]
+fn a_whole_message_with_a_deeply_nested_extra_field_is_rejected() {
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let text = format!(
+        r#"{{"type":"msg","id":"d","room":"r","from":"a","text":"x","ts":1,"extra":{deep}}}"#
+    );
+    assert!(matches!(decode(&text), Err(DecodeError::Invalid(_))));
+    // Brackets inside strings are text, not nesting.
+    let text = format!(
+        r#"{{"type":"msg","id":"d","room":"r","from":"a","text":"{}","ts":1}}"#,
+        "[\\\"[".repeat(200)
+    );
+    assert!(decode(&text).is_ok(), "{text}");
 }
 
 #[test]
@@ -432,4 +449,67 @@ fn names_that_could_pass_for_others_are_refused() {
     ] {
         assert_eq!(validate_name(name), Ok(()), "{name:?}");
     }
+}
+
+#[test]
+fn identity_frames_round_trip_and_uid_is_optional_on_messages() {
+    let auth = r#"{"type":"auth","token":"a.b.c"}"#;
+    assert_eq!(
+        decode(auth).unwrap(),
+        Frame::Auth(Auth {
+            token: "a.b.c".into()
+        })
+    );
+    let authed = Frame::Authed(Authed {
+        uid: "u-42".into(),
+        name: "Alice".into(),
+        exp: Some(1_764_003_600_000),
+        resume: None,
+    });
+    assert_eq!(
+        encode(&authed),
+        r#"{"type":"authed","uid":"u-42","name":"Alice","exp":1764003600000}"#
+    );
+    assert_eq!(decode(&encode(&authed)).unwrap(), authed);
+    // Relays and older servers send no uid; the core frame stays exactly as it was.
+    assert_eq!(encode(&Frame::Msg(msg())), CORE);
+    let with_uid = Frame::Msg(ChatMessage {
+        uid: Some("u-42".into()),
+        ..msg()
+    });
+    assert!(encode(&with_uid).ends_with(r#","uid":"u-42"}"#));
+    assert_eq!(decode(&encode(&with_uid)).unwrap(), with_uid);
+}
+
+#[test]
+fn identity_values_outside_their_limits_are_refused() {
+    let long_token = format!(
+        r#"{{"type":"auth","token":"{}"}}"#,
+        "a".repeat(MAX_TOKEN_BYTES + 1)
+    );
+    assert!(decode(&long_token).is_err());
+    assert!(decode(r#"{"type":"auth","token":""}"#).is_err());
+    for uid in ["", "has space", "é", &"u".repeat(MAX_UID_BYTES + 1)] {
+        let authed = format!(r#"{{"type":"authed","uid":{uid:?},"name":""}}"#);
+        assert!(decode(&authed).is_err(), "uid {uid:?}");
+        let with_uid = CORE.replace('}', &format!(r#","uid":{uid:?}}}"#));
+        assert!(decode(&with_uid).is_err(), "uid {uid:?}");
+    }
+    assert!(validate_uid("auth0|5f1e:alice@example.com").is_ok());
+    let late = r#"{"type":"authed","uid":"u","exp":8640000000000001}"#;
+    assert!(decode(late).is_err());
+}
+
+#[test]
+fn a_token_never_shows_in_debug_output() {
+    let auth = Auth {
+        token: "secret.token.value".into(),
+    };
+    assert!(!format!("{auth:?}").contains("secret"));
+}
+
+#[test]
+fn unauthorized_closes_are_retried_with_a_fresh_token_and_forbidden_ones_not() {
+    assert!(close_code::should_retry(close_code::UNAUTHORIZED));
+    assert!(!close_code::should_retry(close_code::FORBIDDEN));
 }

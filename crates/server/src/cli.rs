@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{Config, FlowLimits, Rate, Retention, Storage};
+use crate::{AuthConfig, Config, FlowLimits, Rate, Retention, SigningKey, Storage, TokenRequest};
 
 /// Where the binary keeps its history unless told otherwise: `./data`.
 pub const DEFAULT_DATA_DIR: &str = "data";
@@ -24,6 +24,17 @@ pub const DEFAULT_DATA_DIR: &str = "data";
 pub enum Command {
     /// Serve until stopped.
     Serve(Box<Serve>),
+    /// Print a token signed with a shared secret.
+    Token(Box<Token>),
+}
+
+/// A token to print: who it is for, and the secret to sign it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The shared secret (`--secret-file`); always [`SigningKey::Secret`].
+    pub key: SigningKey,
+    /// The claims.
+    pub request: TokenRequest,
 }
 
 /// How to serve: the server's configuration and the process's logging.
@@ -50,7 +61,8 @@ where
     let program = std::iter::once(OsString::from("wirechat-server"));
     let cli = Cli::try_parse_from(program.chain(args.into_iter().map(Into::into)))?;
     let serve = match cli.command {
-        Some(Action::Serve(options)) => options,
+        Some(Action::Serve(options)) => *options,
+        Some(Action::Token(token)) => return Ok(Command::Token(Box::new(token.into_token()))),
         None => cli.serve,
     };
     Ok(Command::Serve(Box::new(serve.into_serve())))
@@ -76,7 +88,102 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Action {
     /// Serve rooms (what the server does when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Print a token (HS256) for a user, signed with the secret the server checks tokens
+    /// with. For trying sign-in out; a web app issues its users' tokens itself.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct TokenArgs {
+    /// File holding the shared secret (the server's --jwt-secret-file).
+    #[arg(long, env = "WIRECHAT_JWT_SECRET_FILE", value_name = "FILE", value_parser = secret_file)]
+    secret_file: SigningKey,
+
+    /// The user id (the token's sub).
+    #[arg(long, value_name = "ID", value_parser = uid)]
+    sub: String,
+
+    /// The display name (the token's name).
+    #[arg(long, value_name = "NAME", value_parser = display_name)]
+    name: String,
+
+    /// Room patterns the user may join and read, like support or team-* (any room when
+    /// not given).
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    rooms: Vec<String>,
+
+    /// How long the token is valid.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = positive_duration)]
+    ttl: Duration,
+
+    /// The audience (aud), for servers started with --jwt-audience.
+    #[arg(long, env = "WIRECHAT_JWT_AUDIENCE", value_name = "AUD")]
+    audience: Option<String>,
+}
+
+impl TokenArgs {
+    fn into_token(self) -> Token {
+        Token {
+            key: self.secret_file,
+            request: TokenRequest {
+                sub: self.sub,
+                name: self.name,
+                rooms: self.rooms,
+                ttl: self.ttl,
+                audience: self.audience,
+            },
+        }
+    }
+}
+
+/// Signed-in users: without a key every connection is a guest.
+#[derive(Debug, Clone, Args)]
+struct JwtArgs {
+    /// Require signed-in users, with HS256 tokens signed with the secret in FILE (at least
+    /// 32 bytes; a trailing newline is not part of it).
+    #[arg(long, env = "WIRECHAT_JWT_SECRET_FILE", value_name = "FILE", value_parser = secret_file, group = "jwt_key")]
+    jwt_secret_file: Option<SigningKey>,
+
+    /// Require signed-in users, with tokens signed by the private half of this public key
+    /// (PEM): Ed25519 keys take EdDSA tokens, RSA keys RS256.
+    #[arg(long, env = "WIRECHAT_JWT_PUBLIC_KEY", value_name = "FILE", value_parser = public_key_file, group = "jwt_key")]
+    jwt_public_key: Option<SigningKey>,
+
+    /// Accept only tokens whose aud names AUD.
+    #[arg(
+        long,
+        env = "WIRECHAT_JWT_AUDIENCE",
+        value_name = "AUD",
+        requires = "jwt_key"
+    )]
+    jwt_audience: Option<String>,
+
+    /// Also read the token from this cookie of the WebSocket request (same-origin sites);
+    /// the client then sends no auth frame.
+    #[arg(
+        long,
+        env = "WIRECHAT_JWT_COOKIE",
+        value_name = "NAME",
+        requires = "jwt_key"
+    )]
+    jwt_cookie: Option<String>,
+
+    /// How far the server's clock may disagree with the token issuer's, for exp and nbf.
+    #[arg(long, env = "WIRECHAT_JWT_LEEWAY", value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    jwt_leeway: Duration,
+}
+
+impl JwtArgs {
+    fn into_auth(self) -> Option<AuthConfig> {
+        let key = self.jwt_secret_file.or(self.jwt_public_key)?;
+        Some(AuthConfig {
+            audience: self.jwt_audience,
+            cookie: self.jwt_cookie,
+            leeway: self.jwt_leeway,
+            ..AuthConfig::new(key)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -147,6 +254,9 @@ struct ServeArgs {
 
     #[command(flatten)]
     flow: FlowArgs,
+
+    #[command(flatten)]
+    jwt: JwtArgs,
 }
 
 /// What one connection may send, queue and hold (see [`FlowLimits`]). Rates are written
@@ -249,6 +359,7 @@ impl ServeArgs {
                 interval: self.retention_interval,
             },
             flow: self.flow.into_limits(),
+            auth: self.jwt.into_auth(),
             ..Config::default()
         };
         Serve {
@@ -269,6 +380,35 @@ fn rate(value: &str) -> Result<Rate, String> {
         }
         _ => Err("wants PER_SECOND:BURST with both at least 1, like 20:100".to_owned()),
     }
+}
+
+/// Reads a shared secret from a file; a trailing newline (as editors and `echo` add) is
+/// not part of it.
+fn secret_file(path: &str) -> Result<SigningKey, String> {
+    let mut secret = std::fs::read(path).map_err(|err| format!("cannot read {path}: {err}"))?;
+    while secret.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+        secret.pop();
+    }
+    if secret.len() < 32 {
+        return Err(format!(
+            "{path} holds {} bytes; a secret needs at least 32",
+            secret.len()
+        ));
+    }
+    Ok(SigningKey::Secret(secret))
+}
+
+fn public_key_file(path: &str) -> Result<SigningKey, String> {
+    let pem = std::fs::read(path).map_err(|err| format!("cannot read {path}: {err}"))?;
+    SigningKey::public_pem(&pem).map_err(|err| format!("{path}: {err}"))
+}
+
+fn uid(value: &str) -> Result<String, String> {
+    wirechat_protocol::validate_uid(value).map(|()| value.to_owned())
+}
+
+fn display_name(value: &str) -> Result<String, String> {
+    wirechat_protocol::validate_name(value).map(|()| value.to_owned())
 }
 
 fn bind_addr(value: &str) -> Result<SocketAddr, String> {
@@ -340,6 +480,7 @@ mod tests {
     fn serve(args: &[&str]) -> Serve {
         match parse(args.iter().copied()) {
             Ok(Command::Serve(serve)) => *serve,
+            Ok(Command::Token(_)) => panic!("{args:?} asked for a token"),
             Err(err) => panic!("{args:?} gave {err}"),
         }
     }
@@ -530,5 +671,67 @@ mod tests {
         assert!(refused(&["--handshake-timeout", "0s"]).contains("above zero"));
         assert!(refused(&["--retain-for", "a while"]).contains("like 10s"));
         assert!(refused(&["--retain-messages", "many"]).contains("many"));
+    }
+
+    #[test]
+    fn jwt_flags_require_users_to_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, format!("{}\n", "s".repeat(40))).unwrap();
+        let secret = secret.to_str().unwrap();
+        let auth = run(&[
+            "--jwt-secret-file",
+            secret,
+            "--jwt-audience=chat",
+            "--jwt-cookie",
+            "wc",
+            "--jwt-leeway",
+            "2s",
+        ])
+        .auth
+        .expect("auth required");
+        assert_eq!(auth.key, SigningKey::Secret(b"s".repeat(40)));
+        assert_eq!(auth.audience.as_deref(), Some("chat"));
+        assert_eq!(auth.cookie.as_deref(), Some("wc"));
+        assert_eq!(auth.leeway, Duration::from_secs(2));
+        assert_eq!(run(&[]).auth, None, "guests by default");
+
+        let short = dir.path().join("short");
+        std::fs::write(&short, "short").unwrap();
+        assert!(refused(&["--jwt-secret-file", short.to_str().unwrap()]).contains("at least 32"));
+        assert!(refused(&["--jwt-public-key", secret]).contains("not an Ed25519 or RSA"));
+        assert!(refused(&["--jwt-audience", "chat"]).contains("--jwt-"));
+        let ed = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/ed25519.pub");
+        let ed_key = run(&["--jwt-public-key", ed]).auth.unwrap().key;
+        assert!(matches!(ed_key, SigningKey::Ed25519Pem(_)));
+        let rsa = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/rsa.pub");
+        let rsa_key = run(&["--jwt-public-key", rsa]).auth.unwrap().key;
+        assert!(matches!(rsa_key, SigningKey::RsaPem(_)));
+        let both = ["--jwt-secret-file", secret, "--jwt-public-key", ed];
+        assert!(refused(&both).contains("cannot be used with"));
+    }
+
+    #[test]
+    fn the_token_command_takes_its_claims() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "k".repeat(32)).unwrap();
+        let args = [
+            "token",
+            "--secret-file",
+            secret.to_str().unwrap(),
+            "--sub",
+            "u1",
+            "--name",
+            "Alice",
+            "--rooms",
+            "team-*,support",
+        ];
+        let Ok(Command::Token(token)) = parse(args) else {
+            panic!("a token command")
+        };
+        assert_eq!(token.request.rooms, ["team-*", "support"]);
+        assert_eq!(token.request.ttl, Duration::from_secs(3600));
+        assert!(refused(&["token", "--sub", "has space"]).contains("user id"));
     }
 }

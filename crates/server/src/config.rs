@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::flow::FlowLimits;
+use crate::identity::AuthConfig;
 
 /// Settings of one server. Every field has a documented default, so callers can write
 /// `Config { bind, ..Config::default() }`.
@@ -50,6 +51,9 @@ pub struct Config {
     /// keeps everything; the `wirechat-server` binary defaults to the newest 10,000
     /// messages per room, none older than 30 days.
     pub retention: Retention,
+    /// Signed-in users: when set, every connection must prove who it is with a token signed
+    /// by this key. Default: none, and every connection is a guest.
+    pub auth: Option<AuthConfig>,
 }
 
 /// How much history each room keeps in [`Storage::Sqlite`]; the newest message of a room is
@@ -105,6 +109,7 @@ impl Default for Config {
             max_connections_per_ip: 64,
             handshake_timeout: Duration::from_secs(10),
             retention: Retention::default(),
+            auth: None,
         }
     }
 }

@@ -14,11 +14,12 @@ use tokio::task::AbortHandle;
 use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
-    DecodeError, Fetch, Frame, Join, MAX_ID_BYTES,
+    DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
 };
 
 use crate::flow::{ROOM_FULL, TOO_MANY_ROOMS};
-use crate::peer::{Outgoing, Peer};
+use crate::identity::Identity;
+use crate::peer::{text, Outgoing, Peer};
 use crate::rate::{Meter, Metered, Verdict};
 use crate::refusal::Regarding;
 use crate::rooms::{Hub, Refused};
@@ -41,16 +42,54 @@ where
     Tx: Sink<Message> + Unpin + Send + 'static,
     Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
 {
+    serve_connection_as(state, tx, rx, None).await;
+}
+
+/// As [`serve_connection`], for a connection whose upgrade request carried `cookie_token`
+/// in the sign-in cookie: when it verifies, the client is signed in without an `auth`
+/// frame; when it does not, the client is told so and closed with 4001.
+pub async fn serve_connection_as<Tx, Rx>(
+    state: AppState,
+    mut tx: Tx,
+    rx: Rx,
+    cookie_token: Option<String>,
+) where
+    Tx: Sink<Message> + Unpin + Send + 'static,
+    Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
+{
     let (id, _counted) = state.open_connection();
+    let identity = match first_identity(&state, cookie_token) {
+        Ok(identity) => identity,
+        Err(reason) => {
+            state.metrics().closed(close_code::UNAUTHORIZED);
+            let _ = timeout(CLOSE_WRITE_LIMIT, tx.send(state.hello())).await;
+            let last_words = text(&unauthorized(reason));
+            say_goodbye(tx, close_code::UNAUTHORIZED, Some(last_words)).await;
+            return;
+        }
+    };
     let flow = &state.config().flow;
     let peer = Peer::new(id, flow.queue_bytes, state.counters());
     peer.deliver(state.hello());
+    if let Some(identity) = &identity {
+        peer.send(&Frame::Authed(identity.authed()));
+    }
+    let signed_out_at = match &identity {
+        Some(identity) => expiry(&state, identity),
+        None => state
+            .config()
+            .auth
+            .as_ref()
+            .map(|auth| Instant::now() + auth.sign_in_timeout),
+    };
 
     let mut writer = tokio::spawn(write_frames(tx, peer.clone(), state.clone()));
     let reader_session = Session {
         peer: peer.clone(),
         meter: Meter::new(flow, Instant::now()),
         state: state.clone(),
+        identity,
+        signed_out_at,
     };
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
     let _teardown = Teardown {
@@ -71,7 +110,7 @@ where
     }
     match ended {
         Ended::Writer(Some((tx, code))) => {
-            say_goodbye(tx, code).await;
+            say_goodbye(tx, code, peer.take_last_words()).await;
             // The reader ends when the client answers the close frame.
             let _ = timeout(CLOSE_GRACE, &mut reader).await;
         }
@@ -79,7 +118,7 @@ where
         Ended::Reader(Some(code)) => {
             peer.close(code);
             if let Ok(Ok(Some((tx, code)))) = timeout(CLOSE_GRACE, &mut writer).await {
-                say_goodbye(tx, code).await;
+                say_goodbye(tx, code, peer.take_last_words()).await;
             }
         }
     }
@@ -109,12 +148,52 @@ enum Ended<Tx> {
     Reader(Option<u16>),
 }
 
-async fn say_goodbye<Tx: Sink<Message> + Unpin>(mut tx: Tx, code: u16) {
+/// Who the connection is before its first frame: a guest when the server takes guests, the
+/// cookie's user, or nobody yet (`None`: an `auth` frame must come). `Err` when the cookie
+/// does not verify.
+fn first_identity(
+    state: &AppState,
+    cookie_token: Option<String>,
+) -> Result<Option<Identity>, String> {
+    if state.config().auth.is_none() {
+        return Ok(Some(Identity::guest()));
+    }
+    cookie_token.map(|token| state.verify(&token)).transpose()
+}
+
+/// When a signed-in identity stops counting, leeway included; `None` for guests.
+fn expiry(state: &AppState, identity: &Identity) -> Option<Instant> {
+    let leeway = state.config().auth.as_ref()?.leeway;
+    identity.remaining(leeway).map(|left| Instant::now() + left)
+}
+
+fn unauthorized(reason: String) -> Frame {
+    Frame::Error(ErrorFrame {
+        code: error_code::UNAUTHORIZED.to_owned(),
+        message: reason,
+        id: None,
+        retry_after: None,
+        req: None,
+    })
+}
+
+/// Writes the close frame, after `last_words` when there are any, all within one time limit.
+async fn say_goodbye<Tx: Sink<Message> + Unpin>(
+    mut tx: Tx,
+    code: u16,
+    last_words: Option<Message>,
+) {
     let frame = CloseFrame {
         code,
         reason: close_reason(code).into(),
     };
-    let _ = timeout(CLOSE_WRITE_LIMIT, tx.send(Message::Close(Some(frame)))).await;
+    let _ = timeout(CLOSE_WRITE_LIMIT, async {
+        if let Some(message) = last_words {
+            tx.send(message).await?;
+        }
+        tx.send(Message::Close(Some(frame))).await
+    })
+    .await;
 }
 
 fn close_reason(code: u16) -> &'static str {
@@ -124,6 +203,7 @@ fn close_reason(code: u16) -> &'static str {
         close_code::SLOW_CONSUMER => "too slow to keep up",
         close_code::NORMAL => "no sign of life",
         close_code::POLICY => "over the rate limits for too long",
+        close_code::UNAUTHORIZED => "unauthorized",
         _ => "",
     }
 }
@@ -214,7 +294,14 @@ where
         if now >= silent_at {
             return Some(close_code::NORMAL);
         }
-        let Ok(next) = timeout_at(idle_at.min(silent_at), rx.next()).await else {
+        let signed_out_at = session.signed_out_at;
+        if signed_out_at.is_some_and(|at| now >= at) {
+            return Some(session.signed_out());
+        }
+        let wake_at = idle_at
+            .min(silent_at)
+            .min(signed_out_at.unwrap_or(silent_at));
+        let Ok(next) = timeout_at(wake_at, rx.next()).await else {
             continue;
         };
         last_read = Instant::now();
@@ -256,6 +343,10 @@ struct Session {
     peer: Peer,
     meter: Meter,
     state: AppState,
+    /// Who the connection is; `None` until a required `auth` frame came.
+    identity: Option<Identity>,
+    /// When the connection is closed with 4001 unless it signs in (again) before.
+    signed_out_at: Option<Instant>,
 }
 
 impl Session {
@@ -285,6 +376,14 @@ impl Session {
                 Verdict::Abuse => return Some(close_code::POLICY),
             }
         }
+        if self.state.config().auth.is_some() {
+            if let Frame::Auth(auth) = &frame {
+                return self.sign_in(&auth.token);
+            }
+            if self.identity.is_none() {
+                return Some(self.refuse_sign_in("Sign in with an auth frame first.".to_owned()));
+            }
+        }
         match frame {
             Frame::Join(join) => self.join(join).await,
             Frame::Leave(leave) => {
@@ -305,6 +404,41 @@ impl Session {
             _ => {}
         }
         None
+    }
+
+    /// Signs the connection in with `token`, or renews its identity: answered with `authed`.
+    /// A refused token, or one for another user, closes the connection with 4001.
+    fn sign_in(&mut self, token: &str) -> Option<u16> {
+        let identity = match self.state.verify(token) {
+            Ok(identity) => identity,
+            Err(reason) => return Some(self.refuse_sign_in(reason)),
+        };
+        if let Some(current) = &self.identity {
+            if current.uid != identity.uid {
+                let reason = "The token is for another user; reconnect to switch users.";
+                return Some(self.refuse_sign_in(reason.to_owned()));
+            }
+        }
+        self.signed_out_at = expiry(&self.state, &identity);
+        self.peer.send(&Frame::Authed(identity.authed()));
+        self.identity = Some(identity);
+        None
+    }
+
+    /// Tells the client why it is not (or no longer) signed in; returns the close code.
+    fn refuse_sign_in(&self, reason: String) -> u16 {
+        self.peer
+            .close_with(close_code::UNAUTHORIZED, &unauthorized(reason));
+        close_code::UNAUTHORIZED
+    }
+
+    /// The sign-in deadline passed: no `auth` came, or the identity expired.
+    fn signed_out(&self) -> u16 {
+        let reason = match self.identity {
+            None => "No auth frame came in time.",
+            Some(_) => "The token expired; send a fresh one before exp to stay connected.",
+        };
+        self.refuse_sign_in(reason.to_owned())
     }
 
     /// Refuses a frame over its rate limit. A refused `msg` names its id, so the client
@@ -329,12 +463,33 @@ impl Session {
         }
     }
 
-    async fn join(&self, join: Join) {
+    /// The signed-in identity, if it may use `room`; otherwise refuses with `forbidden`.
+    fn allowed_in(&self, room: &str, regarding: Regarding) -> Option<&Identity> {
+        let identity = self.identity.as_ref()?;
+        if identity.may_use(room) {
+            return Some(identity);
+        }
+        let reason = format!("You may not use the room {room:?}.");
+        self.refuse(error_code::FORBIDDEN, reason, regarding);
+        None
+    }
+
+    async fn join(&self, mut join: Join) {
+        let Some(identity) = self.allowed_in(&join.room, Regarding::request(join.req)) else {
+            return;
+        };
+        // A signed-in user is known by the token's name, whatever the join asks for.
+        if let Some(name) = &identity.name {
+            join.name.clone_from(name);
+        }
+        let uid = identity.uid.clone();
         if let Err(reason) = validate_room(&join.room).and_then(|()| validate_name(&join.name)) {
             return self.refuse(error_code::BAD_NAME, reason, Regarding::request(join.req));
         }
         let (room, req) = (join.room.clone(), join.req);
-        let joined = self.with_store(move |hub, peer| hub.join(peer, join)).await;
+        let joined = self
+            .with_store(move |hub, peer| hub.join(peer, join, &uid))
+            .await;
         if let Some(Err(refused)) = joined {
             self.refused(refused, &room, Regarding::request(req));
         }
@@ -371,6 +526,9 @@ impl Session {
         let Some(room) = self.valid_room(fetch.room.clone(), regarding.clone()) else {
             return;
         };
+        if self.allowed_in(&room, regarding.clone()).is_none() {
+            return;
+        }
         let fetched = self
             .with_store(move |hub, peer| hub.fetch(peer, &fetch))
             .await;
@@ -436,6 +594,8 @@ fn metered(frame: &Frame) -> Option<Metered> {
         Frame::Typing(_) => Some(Metered::Typing),
         Frame::Join(_) | Frame::Leave(_) => Some(Metered::Membership),
         Frame::Fetch(_) => Some(Metered::Fetch),
+        // Checking a signature costs more than any other frame.
+        Frame::Auth(_) => Some(Metered::Membership),
         Frame::Here(_) => Some(Metered::Here),
         _ => None,
     }

@@ -242,6 +242,7 @@ mod tests {
 
     fn msg(id: &str) -> ChatMessage {
         ChatMessage {
+            uid: None,
             id: id.into(),
             room: "lobby".into(),
             from: "alice".into(),

@@ -31,6 +31,7 @@ mod data_lock;
 mod flow;
 mod history;
 mod host;
+mod identity;
 mod limits;
 mod log_throttle;
 mod metrics;
@@ -42,6 +43,7 @@ mod retention;
 mod rooms;
 mod routes;
 mod state;
+mod token;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -53,18 +55,22 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{Config, Retention, Storage};
-pub use connection::{serve_connection, HEARTBEAT, IDLE_LIMIT};
+pub use connection::{serve_connection, serve_connection_as, HEARTBEAT, IDLE_LIMIT};
 pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
 pub use history::{
     Appended, HistoryStore, MemoryHistory, Page, SqliteHistory, StoreError, DATABASE_FILE,
 };
 pub use host::host_allowed;
+pub use identity::{
+    AuthConfig, Identity, RoomPatterns, SigningKey, Verifier, DEFAULT_LEEWAY, SIGN_IN_TIMEOUT,
+};
 pub use metrics::{Gauges, Metrics};
 pub use origin::origin_allowed;
 pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
+pub use token::{mint_token, TokenRequest};
 
 /// Longest [`RunningServer::shutdown`] waits for sockets to finish their close handshake.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

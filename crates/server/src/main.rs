@@ -6,12 +6,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
-use wirechat_server::cli::{self, Command, Serve};
-use wirechat_server::Config;
+use wirechat_server::cli::{self, Command, Serve, Token};
+use wirechat_server::{mint_token, Config, SigningKey};
 
 fn main() -> ExitCode {
     let Serve { config, log } = match cli::parse(std::env::args_os().skip(1)) {
         Ok(Command::Serve(options)) => *options,
+        Ok(Command::Token(token)) => return print_token(&token),
         // Help and version go to stdout with status 0, mistakes to stderr with status 2.
         Err(err) => err.exit(),
     };
@@ -28,6 +29,24 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(serve(config))
+}
+
+/// Prints a token on stdout, for `wirechat-server token`.
+fn print_token(token: &Token) -> ExitCode {
+    let SigningKey::Secret(secret) = &token.key else {
+        eprintln!("wirechat-server: tokens are signed with a shared secret");
+        return ExitCode::from(2);
+    };
+    match mint_token(secret, &token.request) {
+        Ok(jwt) => {
+            println!("{jwt}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("wirechat-server: cannot sign the token: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Logs go to stderr, filtered by `--log`, else `RUST_LOG`, else `info`; stdout keeps only

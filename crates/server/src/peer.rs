@@ -41,6 +41,9 @@ struct Inner {
     close: watch::Sender<Option<u16>>,
     membership: Mutex<Membership>,
     started: Instant,
+    /// A frame written just before the close frame, after the queue was dropped: why the
+    /// connection is closed, for closes the client must understand (4001).
+    last_words: Mutex<Option<Message>>,
     /// Milliseconds after `started` when the writer last sent a protocol frame.
     last_written: AtomicU64,
 }
@@ -102,6 +105,7 @@ impl Peer {
                 close: watch::channel(None).0,
                 membership: Mutex::default(),
                 started: Instant::now(),
+                last_words: Mutex::default(),
                 last_written: AtomicU64::new(0),
             }),
         }
@@ -225,6 +229,17 @@ impl Peer {
     pub(crate) fn since_written(&self) -> Duration {
         let at = Duration::from_millis(self.inner.last_written.load(Ordering::Relaxed));
         self.inner.started.elapsed().saturating_sub(at)
+    }
+
+    /// Asks the writer to close with `code`, writing `frame` right before the close frame.
+    pub fn close_with(&self, code: u16, frame: &Frame) {
+        *lock(&self.inner.last_words) = Some(text(frame));
+        self.close(code);
+    }
+
+    /// The frame to write before the close frame, if any (see [`Peer::close_with`]).
+    pub fn take_last_words(&self) -> Option<Message> {
+        lock(&self.inner.last_words).take()
     }
 
     /// Asks the writer to close the socket with `code`; the first code asked for wins.

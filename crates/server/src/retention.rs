@@ -189,6 +189,7 @@ mod tests {
 
     fn message(room: &str, n: u64, ts: i64) -> ChatMessage {
         ChatMessage {
+            uid: None,
             room: room.into(),
             seq: None,
             id: format!("{room}-{n}"),

@@ -27,7 +27,7 @@ use std::time::Duration;
 use axum::extract::ws::Message;
 use wirechat_protocol::{
     Ack, ChatMessage, Fetch, Frame, History, Join, Presence, PresenceChange, Typing,
-    HISTORY_PAGE_LIMIT, MAX_SERVER_FRAME_BYTES,
+    HISTORY_PAGE_LIMIT, MAX_NAME_BYTES, MAX_SERVER_FRAME_BYTES,
 };
 
 use crate::clock::stamp;
@@ -77,35 +77,62 @@ struct Stripe {
     rooms: HashMap<String, Room>,
 }
 
-/// One room: its members, and how many of them go by each name.
+/// One room: its members, and who goes by each name.
 #[derive(Default)]
 struct Room {
     members: HashMap<ConnId, Member>,
-    names: BTreeMap<String, usize>,
+    names: BTreeMap<String, NameHolder>,
+}
+
+/// The user a name in a room belongs to, and how many of its connections use it.
+struct NameHolder {
+    uid: String,
+    connections: usize,
 }
 
 struct Member {
     name: String,
+    uid: String,
     peer: Peer,
     /// Wants `joined`/`left` changes rather than a full list on every change.
     deltas: bool,
 }
 
 impl Room {
-    /// Counts one more member named `name`; true when the name is new to the room.
-    fn add_name(&mut self, name: &str) -> bool {
-        let count = self.names.entry(name.to_owned()).or_default();
-        *count += 1;
-        *count == 1
+    /// The name the user `uid` gets when it asks for `asked`: that name unless another user
+    /// holds it, else the first free "asked (2)", "asked (3)"… A user's connections share
+    /// a name, so a second tab is no second person.
+    fn name_for(&self, asked: &str, uid: &str) -> String {
+        let free = |name: &str| self.names.get(name).is_none_or(|holder| holder.uid == uid);
+        if free(asked) {
+            return asked.to_owned();
+        }
+        (2..)
+            .map(|n| numbered(asked, n))
+            .find(|name| free(name))
+            .unwrap_or_else(|| asked.to_owned())
     }
 
-    /// Counts one member named `name` less; true when nobody goes by it any more.
+    /// Counts one more connection named `name`; true when the name is new to the room.
+    fn add_name(&mut self, name: &str, uid: &str) -> bool {
+        let holder = self
+            .names
+            .entry(name.to_owned())
+            .or_insert_with(|| NameHolder {
+                uid: uid.to_owned(),
+                connections: 0,
+            });
+        holder.connections += 1;
+        holder.connections == 1
+    }
+
+    /// Counts one connection named `name` less; true when nobody goes by it any more.
     fn remove_name(&mut self, name: &str) -> bool {
-        let Some(count) = self.names.get_mut(name) else {
+        let Some(holder) = self.names.get_mut(name) else {
             return false;
         };
-        *count -= 1;
-        if *count == 0 {
+        holder.connections -= 1;
+        if holder.connections == 0 {
             self.names.remove(name);
             return true;
         }
@@ -128,6 +155,17 @@ impl Room {
             }
         }
     }
+}
+
+/// `name (n)`, with `name` cut short (at a character boundary) when the whole would be
+/// longer than a name may be.
+fn numbered(name: &str, n: usize) -> String {
+    let suffix = format!(" ({n})");
+    let mut end = name.len().min(MAX_NAME_BYTES.saturating_sub(suffix.len()));
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{suffix}", name[..end].trim_end())
 }
 
 /// The stripe of a room name.
@@ -164,9 +202,10 @@ impl Hub {
         &self.epoch
     }
 
-    /// Adds the peer to a room (or renames it there), replies with the history it missed and
-    /// tells the room. `join` must be validated already. Calls the store.
-    pub fn join(&self, peer: &Peer, join: Join) -> Result<(), Refused> {
+    /// Adds the peer, signed in as `uid`, to a room (or renames it there), replies with the
+    /// history it missed and the name it got there, and tells the room. `join` must be
+    /// validated already. Calls the store.
+    pub fn join(&self, peer: &Peer, join: Join, uid: &str) -> Result<(), Refused> {
         let stripe = stripe_of(&join.room);
         let _order = lock(&self.order[stripe]);
         // Joins of a room wait for its order lock and the connection's own joins come one
@@ -195,10 +234,12 @@ impl Hub {
             membership.rooms.insert(join.room.clone());
         }
         let room = rooms.rooms.entry(join.room.clone()).or_default();
+        let name = room.name_for(&join.name, uid);
         let previous = room.members.insert(
             peer.id(),
             Member {
-                name: join.name.clone(),
+                name: name.clone(),
+                uid: uid.to_owned(),
                 peer: peer.clone(),
                 deltas: join.deltas,
             },
@@ -209,11 +250,12 @@ impl Hub {
             room: &join.room,
             req: join.req,
             oldest_first: resume.is_some(),
+            name: Some(&name),
         };
         answer.send(peer, page);
         peer.presence_changed(&join.room);
         let renamed = previous.as_ref().map(|m| m.name.as_str());
-        if renamed == Some(join.name.as_str()) {
+        if renamed == Some(name.as_str()) {
             return Ok(());
         }
         if let Some(old) = renamed {
@@ -221,8 +263,8 @@ impl Hub {
                 room.announce(&join.room, peer.id(), change(&join.room, old, false));
             }
         }
-        if room.add_name(&join.name) {
-            room.announce(&join.room, peer.id(), change(&join.room, &join.name, true));
+        if room.add_name(&name, uid) {
+            room.announce(&join.room, peer.id(), change(&join.room, &name, true));
         }
         Ok(())
     }
@@ -272,7 +314,9 @@ impl Hub {
     pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<(), Refused> {
         let stripe = stripe_of(&msg.room);
         let _order = lock(&self.order[stripe]);
-        msg.from = self.member_name(peer, &msg.room, stripe)?;
+        let (from, uid) = self.member_names(peer, &msg.room, stripe)?;
+        msg.from = from;
+        msg.uid = Some(uid);
         msg.seq = None;
         stamp(&mut msg);
         let room = msg.room.clone();
@@ -304,12 +348,18 @@ impl Hub {
         Ok(())
     }
 
-    fn member_name(&self, peer: &Peer, room: &str, stripe: usize) -> Result<String, Refused> {
+    /// The peer's name and uid in a room it has joined.
+    fn member_names(
+        &self,
+        peer: &Peer,
+        room: &str,
+        stripe: usize,
+    ) -> Result<(String, String), Refused> {
         lock(&self.members[stripe])
             .rooms
             .get(room)
             .and_then(|r| r.members.get(&peer.id()))
-            .map(|m| m.name.clone())
+            .map(|m| (m.name.clone(), m.uid.clone()))
             .ok_or(Refused::NotJoined)
     }
 
@@ -317,7 +367,7 @@ impl Hub {
     /// `before`, the oldest `limit` after `after`, or with both, the newest `limit` below
     /// `before` that are above `after`. Calls the store.
     pub fn fetch(&self, peer: &Peer, fetch: &Fetch) -> Result<(), Refused> {
-        self.member_name(peer, &fetch.room, stripe_of(&fetch.room))?;
+        self.member_names(peer, &fetch.room, stripe_of(&fetch.room))?;
         let limit = fetch.limit.unwrap_or(FETCH_DEFAULT).min(HISTORY_PAGE_LIMIT) as usize;
         // No order lock: a fetch answers from whatever is stored, and the client merges it
         // with the live stream by seq.
@@ -341,6 +391,7 @@ impl Hub {
             room: &fetch.room,
             req: fetch.req,
             oldest_first: fetch.before.is_none() && fetch.after.is_some(),
+            name: None,
         };
         answer.send(peer, page);
         Ok(())
@@ -426,6 +477,8 @@ struct Answer<'a> {
     req: Option<u64>,
     /// Whether the client reads the page forwards (a resume, or a gap fill).
     oldest_first: bool,
+    /// For a `join`: the name the connection got in the room.
+    name: Option<&'a str>,
 }
 
 impl Answer<'_> {
@@ -459,6 +512,7 @@ impl Answer<'_> {
 
     fn frame(&self, msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>) -> Frame {
         Frame::History(History {
+            name: self.name.map(str::to_owned),
             room: self.room.to_owned(),
             msgs,
             more,
@@ -497,6 +551,11 @@ mod tests {
         Peer::new(id, 1 << 20, Default::default())
     }
 
+    /// Joins as a user of its own, as a guest connection does.
+    fn join_as(hub: &Hub, peer: &Peer, join: Join) -> Result<(), Refused> {
+        hub.join(peer, join, &format!("u{}", peer.id()))
+    }
+
     fn join(room: &str, name: &str) -> Join {
         Join {
             room: room.into(),
@@ -528,9 +587,9 @@ mod tests {
         // before the join takes the membership lock.
         let hub = hub();
         let (alice, ghost) = (peer(1), peer(2));
-        hub.join(&alice, join("lobby", "alice")).unwrap();
+        join_as(&hub, &alice, join("lobby", "alice")).unwrap();
         hub.leave_all(&ghost);
-        hub.join(&ghost, join("lobby", "ghost")).unwrap();
+        join_as(&hub, &ghost, join("lobby", "ghost")).unwrap();
 
         let presence: Vec<Vec<String>> = queued(&hub, &alice)
             .into_iter()
@@ -541,6 +600,7 @@ mod tests {
             .collect();
         assert_eq!(presence, [["alice"]], "the ghost never appears");
         let boo = ChatMessage {
+            uid: None,
             id: "m1".into(),
             room: "lobby".into(),
             from: "ghost".into(),
@@ -563,7 +623,7 @@ mod tests {
         );
         let peers: Vec<Peer> = (1..=5).map(peer).collect();
         for (i, p) in peers.iter().enumerate() {
-            hub.join(p, join("lobby", &format!("user{i}"))).unwrap();
+            join_as(&hub, p, join("lobby", &format!("user{i}"))).unwrap();
         }
         let last = queued(&hub, &peers[4]);
         let Some(Frame::Presence(list)) = last.last() else {
@@ -584,17 +644,20 @@ mod tests {
             },
         );
         let (a, b, c) = (peer(1), peer(2), peer(3));
-        hub.join(&a, join("one", "a")).unwrap();
-        hub.join(&a, join("two", "a")).unwrap();
-        assert_eq!(hub.join(&a, join("three", "a")), Err(Refused::TooManyRooms));
+        join_as(&hub, &a, join("one", "a")).unwrap();
+        join_as(&hub, &a, join("two", "a")).unwrap();
         assert_eq!(
-            hub.join(&a, join("two", "a2")),
+            join_as(&hub, &a, join("three", "a")),
+            Err(Refused::TooManyRooms)
+        );
+        assert_eq!(
+            join_as(&hub, &a, join("two", "a2")),
             Ok(()),
             "a rename is no new room"
         );
         hub.leave(&a, "two");
-        assert_eq!(hub.join(&a, join("three", "a")), Ok(()));
-        hub.join(&b, join("one", "b")).unwrap();
-        assert_eq!(hub.join(&c, join("one", "c")), Err(Refused::RoomFull));
+        assert_eq!(join_as(&hub, &a, join("three", "a")), Ok(()));
+        join_as(&hub, &b, join("one", "b")).unwrap();
+        assert_eq!(join_as(&hub, &c, join("one", "c")), Err(Refused::RoomFull));
     }
 }

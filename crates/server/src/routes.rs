@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use tower_http::services::ServeDir;
 use wirechat_protocol::SUBPROTOCOL;
 
-use crate::connection::serve_connection;
+use crate::connection::serve_connection_as;
 use crate::host::refuse_unknown_hosts;
 use crate::limits::{ConnectionLimits, Refused};
 use crate::log_throttle::Throttle;
@@ -113,6 +113,14 @@ async fn upgrade(
             return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
         }
     };
+    // Only after the Origin check: browsers send cookies with cross-site WebSocket requests
+    // too, and refusing foreign origins is what keeps other sites from using them.
+    let cookie_token = state
+        .config()
+        .auth
+        .as_ref()
+        .and_then(|auth| auth.cookie.as_deref())
+        .and_then(|name| cookie(&headers, name));
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -120,9 +128,21 @@ async fn upgrade(
         .max_message_size(limit)
         .on_upgrade(move |socket| async move {
             let (tx, rx) = socket.split();
-            serve_connection(state, tx, rx).await;
+            serve_connection_as(state, tx, rx, cookie_token).await;
             drop(admitted);
         })
+}
+
+/// The value of the cookie `name` in the request's `Cookie` headers.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim_matches('"').to_owned())
 }
 
 async fn health() -> &'static str {

@@ -12,6 +12,7 @@ use wirechat_protocol::{feature, Frame, Hello};
 use crate::config::{Config, Storage};
 use crate::flow::FlowCounters;
 use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
+use crate::identity::Verifier;
 use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
@@ -29,6 +30,9 @@ struct Shared {
     counters: Arc<FlowCounters>,
     /// Encoded once: every connection starts with the same `hello`.
     hello: Message,
+    /// Checks tokens when the configuration requires them. `None` there with a key
+    /// configured means the key was unusable, and every token is refused.
+    verifier: Option<Verifier>,
     going_away: watch::Sender<bool>,
     open: watch::Sender<usize>,
     next_id: AtomicU64,
@@ -63,19 +67,28 @@ impl AppState {
             config.history_per_room.max(JOIN_RECENT),
             config.flow.clone(),
         );
+        let verifier = config.auth.as_ref().and_then(|auth| {
+            Verifier::new(auth)
+                .map_err(|err| tracing::error!("the token key cannot be used: {err}"))
+                .ok()
+        });
+        let mut features = [
+            feature::HISTORY,
+            feature::PRESENCE,
+            feature::TYPING,
+            feature::ACK,
+            feature::PING,
+            feature::PRESENCE_DELTAS,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        if config.auth.is_some() {
+            features.push(feature::AUTH.to_owned());
+        }
         let hello = text(&Frame::Hello(Hello {
             server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),
             epoch: hub.epoch().to_owned(),
-            features: [
-                feature::HISTORY,
-                feature::PRESENCE,
-                feature::TYPING,
-                feature::ACK,
-                feature::PING,
-                feature::PRESENCE_DELTAS,
-            ]
-            .map(str::to_owned)
-            .to_vec(),
+            features,
             max_text: Some(config.max_text_bytes),
         }));
         Self {
@@ -84,6 +97,7 @@ impl AppState {
                 hub,
                 counters: Arc::default(),
                 hello,
+                verifier,
                 going_away: watch::channel(false).0,
                 open: watch::channel(0).0,
                 next_id: AtomicU64::new(1),
@@ -140,6 +154,15 @@ impl AppState {
 
     pub(crate) fn hello(&self) -> Message {
         self.shared.hello.clone()
+    }
+
+    /// Checks a token: the identity it proves, or a reason a user can read. Only called
+    /// when the configuration requires tokens.
+    pub(crate) fn verify(&self, token: &str) -> Result<crate::identity::Identity, String> {
+        match &self.shared.verifier {
+            Some(verifier) => verifier.verify(token),
+            None => Err("This server cannot check tokens now.".to_owned()),
+        }
     }
 
     pub(crate) fn going_away(&self) -> watch::Receiver<bool> {

@@ -148,6 +148,7 @@ fn join(room: &str, name: &str, deltas: bool) -> Message {
 
 fn msg(id: &str, room: &str, text: &str, ts: u64) -> Message {
     Message::text(encode(&Frame::Msg(ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "x".into(),

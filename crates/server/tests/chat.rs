@@ -142,10 +142,13 @@ async fn presence_follows_joins_leaves_and_hangups() {
     drop(carol);
     alice.presence_is("lobby", &["alice"]).await;
 
-    // Two connections with one name are listed once.
+    // Two guests asking for one name are two people: the second is numbered.
     let mut alice_again = Client::connect(&server).await;
-    alice_again.join("lobby", "alice").await;
-    alice_again.presence_is("lobby", &["alice"]).await;
+    let joined = alice_again.join("lobby", "alice").await;
+    assert_eq!(joined.name.as_deref(), Some("alice (2)"));
+    alice_again
+        .presence_is("lobby", &["alice", "alice (2)"])
+        .await;
 }
 
 #[tokio::test]

@@ -285,6 +285,7 @@ mod tests {
 
     fn message(id: &str) -> ChatMessage {
         ChatMessage {
+            uid: None,
             id: id.into(),
             room: "lobby".into(),
             from: "ann".into(),

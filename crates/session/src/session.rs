@@ -371,6 +371,7 @@ impl Session {
             return;
         }
         let msg = ChatMessage {
+            uid: None,
             id,
             room: self.current_room.clone(),
             from: self.config.name.clone(),

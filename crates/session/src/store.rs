@@ -243,6 +243,7 @@ mod tests {
 
     fn m(id: &str, seq: Option<u64>) -> ChatMessage {
         ChatMessage {
+            uid: None,
             id: id.into(),
             room: "r".into(),
             from: "a".into(),

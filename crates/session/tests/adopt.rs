@@ -8,6 +8,7 @@ const HELLO: &str =
 
 fn message(id: &str, room: &str) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "ann".into(),

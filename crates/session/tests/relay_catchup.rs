@@ -418,6 +418,7 @@ fn asker() -> (Session, Catchup) {
 
 fn message(id: &str, room: &str, ts: u64) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "alice".into(),

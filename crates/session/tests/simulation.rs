@@ -58,6 +58,7 @@ impl SimServer {
             .cloned()
             .collect();
         encode(&Frame::History(History {
+            name: None,
             room: ROOM.into(),
             more: false,
             msgs,
@@ -69,6 +70,7 @@ impl SimServer {
     fn recent(&self, req: Option<u64>) -> String {
         let start = self.log.len().saturating_sub(100);
         encode(&Frame::History(History {
+            name: None,
             room: ROOM.into(),
             more: start > 0,
             msgs: self.log[start..].to_vec(),

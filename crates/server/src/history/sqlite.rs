@@ -37,6 +37,10 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (room, id)
     ) WITHOUT ROWID;
     "#,
+    // 2: the sender's user id; NULL for messages stored before identities.
+    r#"
+    ALTER TABLE messages ADD COLUMN uid TEXT;
+    "#,
 ];
 
 /// `SELECT` of every column of `messages`, in the order [`message`] reads them, followed by
@@ -44,7 +48,7 @@ const MIGRATIONS: &[&str] = &[
 macro_rules! select_messages {
     ($rest:literal) => {
         concat!(
-            r#"SELECT room, seq, id, "from", text, ts FROM messages "#,
+            r#"SELECT room, seq, id, "from", text, ts, uid FROM messages "#,
             $rest
         )
     };
@@ -181,8 +185,8 @@ impl HistoryStore for SqliteHistory {
             .query_row([&msg.room], |row| row.get(0))?;
         let seq = last + 1;
         tx.prepare_cached(
-            r#"INSERT INTO messages (room, seq, id, "from", text, ts)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
+            r#"INSERT INTO messages (room, seq, id, "from", text, ts, uid)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
         )?
         .execute(params![
             msg.room,
@@ -190,7 +194,8 @@ impl HistoryStore for SqliteHistory {
             msg.id,
             msg.from,
             msg.text,
-            to_sql(msg.ts.as_millis())
+            to_sql(msg.ts.as_millis()),
+            msg.uid
         ])?;
         tx.commit()?;
         msg.seq = Some(from_sql(seq));
@@ -245,6 +250,7 @@ impl HistoryStore for SqliteHistory {
 /// Reads a row of [`select_messages!`].
 fn message(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
     Ok(ChatMessage {
+        uid: row.get(6)?,
         room: row.get(0)?,
         seq: Some(from_sql(row.get(1)?)),
         id: row.get(2)?,

@@ -10,7 +10,9 @@ use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wirechat_protocol::{decode, encode, ChatMessage, Fetch, Frame, Hello, History, Join, Ping};
+use wirechat_protocol::{
+    decode, encode, feature, Authed, ChatMessage, Fetch, Frame, Hello, History, Join, Ping,
+};
 use wirechat_server::{spawn, Config, RunningServer};
 
 /// Longest any single wait in these tests may take.
@@ -31,6 +33,7 @@ pub async fn start(config: Config) -> RunningServer {
 /// A `msg` frame as a client sends it.
 pub fn msg(id: &str, room: &str, text: &str) -> Frame {
     Frame::Msg(ChatMessage {
+        uid: None,
         id: id.into(),
         room: room.into(),
         from: "whoever".into(),
@@ -55,6 +58,9 @@ pub fn join_frame(room: &str, name: &str) -> Frame {
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     pub hello: Hello,
+    /// Who the server says this client is: on servers that take guests, the `authed` that
+    /// follows `hello`.
+    pub authed: Option<Authed>,
     pings: u64,
 }
 
@@ -83,11 +89,18 @@ impl Client {
                 features: Vec::new(),
                 max_text: None,
             },
+            authed: None,
             pings: 0,
         };
         match client.recv().await {
             Frame::Hello(hello) => client.hello = hello,
             other => panic!("expected hello first, got {other:?}"),
+        }
+        if !client.hello.has(feature::AUTH) {
+            match client.recv().await {
+                Frame::Authed(authed) => client.authed = Some(authed),
+                other => panic!("expected a guest's authed after hello, got {other:?}"),
+            }
         }
         client
     }

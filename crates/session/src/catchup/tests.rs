@@ -4,6 +4,7 @@ const NOW: u64 = 1_764_000_000_000;
 
 fn msg(id: &str, ts: u64) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: "lobby".into(),
         from: "bob".into(),

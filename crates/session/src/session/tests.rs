@@ -19,6 +19,7 @@ fn hello(epoch: &str) -> String {
 
 fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: "lobby".into(),
         from: from.into(),
@@ -31,6 +32,7 @@ fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
 /// The reply to a join in an empty room.
 fn empty_history() -> String {
     encode(&Frame::History(History {
+        name: None,
         room: "lobby".into(),
         msgs: vec![],
         more: false,
@@ -259,6 +261,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
     s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![msg("a", "bob", Some(4)), msg("b", "bob", Some(5))],
             more: true,
@@ -327,6 +330,7 @@ fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
     let answer = s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![],
             more: false,
@@ -750,6 +754,7 @@ fn several_rooms_share_one_connection_with_unread_counts() {
     s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "dev".into(),
             msgs: vec![ChatMessage {
                 room: "dev".into(),
@@ -801,6 +806,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
     s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![msg("m50", "bob", Some(50)), msg("m51", "bob", Some(51))],
             more: true,
@@ -827,6 +833,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
     s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![msg("m48", "bob", Some(48)), msg("m49", "bob", Some(49))],
             more: false,
@@ -849,6 +856,7 @@ fn own_messages_from_history_read_as_delivered() {
     s.handle(
         T0,
         Input::Text(encode(&Frame::History(History {
+            name: None,
             room: "lobby".into(),
             msgs: vec![
                 msg("before-reload", "alice", Some(1)),
@@ -970,6 +978,7 @@ fn a_socket_that_opened_keeps_its_subprotocol_choice() {
 
 fn history(msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>, req: Option<u64>) -> Input {
     Input::Text(encode(&Frame::History(History {
+        name: None,
         room: "lobby".into(),
         msgs,
         more,

@@ -6,6 +6,7 @@ use super::*;
 
 fn msg(id: &str) -> ChatMessage {
     ChatMessage {
+        uid: None,
         id: id.into(),
         room: "lobby".into(),
         from: "alice".into(),
@@ -81,6 +82,7 @@ fn nothing_is_trimmed_so_an_old_retry_is_still_a_duplicate() {
 fn messages_come_back_field_for_field() {
     let (_dir, mut store) = store_with(0);
     let sent = ChatMessage {
+        uid: None,
         id: "odd".into(),
         room: "lobby".into(),
         from: "Zoë \"quoted\"".into(),
@@ -224,4 +226,24 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, newer);
+}
+
+#[test]
+fn the_senders_uid_survives_reopening() {
+    let dir = TempDir::new().unwrap();
+    let mut store = SqliteHistory::open(dir.path()).unwrap();
+    store
+        .append(ChatMessage {
+            uid: Some("u42".into()),
+            ..msg("m1")
+        })
+        .unwrap();
+    store.append(msg("m2")).unwrap();
+    drop(store);
+    let page = SqliteHistory::open(dir.path())
+        .unwrap()
+        .recent("lobby", 10)
+        .unwrap();
+    let uids: Vec<_> = page.msgs.iter().map(|m| m.uid.as_deref()).collect();
+    assert_eq!(uids, [Some("u42"), None]);
 }
