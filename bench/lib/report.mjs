@@ -255,7 +255,7 @@ function sizeSection(results) {
 
 const METHOD = `## How each figure is measured
 
-\`make bench\` builds the release app (\`trunk build --release\`, wasm-opt -Oz) and the server
+\`make bench\` builds the release app (\`trunk build --release\`, wasm-opt with the level and parameters in \`index.html\`) and the server
 (\`cargo build --profile server\`), then \`bench/run.mjs\` copies \`dist/\` and the baseline
 (\`bench/baseline/\`) into one temporary directory, serves it with one \`wirechat-server --memory\`
 on a free loopback port (the app at \`/\`, the baseline at \`/bench-baseline/\`; the same server
