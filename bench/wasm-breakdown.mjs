@@ -2,15 +2,18 @@
 // a build that keeps them. Inlined code counts under the function it was inlined into, and
 // generic code under the crate that defines it (a Leptos view of ours is mostly `tachys`).
 //
-//   node bench/wasm-breakdown.mjs <file.wasm> [--top 25]
+//   node bench/wasm-breakdown.mjs <file.wasm> [--top 25] [--functions 0]
 //
 // For figures that match the release build, optimise with names kept:
 //   wasm-bindgen --target web --out-dir /tmp/named target/wasm32-unknown-unknown/release/wirechat.wasm
-//   wasm-opt -Oz -g /tmp/named/wirechat_bg.wasm -o /tmp/named/opt.wasm
+//   wasm-opt -O1 --converge --low-memory-unused -g /tmp/named/wirechat_bg.wasm -o /tmp/named/opt.wasm
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-const { values: args, positionals } = parseArgs({ options: { top: { type: "string", default: "25" } }, allowPositionals: true });
+const { values: args, positionals } = parseArgs({
+  options: { top: { type: "string", default: "25" }, functions: { type: "string", default: "0" } },
+  allowPositionals: true,
+});
 const bytes = readFileSync(positionals[0]);
 
 function leb(at) {
@@ -138,3 +141,10 @@ console.log(`\ncode by part (${kib(code)} in ${bodies.length} functions):`);
 for (const [label, size] of [...byGroup, ["other", other]].sort((a, b) => b[1] - a[1])) console.log(`  ${kib(size).padStart(10)}  ${pct(size, code).padStart(6)}  ${label}`);
 console.log(`\ncode by crate (top ${args.top}):`);
 for (const [crate, size] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`  ${kib(size).padStart(10)}  ${pct(size, code).padStart(6)}  ${crate}`);
+// The largest function bodies by name: where a cut pays, since inlining puts a caller's
+// callees into its own body.
+if (Number(args.functions) > 0) {
+  console.log(`\nlargest functions (top ${args.functions}):`);
+  const largest = bodies.map(([index, len]) => [names.get(index) ?? `#${index}`, len]).sort((a, b) => b[1] - a[1]);
+  for (const [name, len] of largest.slice(0, Number(args.functions))) console.log(`  ${String(len).padStart(8)} B  ${name}`);
+}

@@ -12,7 +12,8 @@ const dir = process.env.TRUNK_STAGING_DIR ?? process.argv[2] ?? "dist";
 const file = join(dir, "index.html");
 let html = readFileSync(file, "utf8");
 
-const hashes = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map(
+// A minified page (`minify` in Trunk.toml) writes the attribute without quotes.
+const hashes = [...html.matchAll(/<script type="?module"?>([\s\S]*?)<\/script>/g)].map(
   ([, body]) => `'sha256-${createHash("sha256").update(body, "utf8").digest("base64")}'`,
 );
 if (hashes.length === 0) {
@@ -33,5 +34,12 @@ const policy = [
 
 const meta = `<meta http-equiv="Content-Security-Policy" content="${policy}" />`;
 html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\s*/g, "");
-html = html.replace(/<head>/, `<head>\n    ${meta}`);
+// Before every script: right after <head>, or after the charset declaration when
+// minification left the optional <head> tag out.
+const at = /<head>/.test(html) ? /<head>/ : /<meta charset="?utf-8"?\s*\/?>/i;
+if (!at.test(html)) {
+  console.error(`csp: no <head> or charset declaration to put the policy after in ${file}`);
+  process.exit(1);
+}
+html = html.replace(at, (found) => `${found}\n    ${meta}`);
 writeFileSync(file, html);

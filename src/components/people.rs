@@ -17,13 +17,17 @@ pub fn People() -> impl IntoView {
         <div class="people">
             <span class="people-label" id=label_id.clone()>{move || Tr::online(lang.get())}</span>
             <ul class="people-list" aria-labelledby=label_id>
-                <For
-                    each=move || chat.online.get()
-                    key=|name| name.clone()
-                    children=move |name| view! {
-                        <li class="person"><Avatar name=name.clone()/><bdi class="person-name">{name}</bdi></li>
-                    }
-                />
+                // Rebuilt in place rather than keyed with `<For>`: the rows hold nothing to
+                // keep (no focus, no input), and one keyed list less is smaller wasm.
+                {move || {
+                    chat.online
+                        .get()
+                        .into_iter()
+                        .map(|name| view! {
+                            <li class="person"><Avatar name=name.clone()/><bdi class="person-name">{name}</bdi></li>
+                        })
+                        .collect_view()
+                }}
             </ul>
         </div>
     }

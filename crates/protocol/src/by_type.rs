@@ -6,13 +6,12 @@
 //! and that tree's decoders for every frame type were a large share of the client's wasm. The
 //! text is read twice instead, once skipping every key but `type`.
 
-use crate::{Catchup, Frame, Missed};
+use crate::Frame;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 /// The `type` key's names, in [`Frame`]'s order. Derived like the tag of the `Frame` enum, so
 /// a key is read exactly as there: a known name, the index of a variant, or anything else as
@@ -98,32 +97,63 @@ impl<'de> Visitor<'de> for TypeOfVisitor {
     }
 }
 
-/// The frame body `T` of a frame whose type is known: the object read as `T` (which ignores
-/// the `type` key as it ignores any unknown key), or the array's elements after the type.
-struct Body<T>(T);
+/// The body of a frame whose type is known, read as that type's struct: the object (whose
+/// `type` key is ignored like any unknown key), or the array's elements after the type.
+///
+/// One visitor for every frame type, so serde_json's value dispatch is built once for all of
+/// them rather than once per frame type (a generic `Body<T>` cost about 20 KB of wasm).
+struct BodyOf(FrameType);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Body<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(BodyVisitor(PhantomData))
+impl<'de> DeserializeSeed<'de> for BodyOf {
+    type Value = Frame;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Frame, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct BodyVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for BodyVisitor<T> {
-    type Value = Body<T>;
+impl<'de> Visitor<'de> for BodyOf {
+    type Value = Frame;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a frame")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body<T>, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(Body)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Frame, A::Error> {
+        self.0.read(MapAccessDeserializer::new(map))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body<T>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Frame, A::Error> {
         seq.next_element::<IgnoredAny>()?;
-        T::deserialize(SeqAccessDeserializer::new(seq)).map(Body)
+        self.0.read(SeqAccessDeserializer::new(seq))
+    }
+}
+
+impl FrameType {
+    /// The frame of this type that `body` holds.
+    fn read<'de, D: Deserializer<'de>>(self, body: D) -> Result<Frame, D::Error> {
+        Ok(match self {
+            FrameType::Hello => Frame::Hello(Deserialize::deserialize(body)?),
+            FrameType::Auth => Frame::Auth(Deserialize::deserialize(body)?),
+            FrameType::Authed => Frame::Authed(Deserialize::deserialize(body)?),
+            FrameType::Join => Frame::Join(Deserialize::deserialize(body)?),
+            FrameType::Leave => Frame::Leave(Deserialize::deserialize(body)?),
+            FrameType::Msg => Frame::Msg(Deserialize::deserialize(body)?),
+            FrameType::Ack => Frame::Ack(Deserialize::deserialize(body)?),
+            FrameType::Fetch => Frame::Fetch(Deserialize::deserialize(body)?),
+            FrameType::History => Frame::History(Deserialize::deserialize(body)?),
+            FrameType::Presence => Frame::Presence(Deserialize::deserialize(body)?),
+            FrameType::Here => Frame::Here(Deserialize::deserialize(body)?),
+            FrameType::Typing => Frame::Typing(Deserialize::deserialize(body)?),
+            FrameType::Ping => Frame::Ping(Deserialize::deserialize(body)?),
+            FrameType::Pong => Frame::Pong(Deserialize::deserialize(body)?),
+            FrameType::Error => Frame::Error(Deserialize::deserialize(body)?),
+            FrameType::Joined => Frame::Joined(Deserialize::deserialize(body)?),
+            FrameType::Left => Frame::Left(Deserialize::deserialize(body)?),
+            FrameType::Catchup => Frame::Catchup(Deserialize::deserialize(body)?),
+            FrameType::Missed => Frame::Missed(Deserialize::deserialize(body)?),
+            FrameType::Unknown => Frame::Unknown,
+        })
     }
 }
 
@@ -131,32 +161,15 @@ const TYPE: &str = "type";
 
 /// `text` as the frame its `type` names, with [`Frame`]'s own decoding rules.
 pub(crate) fn from_text(text: &str) -> serde_json::Result<Frame> {
-    fn read<'a, T: Deserialize<'a>>(text: &'a str) -> serde_json::Result<T> {
-        serde_json::from_str::<Body<T>>(text).map(|body| body.0)
-    }
     let TypeOf(frame_type) = serde_json::from_str(text)?;
-    Ok(match frame_type {
-        FrameType::Hello => Frame::Hello(read(text)?),
-        FrameType::Auth => Frame::Auth(read(text)?),
-        FrameType::Authed => Frame::Authed(read(text)?),
-        FrameType::Join => Frame::Join(read(text)?),
-        FrameType::Leave => Frame::Leave(read(text)?),
-        FrameType::Msg => Frame::Msg(read(text)?),
-        FrameType::Ack => Frame::Ack(read(text)?),
-        FrameType::Fetch => Frame::Fetch(read(text)?),
-        FrameType::History => Frame::History(read(text)?),
-        FrameType::Presence => Frame::Presence(read(text)?),
-        FrameType::Here => Frame::Here(read(text)?),
-        FrameType::Typing => Frame::Typing(read(text)?),
-        FrameType::Ping => Frame::Ping(read(text)?),
-        FrameType::Pong => Frame::Pong(read(text)?),
-        FrameType::Error => Frame::Error(read(text)?),
-        FrameType::Joined => Frame::Joined(read(text)?),
-        FrameType::Left => Frame::Left(read(text)?),
-        FrameType::Catchup => Frame::Catchup(read::<Catchup>(text)?),
-        FrameType::Missed => Frame::Missed(read::<Missed>(text)?),
-        FrameType::Unknown => Frame::Unknown,
-    })
+    if matches!(frame_type, FrameType::Unknown) {
+        return Ok(Frame::Unknown);
+    }
+    let mut body = serde_json::Deserializer::from_str(text);
+    let frame = BodyOf(frame_type).deserialize(&mut body)?;
+    // As `serde_json::from_str`: nothing but whitespace may follow the frame.
+    body.end()?;
+    Ok(frame)
 }
 
 #[cfg(test)]

@@ -1,41 +1,36 @@
 //! The one repair made before the frame types see a frame: a message time that is a number
 //! but no [`Timestamp`] becomes the time of arrival, so a sender's broken clock costs the
 //! reader the sender's time, not the message.
+//!
+//! The repair is a second pass of the ordinary decoder in which [`Timestamp`]'s decoding
+//! takes such a number as the time of arrival. The pass's arrival time is kept for the
+//! current thread while it runs: a decoder has no other way to hand a value down to one
+//! field, and building a JSON tree to edit instead cost the wasm several KiB.
 
-use crate::time::is_unrepresentable_time;
 use crate::{Frame, Timestamp};
-use serde_json::Value;
+use std::cell::Cell;
 
-/// `text` as a frame with every unrepresentable message time replaced by `received_at`, or
-/// `None` when there was none to replace or the frame is still invalid.
-pub(crate) fn times(text: &str, received_at: Timestamp) -> Option<Frame> {
-    let mut value: Value = serde_json::from_str(text).ok()?;
-    let repaired = match value.get("type").and_then(Value::as_str) {
-        Some("msg") => repair_time(&mut value, received_at),
-        Some("history") => value
-            .get_mut("msgs")
-            .and_then(Value::as_array_mut)
-            .map(|msgs| {
-                msgs.iter_mut()
-                    .fold(false, |any, msg| repair_time(msg, received_at) | any)
-            })
-            .unwrap_or(false),
-        _ => false,
-    };
-    if !repaired {
-        return None;
-    }
-    // Back through the text decoder rather than `from_value`: a second copy of every frame
-    // type's decoder, specialised for `Value`, cost the wasm several KiB.
-    crate::parse(&serde_json::to_string(&value).ok()?).ok()
+thread_local! {
+    /// During a repair pass: the time of arrival, and whether a message time was replaced.
+    static REPAIR: Cell<Option<(Timestamp, bool)>> = const { Cell::new(None) };
 }
 
-fn repair_time(msg: &mut Value, received_at: Timestamp) -> bool {
-    match msg.get_mut("ts") {
-        Some(ts) if is_unrepresentable_time(ts) => {
-            *ts = Value::from(received_at.as_millis());
-            true
-        }
-        _ => false,
+/// `text` as a `msg` or `history` frame with every unrepresentable message time replaced by
+/// `received_at`, or `None` when there was none to replace or the frame is still invalid.
+pub(crate) fn times(text: &str, received_at: Timestamp) -> Option<Frame> {
+    REPAIR.set(Some((received_at, false)));
+    let frame = crate::parse(text);
+    let replaced = REPAIR.take().is_some_and(|(_, replaced)| replaced);
+    match frame {
+        Ok(frame @ (Frame::Msg(_) | Frame::History(_))) if replaced => Some(frame),
+        _ => None,
     }
+}
+
+/// The time that stands in for a message time that is a number but no [`Timestamp`]: the
+/// time of arrival during a repair pass, and `None` (the frame is invalid) otherwise.
+pub(crate) fn replacement_time() -> Option<Timestamp> {
+    let (received_at, _) = REPAIR.get()?;
+    REPAIR.set(Some((received_at, true)));
+    Some(received_at)
 }

@@ -320,6 +320,27 @@ fn a_time_of_the_wrong_type_is_still_invalid_for_readers() {
     }
 }
 
+// The repair is a pass of the ordinary decoder with a per-thread setting: it must end with
+// the pass, and reach only the frames readers show as messages.
+#[test]
+fn repairs_reach_only_messages_and_history_and_end_with_their_pass() {
+    let msg = msg_with_ts("1.5");
+    assert!(decode_received(&msg, ARRIVAL).unwrap().repaired);
+    assert!(
+        matches!(decode(&msg), Err(DecodeError::Invalid(_))),
+        "strict decoding after a repair is strict"
+    );
+    let missed = r#"{"type":"missed","room":"lobby","to":"alice","msgs":[{"id":"a","room":"lobby","from":"bob","text":"x","ts":-1}]}"#;
+    assert!(
+        decode_received(missed, ARRIVAL).is_err(),
+        "a relay peer's answer is not repaired"
+    );
+    assert!(
+        decode_received(&missed.replace("-1", "1"), ARRIVAL).is_ok(),
+        "the same answer with a good time is read"
+    );
+}
+
 #[test]
 fn history_pages_keep_their_good_messages() {
     let text = format!(

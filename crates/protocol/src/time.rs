@@ -1,6 +1,7 @@
 //! Points in time as they cross the wire: milliseconds since the Unix epoch, limited to what
 //! every receiver can turn into a date.
 
+use crate::repair::replacement_time;
 use serde::{de, Deserialize, Deserializer, Serialize};
 use std::fmt;
 
@@ -59,18 +60,42 @@ impl fmt::Display for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let ms = u64::deserialize(deserializer)?;
-        Timestamp::from_millis(ms).ok_or_else(|| {
-            de::Error::custom(format_args!(
-                "time {ms} is past the latest representable {}",
-                Timestamp::MAX.0
-            ))
-        })
+        deserializer.deserialize_u64(TimestampVisitor)
     }
 }
 
-/// Whether a JSON value is a number that is not a valid [`Timestamp`]: negative, fractional,
-/// or past [`Timestamp::MAX`]. Such a time is repairable; a string or `null` is not.
-pub(crate) fn is_unrepresentable_time(value: &serde_json::Value) -> bool {
-    value.is_number() && value.as_u64().and_then(Timestamp::from_millis).is_none()
+/// Reads a `u64` as `u64` itself does, with the same errors, and then checks the range. A
+/// number that is no `Timestamp` (negative, fractional, or past [`Timestamp::MAX`]) is an
+/// error, except in a reader's repair pass (`crate::repair`).
+struct TimestampVisitor;
+
+impl de::Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("u64")
+    }
+
+    fn visit_u64<E: de::Error>(self, ms: u64) -> Result<Timestamp, E> {
+        Timestamp::from_millis(ms)
+            .or_else(replacement_time)
+            .ok_or_else(|| {
+                E::custom(format_args!(
+                    "time {ms} is past the latest representable {}",
+                    Timestamp::MAX.0
+                ))
+            })
+    }
+
+    fn visit_i64<E: de::Error>(self, ms: i64) -> Result<Timestamp, E> {
+        match u64::try_from(ms) {
+            Ok(ms) => self.visit_u64(ms),
+            Err(_) => replacement_time()
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Signed(ms), &self)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, ms: f64) -> Result<Timestamp, E> {
+        replacement_time().ok_or_else(|| E::invalid_type(de::Unexpected::Float(ms), &self))
+    }
 }
