@@ -1,8 +1,11 @@
-//! One WebSocket connection: a writer task draining its queue into the socket, a reader task
-//! turning frames into room operations, and the cleanup when either ends.
+//! One connection: a writer task draining its queue into the link, a reader task turning
+//! frames into room operations, and the cleanup when either ends.
 //!
-//! Both halves are generic over `Sink`/`Stream` of axum WebSocket messages, so tests can
-//! drive a connection with plain channels instead of a socket.
+//! Both halves are generic over `Sink`/`Stream` of axum WebSocket messages, and that is the
+//! one seam every transport drives: a text message in is a client frame, a text message out
+//! a server frame, a ping out asks for a sign of life and any message in gives one, and a
+//! close message out carries the close code. A WebSocket is such a link as it stands; the
+//! HTTP transports and the tests feed channels instead of a socket.
 
 use std::time::Duration;
 

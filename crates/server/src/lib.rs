@@ -35,6 +35,7 @@ mod identity;
 mod limits;
 mod log_throttle;
 mod metrics;
+mod opening;
 mod origin;
 mod peer;
 mod rate;

@@ -3,11 +3,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,16 +17,10 @@ use wirechat_protocol::SUBPROTOCOL;
 
 use crate::connection::serve_connection_as;
 use crate::host::refuse_unknown_hosts;
-use crate::limits::{ConnectionLimits, Refused};
-use crate::log_throttle::Throttle;
+use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
-use crate::origin::origin_allowed;
+use crate::opening;
 use crate::state::AppState;
-
-/// Refusals are logged once per interval with a count: clients choose how often they knock,
-/// and the log must not grow with it. `/metrics` counts every one.
-static REFUSED_FULL: Throttle = Throttle::new(Duration::from_secs(10));
-static REFUSED_ADDRESS: Throttle = Throttle::new(Duration::from_secs(10));
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
@@ -74,53 +67,11 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(origin) = headers.get(ORIGIN) {
-        let origin = String::from_utf8_lossy(origin.as_bytes());
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-        if !origin_allowed(&origin, host, &state.config().allowed_origins) {
-            let body = format!("Origin {origin} is not allowed on this server\n");
-            return (StatusCode::FORBIDDEN, body).into_response();
-        }
-    }
-    // Without an Origin the client is not a browser page, so no other site can be acting
-    // through it.
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let admitted = match limits.admit(ip) {
-        Ok(admitted) => admitted,
-        Err(Refused::Full) => {
-            state.metrics().refused_full();
-            if let Some(skipped) = REFUSED_FULL.occurred() {
-                tracing::warn!(
-                    max = state.config().max_connections,
-                    skipped,
-                    "refused a connection: the server is full"
-                );
-            }
-            let body = "This server serves as many connections as it may; try again later\n";
-            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
-        }
-        Err(Refused::TooManyFromAddress) => {
-            state.metrics().refused_address();
-            if let Some(skipped) = REFUSED_ADDRESS.occurred() {
-                tracing::info!(
-                    ?ip,
-                    max = state.config().max_connections_per_ip,
-                    skipped,
-                    "refused a connection: too many from one address"
-                );
-            }
-            let body = "Too many connections from your address\n";
-            return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-        }
+    let opening = match opening::open(&state, &limits, ip, &headers) {
+        Ok(opening) => opening,
+        Err(refusal) => return refusal.into_response(),
     };
-    // Only after the Origin check: browsers send cookies with cross-site WebSocket requests
-    // too, and refusing foreign origins is what keeps other sites from using them.
-    let cookie_token = state
-        .config()
-        .auth
-        .as_ref()
-        .and_then(|auth| auth.cookie.as_deref())
-        .and_then(|name| cookie(&headers, name));
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -128,21 +79,9 @@ async fn upgrade(
         .max_message_size(limit)
         .on_upgrade(move |socket| async move {
             let (tx, rx) = socket.split();
-            serve_connection_as(state, tx, rx, cookie_token).await;
-            drop(admitted);
+            serve_connection_as(state, tx, rx, opening.cookie_token).await;
+            drop(opening.admitted);
         })
-}
-
-/// The value of the cookie `name` in the request's `Cookie` headers.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"').to_owned())
 }
 
 async fn health() -> &'static str {
