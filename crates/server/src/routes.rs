@@ -1,15 +1,16 @@
-//! HTTP: the Host check, the WebSocket endpoint with its Origin check and connection caps,
-//! and the static frontend.
+//! HTTP: the Host check, the WebSocket and SSE endpoints with their Origin check
+//! and connection caps, and the static frontend.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use futures_util::StreamExt;
 use tower_http::services::ServeDir;
@@ -21,6 +22,7 @@ use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
 use crate::opening;
 use crate::state::AppState;
+use crate::transport::sse::{self, SseSessions, SSE_PATH};
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
@@ -45,6 +47,8 @@ pub fn app(state: AppState) -> Router {
     let limits = ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
     let router = Router::new()
         .route(WS_PATH, get(upgrade))
+        .route(SSE_PATH, get(sse::open))
+        .route(&format!("{SSE_PATH}/{{id}}"), post(sse::post))
         .route(HEALTH_PATH, get(health))
         .route(METRICS_PATH, get(metrics));
     let router = match &config.static_dir {
@@ -53,6 +57,9 @@ pub fn app(state: AppState) -> Router {
     };
     router
         .layer(Extension(limits))
+        .layer(Extension(SseSessions::new()))
+        // Posted frames are refused with 413 past one frame's size, before they are read.
+        .layer(DefaultBodyLimit::max(config.max_frame_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             refuse_unknown_hosts,

@@ -16,6 +16,7 @@ use crate::identity::Verifier;
 use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
+use crate::transport::FEATURE_SSE;
 
 /// Shared state of one server: its configuration, rooms, history and shutdown signal.
 /// Cloning is cheap and every clone is the same server.
@@ -79,6 +80,7 @@ impl AppState {
             feature::ACK,
             feature::PING,
             feature::PRESENCE_DELTAS,
+            FEATURE_SSE,
         ]
         .map(str::to_owned)
         .to_vec();
