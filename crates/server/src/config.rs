@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::flow::FlowLimits;
 use crate::identity::AuthConfig;
+use crate::transport::HttpTransports;
 
 /// Settings of one server. Every field has a documented default, so callers can write
 /// `Config { bind, ..Config::default() }`.
@@ -54,6 +55,9 @@ pub struct Config {
     /// Signed-in users: when set, every connection must prove who it is with a token signed
     /// by this key. Default: none, and every connection is a guest.
     pub auth: Option<AuthConfig>,
+    /// Timings of the SSE and long-polling transports. Default
+    /// [`HttpTransports::default`]: polls held 25 s, idle polling closed after 60 s.
+    pub transports: HttpTransports,
 }
 
 /// How much history each room keeps in [`Storage::Sqlite`]; the newest message of a room is
@@ -110,6 +114,7 @@ impl Default for Config {
             handshake_timeout: Duration::from_secs(10),
             retention: Retention::default(),
             auth: None,
+            transports: HttpTransports::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The reference wirechat server: rooms, history and broadcast over RFC 6455 WebSockets,
 //! speaking wire format v1 from [`wirechat_protocol`]; for clients that cannot open a
-//! WebSocket, the same connection also runs over server-sent events.
+//! WebSocket, the same connection also runs over server-sent events or long polling.
 //!
 //! [`spawn`] runs a server in the background of the current tokio runtime, as the
 //! `wirechat-server` binary and the end-to-end tests do:
@@ -74,8 +74,9 @@ pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
 pub use token::{mint_token, TokenRequest};
+pub use transport::poll::POLL_PATH;
 pub use transport::sse::SSE_PATH;
-pub use transport::FEATURE_SSE;
+pub use transport::{HttpTransports, FEATURE_LONG_POLLING, FEATURE_SSE};
 
 /// Longest [`RunningServer::shutdown`] waits for sockets to finish their close handshake.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -2,11 +2,13 @@
 //! connection caps, and the sign-in cookie. A WebSocket upgrade, an event stream and a
 //! polling session pass the same gate, so no transport is a way around a limit.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -49,6 +51,24 @@ pub(crate) struct Opening {
     pub admitted: Admitted,
     /// The sign-in cookie's token, when the server reads one and the request carried it.
     pub cookie_token: Option<String>,
+}
+
+/// The gate as an extractor, for handlers that open a connection: taking an [`Opening`]
+/// checks the request and counts the connection, or answers the refusal.
+impl FromRequestParts<AppState> for Opening {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
+        let Some(limits) = parts.extensions.get::<Arc<ConnectionLimits>>().cloned() else {
+            let reason = "This route is served without connection limits\n";
+            return Err(Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, reason));
+        };
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        open(state, &limits, ip, &parts.headers)
+    }
 }
 
 /// Checks a request that opens a connection: its Origin, then the caps for `ip`.

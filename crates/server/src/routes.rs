@@ -1,4 +1,4 @@
-//! HTTP: the Host check, the WebSocket and SSE endpoints with their Origin check
+//! HTTP: the Host check, the WebSocket, SSE and polling endpoints with their Origin check
 //! and connection caps, and the static frontend.
 
 use std::net::SocketAddr;
@@ -22,6 +22,7 @@ use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
 use crate::opening;
 use crate::state::AppState;
+use crate::transport::poll::{self, PollSessions, POLL_PATH};
 use crate::transport::sse::{self, SseSessions, SSE_PATH};
 
 /// Path of the WebSocket endpoint.
@@ -36,7 +37,9 @@ pub const HEALTH_PATH: &str = "/healthz";
 /// Path of the counters in the Prometheus text format.
 pub const METRICS_PATH: &str = "/metrics";
 
-/// The server's routes: `GET /ws` upgrades to the chat protocol; with a static directory
+/// The server's routes: `GET /ws` upgrades to the chat protocol; `GET /sse` (posting to
+/// `/sse/{id}`) and `POST /poll` (polling and posting at `/poll/{id}`) carry the same
+/// connection over plain HTTP, as PROTOCOL.md's Transports section says; with a static directory
 /// configured, every other path is a file from it (`index.html` for `/`). Requests for a
 /// host name the server does not answer to get 421 on every route.
 ///
@@ -49,6 +52,11 @@ pub fn app(state: AppState) -> Router {
         .route(WS_PATH, get(upgrade))
         .route(SSE_PATH, get(sse::open))
         .route(&format!("{SSE_PATH}/{{id}}"), post(sse::post))
+        .route(POLL_PATH, post(poll::open))
+        .route(
+            &format!("{POLL_PATH}/{{id}}"),
+            get(poll::poll).post(poll::post),
+        )
         .route(HEALTH_PATH, get(health))
         .route(METRICS_PATH, get(metrics));
     let router = match &config.static_dir {
@@ -58,6 +66,7 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(Extension(limits))
         .layer(Extension(SseSessions::new()))
+        .layer(Extension(PollSessions::new()))
         // Posted frames are refused with 413 past one frame's size, before they are read.
         .layer(DefaultBodyLimit::max(config.max_frame_bytes))
         .layer(middleware::from_fn_with_state(

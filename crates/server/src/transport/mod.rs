@@ -1,5 +1,5 @@
 //! The chat over plain HTTP, for clients whose network will not carry a WebSocket: an event
-//! stream (SSE) downstream, and `POST` upstream.
+//! stream (SSE) or long polling downstream, and `POST` upstream.
 //!
 //! Both run the very connection a WebSocket runs ([`serve_connection_as`]): the frames a
 //! client posts are fed to it as if read from a socket, and what it writes is carried to the
@@ -8,10 +8,12 @@
 //! opening request hands out; the id is random and is all it takes to post as that
 //! connection, so it is kept as secret as a cookie.
 
+pub(crate) mod poll;
 pub(crate) mod sse;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::Message;
@@ -27,10 +29,30 @@ use crate::state::AppState;
 
 /// In `hello.features` when the server offers the SSE transport.
 pub const FEATURE_SSE: &str = "sse";
+/// In `hello.features` when the server offers long (and short) polling.
+pub const FEATURE_LONG_POLLING: &str = "long-polling";
 
 /// Frames posted but not yet read by the connection. Small: a client that posts faster than
 /// its connection handles frames waits for its `POST` to be answered.
 const INBOUND_FRAMES: usize = 32;
+
+/// Timings of the HTTP transports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpTransports {
+    /// Longest a long-polling `GET` is held before it is answered with no frames.
+    pub poll_wait: Duration,
+    /// A polling session with no `GET` for this long is closed, as a dead socket is.
+    pub poll_idle: Duration,
+}
+
+impl Default for HttpTransports {
+    fn default() -> Self {
+        Self {
+            poll_wait: Duration::from_secs(25),
+            poll_idle: Duration::from_secs(60),
+        }
+    }
+}
 
 /// The open connections of one HTTP transport, by id.
 #[derive(Debug)]

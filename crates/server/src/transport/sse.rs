@@ -5,12 +5,11 @@
 //! does, and the client opens a new one and resumes each room with `join.after`.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -19,8 +18,7 @@ use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use super::{close_json, inbound_channel, post_frames, spawn_connection, Sessions};
-use crate::limits::ConnectionLimits;
-use crate::opening;
+use crate::opening::Opening;
 use crate::state::AppState;
 
 /// Path that opens an event stream; frames are posted to `{SSE_PATH}/{id}`.
@@ -38,16 +36,9 @@ pub(crate) type SseSessions = Sessions<mpsc::Sender<Message>>;
 /// an event of type `close` holding its code and reason.
 pub(crate) async fn open(
     State(state): State<AppState>,
-    Extension(limits): Extension<Arc<ConnectionLimits>>,
     Extension(sessions): Extension<Arc<SseSessions>>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
+    opening: Opening,
 ) -> Response {
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let opening = match opening::open(&state, &limits, ip, &headers) {
-        Ok(opening) => opening,
-        Err(refusal) => return refusal.into_response(),
-    };
     let (inbound, inbound_rx) = inbound_channel();
     let (events, events_rx) = mpsc::channel(STREAM_EVENTS);
     let outbound = Box::pin(event_sink(events.clone(), inbound.downgrade()));
