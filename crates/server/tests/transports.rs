@@ -76,7 +76,15 @@ struct SseClient {
 impl SseClient {
     /// Opens a stream and reads up to the guest's `authed`, which follows `hello`.
     async fn open(server: &RunningServer) -> (Self, wirechat_protocol::Hello) {
-        let response = send_request(server, "GET", "/sse", &[], String::new()).await;
+        Self::open_with(server, &[]).await
+    }
+
+    /// As [`SseClient::open`], with these request headers.
+    async fn open_with(
+        server: &RunningServer,
+        headers: &[(&str, String)],
+    ) -> (Self, wirechat_protocol::Hello) {
+        let response = send_request(server, "GET", "/sse", headers, String::new()).await;
         assert_eq!(response.status(), StatusCode::OK);
         let content_type = response.headers()["content-type"].to_str().unwrap();
         assert!(
@@ -161,6 +169,13 @@ struct PollClient {
 impl PollClient {
     /// Opens a session; the answer carries `hello` and the guest's `authed`.
     async fn open(server: &RunningServer) -> (Self, wirechat_protocol::Hello) {
+        let (mut client, hello) = Self::open_unsigned(server).await;
+        assert!(matches!(client.recv(server).await, Frame::Authed(_)));
+        (client, hello)
+    }
+
+    /// Opens a session and reads its `hello`, which comes first.
+    async fn open_unsigned(server: &RunningServer) -> (Self, wirechat_protocol::Hello) {
         let (status, body) = exchange(server, "POST", "/poll", &[], String::new()).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let answer: Value = serde_json::from_str(&body).unwrap();
@@ -173,7 +188,6 @@ impl PollClient {
         let Some(Frame::Hello(hello)) = client.pending.pop_front() else {
             panic!("hello comes first: {body}")
         };
-        assert!(matches!(client.recv(server).await, Frame::Authed(_)));
         (client, hello)
     }
 
@@ -590,5 +604,95 @@ async fn sse_and_polling_sessions_count_against_the_per_address_cap() {
             "{method} {path}"
         );
     }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn identity_is_the_same_a_cookie_signs_in_an_sse_stream_and_an_auth_frame_a_poll() {
+    const SECRET: &[u8] = b"a test secret that is long enough for HS256";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = |sub: &str, name: &str| {
+        let claims = serde_json::json!({"sub": sub, "name": name, "iat": now, "exp": now + 60});
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
+    };
+    let mut config = local();
+    config.auth = Some(wirechat_server::AuthConfig {
+        cookie: Some("wc_token".into()),
+        ..wirechat_server::AuthConfig::new(wirechat_server::SigningKey::Secret(SECRET.to_vec()))
+    });
+    let server = start(config).await;
+
+    let cookie = [(
+        "cookie",
+        format!("theme=dark; wc_token={}", token("u1", "Alice")),
+    )];
+    let (mut sse, hello) = SseClient::open_with(&server, &cookie).await;
+    assert!(hello.has(wirechat_protocol::feature::AUTH));
+    sse.send(&server, &join_frame("lobby", "whoever")).await;
+    let Frame::History(_) = sse.recv_until(is_history).await else {
+        unreachable!()
+    };
+
+    let (mut poll, _) = PollClient::open_unsigned(&server).await;
+    // Before signing in, frames are refused and the connection closed, as on a socket; so
+    // the first frame is the token.
+    let auth = Frame::Auth(wirechat_protocol::Auth {
+        token: token("u2", "Bob"),
+    });
+    poll.send(&server, &auth).await;
+    let authed = poll.recv(&server).await;
+    assert!(
+        matches!(&authed, Frame::Authed(a) if a.uid == "u2"),
+        "{authed:?}"
+    );
+    poll.send(&server, &join_frame("lobby", "whoever")).await;
+    poll.recv_until(&server, is_history).await;
+    // Each is known by the token's name, whatever the join said.
+    sse.recv_until(|f| matches!(f, Frame::Presence(p) if p.users == ["Alice", "Bob"]))
+        .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_close_ends_the_stream_with_a_close_event_and_is_told_in_a_poll_answer() {
+    let mut config = local();
+    // Nothing said either way for a second: the server closes with 1001.
+    config.flow.idle_timeout = Duration::from_secs(1);
+    let server = start(config).await;
+    let (mut sse, _) = SseClient::open(&server).await;
+    let (poll, _) = PollClient::open(&server).await;
+
+    let (kind, data) = sse.next_event().await;
+    assert_eq!(kind, "close", "{data}");
+    let close: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(close["code"], 1001);
+    let end = timeout(WAIT, sse.body.frame())
+        .await
+        .expect("the stream ends");
+    assert!(end.is_none(), "nothing follows the close event");
+
+    let mut answer = Value::Null;
+    for _ in 0..10 {
+        let (status, got) = poll.get(&server, poll.cursor, 2).await;
+        assert_eq!(status, StatusCode::OK);
+        answer = got;
+        if !answer["close"].is_null() {
+            break;
+        }
+    }
+    assert_eq!(answer["close"]["code"], 1001, "{answer}");
+    assert_eq!(answer["cursor"].as_u64(), Some(poll.cursor));
+    // The closed connection takes no more frames.
+    let ping = encode(&Frame::Ping(wirechat_protocol::Ping { ts: None }));
+    let (status, _) = exchange(&server, "POST", &format!("/poll/{}", poll.id), &[], ping).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     server.shutdown().await;
 }

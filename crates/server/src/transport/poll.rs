@@ -243,7 +243,8 @@ impl PollSession {
             }
             down.base += 1;
         }
-        if drained {
+        // A close answered with nothing before it is the last word: the id may go.
+        if drained || (down.frames.is_empty() && down.close.is_some()) {
             self.drained.notify_waiters();
         }
         if down.frames.is_empty() && down.close.is_none() {
