@@ -199,7 +199,8 @@ async fn say_goodbye<Tx: Sink<Message> + Unpin>(
     .await;
 }
 
-fn close_reason(code: u16) -> &'static str {
+/// The reason sent with a close code, for people reading it.
+pub(crate) fn close_reason(code: u16) -> &'static str {
     match code {
         close_code::GOING_AWAY => "shutting down, or idle for too long",
         close_code::TOO_BIG => "frame too large",

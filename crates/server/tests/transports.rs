@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use wirechat_protocol::{decode, encode, error_code, Frame, Join};
-use wirechat_server::{HttpTransports, RunningServer, FEATURE_LONG_POLLING, FEATURE_SSE};
+use wirechat_server::{Config, HttpTransports, RunningServer, FEATURE_LONG_POLLING, FEATURE_SSE};
 
 /// Sends one request on a fresh connection and returns the response with its body unread.
 async fn send_request(
@@ -232,11 +232,36 @@ impl PollClient {
         }
     }
 
+    /// Polls, taking what comes, until an answer tells the close; returns that answer.
+    async fn until_closed(&mut self, server: &RunningServer) -> Value {
+        for _ in 0..10 {
+            let (status, answer) = self.get(server, self.cursor, 1).await;
+            assert_eq!(status, StatusCode::OK);
+            if !answer["close"].is_null() {
+                return answer;
+            }
+            self.take(&answer);
+        }
+        panic!("no close told in ten polls");
+    }
+
     async fn send(&self, server: &RunningServer, frame: &Frame) {
         let path = format!("/poll/{}", self.id);
         let (status, _) = exchange(server, "POST", &path, &[], encode(frame)).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
+}
+
+/// A server with `config`, and a WebSocket user and a polling user both in `lobby`.
+async fn a_socket_and_a_poller_in_the_lobby(config: Config) -> (RunningServer, Client, PollClient) {
+    let server = start(config).await;
+    let mut ws = Client::connect(&server).await;
+    ws.join("lobby", "wes").await;
+    let (mut poll, _) = PollClient::open(&server).await;
+    poll.send(&server, &join_frame("lobby", "pol")).await;
+    poll.recv_until(&server, is_history).await;
+    ws.presence_is("lobby", &["pol", "wes"]).await;
+    (server, ws, poll)
 }
 
 fn is_history(frame: &Frame) -> bool {
@@ -500,13 +525,7 @@ async fn a_polling_session_nobody_polls_is_closed_and_its_user_leaves() {
         poll_wait: Duration::from_secs(1),
         poll_idle: Duration::from_secs(2),
     };
-    let server = start(config).await;
-    let mut ws = Client::connect(&server).await;
-    ws.join("lobby", "wes").await;
-    let (mut poll, _) = PollClient::open(&server).await;
-    poll.send(&server, &join_frame("lobby", "pol")).await;
-    poll.recv_until(&server, is_history).await;
-    ws.presence_is("lobby", &["pol", "wes"]).await;
+    let (server, mut ws, mut poll) = a_socket_and_a_poller_in_the_lobby(config).await;
     // Polled, it stays: three rounds past the idle limit.
     for _ in 0..3 {
         let (status, answer) = poll.get(&server, poll.cursor, 1).await;
@@ -668,7 +687,7 @@ async fn a_close_ends_the_stream_with_a_close_event_and_is_told_in_a_poll_answer
     config.flow.idle_timeout = Duration::from_secs(1);
     let server = start(config).await;
     let (mut sse, _) = SseClient::open(&server).await;
-    let (poll, _) = PollClient::open(&server).await;
+    let (mut poll, _) = PollClient::open(&server).await;
 
     let (kind, data) = sse.next_event().await;
     assert_eq!(kind, "close", "{data}");
@@ -679,20 +698,52 @@ async fn a_close_ends_the_stream_with_a_close_event_and_is_told_in_a_poll_answer
         .expect("the stream ends");
     assert!(end.is_none(), "nothing follows the close event");
 
-    let mut answer = Value::Null;
-    for _ in 0..10 {
-        let (status, got) = poll.get(&server, poll.cursor, 2).await;
-        assert_eq!(status, StatusCode::OK);
-        answer = got;
-        if !answer["close"].is_null() {
-            break;
-        }
-    }
+    let answer = poll.until_closed(&server).await;
     assert_eq!(answer["close"]["code"], 1001, "{answer}");
     assert_eq!(answer["cursor"].as_u64(), Some(poll.cursor));
     // The closed connection takes no more frames.
     let ping = encode(&Frame::Ping(wirechat_protocol::Ping { ts: None }));
     let (status, _) = exchange(&server, "POST", &format!("/poll/{}", poll.id), &[], ping).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_poller_that_lets_frames_pile_up_is_closed_with_4000_and_nobody_else_is() {
+    let mut config = local();
+    config.flow.queue_bytes = 8 * 1024;
+    let (server, mut ws, mut poll) = a_socket_and_a_poller_in_the_lobby(config).await;
+
+    // About 20 KiB for a client that does not ask for any of it.
+    for i in 0..40 {
+        let id = format!("m{i}");
+        ws.send(msg(&id, "lobby", &"x".repeat(500))).await;
+        // The sender reads as it goes, so only the poller falls behind.
+        ws.recv_until(|f| matches!(f, Frame::Msg(m) if m.id == id))
+            .await;
+    }
+    // It left the room: a newcomer sees only the others.
+    let mut other = Client::connect(&server).await;
+    let Frame::Join(join) = join_frame("lobby", "oli") else {
+        unreachable!()
+    };
+    // Past everything stored, so its history fits the small queue too.
+    other
+        .send(Frame::Join(Join {
+            after: Some(40),
+            epoch: Some(other.hello.epoch.clone()),
+            ..join
+        }))
+        .await;
+    other.presence_is("lobby", &["oli", "wes"]).await;
+    // The poller comes back later than a close may take to write on a socket (5 s): its
+    // close must not have waited for it.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let answer = poll.until_closed(&server).await;
+    assert_eq!(answer["close"]["code"], 4000, "{answer}");
+    // The room goes on for the others.
+    ws.send(msg("after", "lobby", "still here")).await;
+    ws.recv_until(|f| matches!(f, Frame::Msg(m) if m.id == "after"))
+        .await;
     server.shutdown().await;
 }

@@ -20,9 +20,11 @@ use axum::Extension;
 use serde::Deserialize;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::{timeout_at, Instant};
+use wirechat_protocol::close_code;
 
 use super::Sessions;
 use super::{close_json, inbound_channel, post_frames, spawn_connection, unknown_connection};
+use crate::connection::close_reason;
 use crate::opening::{check_origin, Opening, Refusal};
 use crate::peer::lock;
 use crate::state::AppState;
@@ -209,6 +211,13 @@ impl PollSession {
         lock(&self.inbound).clone()
     }
 
+    /// After the close: wakes the `GET`s waiting to tell it, and takes no more frames, so
+    /// the connection need not wait for the client.
+    fn hang_up(&self) {
+        self.arrived.notify_waiters();
+        lock(&self.inbound).take();
+    }
+
     /// Notes a `GET` starting (`1`) or answered (`-1`).
     fn asking(&self, change: isize) {
         let mut liveness = lock(&self.liveness);
@@ -281,9 +290,9 @@ impl PollSession {
     }
 }
 
-/// Keeps the connection's frames for the client's `GET`s. Past `queue_limit` bytes not yet
-/// taken it waits, so the connection's own queue fills and a client that stopped polling
-/// is closed with 4000, as one that stopped reading a socket is.
+/// Keeps the connection's frames for the client's `GET`s. A client that lets more than
+/// `queue_limit` bytes of them wait is closed with 4000, as one that stopped reading a
+/// socket is; the close is told after the frames it has, so its next `GET`s learn why.
 fn frame_sink(
     session: Arc<PollSession>,
     queue_limit: usize,
@@ -291,20 +300,18 @@ fn frame_sink(
     futures_util::sink::unfold(session, move |session, message: Message| async move {
         match message {
             Message::Text(text) => {
-                loop {
-                    let drained = session.drained.notified();
-                    tokio::pin!(drained);
-                    drained.as_mut().enable();
-                    {
-                        let mut down = lock(&session.downstream);
-                        if down.bytes < queue_limit || down.frames.is_empty() {
-                            down.bytes += text.len();
-                            down.frames.push_back(text.as_str().to_owned());
-                            break;
-                        }
-                    }
-                    drained.await;
+                let mut down = lock(&session.downstream);
+                // Never waiting here: a sink that waited would hold the close back too.
+                if down.bytes + text.len() > queue_limit && !down.frames.is_empty() {
+                    let code = close_code::SLOW_CONSUMER;
+                    down.close = Some((code, close_reason(code).to_owned()));
+                    drop(down);
+                    session.hang_up();
+                    return Err(());
                 }
+                down.bytes += text.len();
+                down.frames.push_back(text.as_str().to_owned());
+                drop(down);
                 session.arrived.notify_waiters();
                 Ok(session)
             }
@@ -314,9 +321,7 @@ fn frame_sink(
                         (code, reason.as_str().to_owned())
                     });
                 lock(&session.downstream).close = Some((code, reason));
-                session.arrived.notify_waiters();
-                // The client can send nothing more; its connection need not wait for it.
-                lock(&session.inbound).take();
+                session.hang_up();
                 // Nothing follows a close.
                 Err(())
             }
