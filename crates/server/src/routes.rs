@@ -4,13 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::StreamExt;
 use tower_http::services::ServeDir;
@@ -22,8 +21,7 @@ use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
 use crate::opening;
 use crate::state::AppState;
-use crate::transport::poll::{self, PollSessions, POLL_PATH};
-use crate::transport::sse::{self, SseSessions, SSE_PATH};
+use crate::transport;
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
@@ -50,13 +48,7 @@ pub fn app(state: AppState) -> Router {
     let limits = ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
     let router = Router::new()
         .route(WS_PATH, get(upgrade))
-        .route(SSE_PATH, get(sse::open))
-        .route(&format!("{SSE_PATH}/{{id}}"), post(sse::post))
-        .route(POLL_PATH, post(poll::open))
-        .route(
-            &format!("{POLL_PATH}/{{id}}"),
-            get(poll::poll).post(poll::post),
-        )
+        .merge(transport::routes(&state))
         .route(HEALTH_PATH, get(health))
         .route(METRICS_PATH, get(metrics));
     let router = match &config.static_dir {
@@ -65,10 +57,6 @@ pub fn app(state: AppState) -> Router {
     };
     router
         .layer(Extension(limits))
-        .layer(Extension(SseSessions::new()))
-        .layer(Extension(PollSessions::new()))
-        // Posted frames are refused with 413 past one frame's size, before they are read.
-        .layer(DefaultBodyLimit::max(config.max_frame_bytes))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             refuse_unknown_hosts,

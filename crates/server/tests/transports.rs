@@ -747,3 +747,41 @@ async fn a_poller_that_lets_frames_pile_up_is_closed_with_4000_and_nobody_else_i
         .await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn pages_of_an_allowed_origin_may_read_the_answers_and_others_may_not() {
+    let mut config = local();
+    config.allowed_origins = vec!["https://chat.example".into()];
+    let server = start(config).await;
+    let (poll, _) = PollClient::open(&server).await;
+    let allowed = [("origin", "https://chat.example".to_owned())];
+    let path = format!("/poll/{}?cursor=0&wait=0", poll.id);
+
+    let answer = send_request(&server, "GET", &path, &allowed, String::new()).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let headers = answer.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://chat.example"
+    );
+    assert_eq!(headers["access-control-allow-credentials"], "true");
+    let preflight = send_request(&server, "OPTIONS", "/poll", &allowed, String::new()).await;
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+
+    // A page of another origin is refused, and told nothing it may read.
+    let other = [("origin", "https://elsewhere.example".to_owned())];
+    for method in ["GET", "OPTIONS"] {
+        let refused = send_request(&server, method, &path, &other, String::new()).await;
+        assert!(!refused.status().is_success(), "{method}");
+        let headers = refused.headers();
+        assert!(
+            !headers.contains_key("access-control-allow-origin"),
+            "{method}"
+        );
+    }
+    server.shutdown().await;
+}

@@ -8,6 +8,7 @@
 //! opening request hands out; the id is random and is all it takes to post as that
 //! connection, so it is kept as secret as a cookie.
 
+mod cors;
 pub(crate) mod poll;
 pub(crate) mod sse;
 
@@ -17,8 +18,11 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::Message;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{middleware, Extension, Router};
 use futures_util::{Sink, Stream};
 use tokio::sync::mpsc;
 
@@ -52,6 +56,29 @@ impl Default for HttpTransports {
             poll_idle: Duration::from_secs(60),
         }
     }
+}
+
+/// The SSE and polling endpoints, with their sessions, the body limit and cross-origin
+/// answers for the origins the server allows.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    use poll::{PollSessions, POLL_PATH};
+    use sse::{SseSessions, SSE_PATH};
+    Router::new()
+        .route(SSE_PATH, get(sse::open))
+        .route(&format!("{SSE_PATH}/{{id}}"), post(sse::post))
+        .route(POLL_PATH, post(poll::open))
+        .route(
+            &format!("{POLL_PATH}/{{id}}"),
+            get(poll::poll).post(poll::post),
+        )
+        .layer(Extension(SseSessions::new()))
+        .layer(Extension(PollSessions::new()))
+        // Posted frames are refused with 413 past one frame's size, before they are read.
+        .layer(DefaultBodyLimit::max(state.config().max_frame_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::allow_allowed_origins,
+        ))
 }
 
 /// The open connections of one HTTP transport, by id.
