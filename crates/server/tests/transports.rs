@@ -688,6 +688,12 @@ async fn a_close_ends_the_stream_with_a_close_event_and_is_told_in_a_poll_answer
     let server = start(config).await;
     let (mut sse, _) = SseClient::open(&server).await;
     let (mut poll, _) = PollClient::open(&server).await;
+    // The poller has taken every frame when the close comes: it must still learn of it.
+    let (status, answer) = poll.get(&server, poll.cursor, 0).await;
+    assert_eq!(
+        (status, &answer["frames"]),
+        (StatusCode::OK, &serde_json::json!([]))
+    );
 
     let (kind, data) = sse.next_event().await;
     assert_eq!(kind, "close", "{data}");
@@ -697,6 +703,9 @@ async fn a_close_ends_the_stream_with_a_close_event_and_is_told_in_a_poll_answer
         .await
         .expect("the stream ends");
     assert!(end.is_none(), "nothing follows the close event");
+
+    // The poller asks again only after its connection closed (1 s after it opened).
+    tokio::time::sleep(Duration::from_secs(2)).await;
 
     let answer = poll.until_closed(&server).await;
     assert_eq!(answer["close"]["code"], 1001, "{answer}");

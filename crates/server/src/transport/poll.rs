@@ -44,8 +44,8 @@ pub(crate) struct PollSession {
     downstream: Mutex<Downstream>,
     /// Woken when a frame or the close arrives.
     arrived: Notify,
-    /// Woken when a `GET` lets frames go.
-    drained: Notify,
+    /// Woken when an answer told the close.
+    close_told: Notify,
     /// When the client last asked for frames.
     liveness: Mutex<Liveness>,
 }
@@ -66,6 +66,8 @@ struct Downstream {
     bytes: usize,
     /// The close code and reason, once the connection closed.
     close: Option<(u16, String)>,
+    /// Whether an answer told the close.
+    told: bool,
 }
 
 /// The query of a polling `GET`.
@@ -89,7 +91,7 @@ pub(crate) async fn open(
         inbound: Mutex::new(Some(inbound)),
         downstream: Mutex::default(),
         arrived: Notify::new(),
-        drained: Notify::new(),
+        close_told: Notify::new(),
         liveness: Mutex::new(Liveness {
             last_get: Instant::now(),
             held: 0,
@@ -244,17 +246,11 @@ impl PollSession {
             let answer = "The cursor is past the last frame\n";
             return Err(Refusal::new(StatusCode::BAD_REQUEST, answer));
         }
-        let mut drained = false;
         while down.base < cursor {
             if let Some(frame) = down.frames.pop_front() {
                 down.bytes -= frame.len();
-                drained = true;
             }
             down.base += 1;
-        }
-        // A close answered with nothing before it is the last word: the id may go.
-        if drained || (down.frames.is_empty() && down.close.is_some()) {
-            self.drained.notify_waiters();
         }
         if down.frames.is_empty() && down.close.is_none() {
             return Ok(None);
@@ -269,23 +265,27 @@ impl PollSession {
         let mut fields = format!(r#""cursor":{end},"frames":[{frames}]"#);
         if let Some((code, reason)) = &down.close {
             fields.push_str(&format!(r#","close":{}"#, close_json(*code, reason)));
+            // The last word is said: the id may go.
+            down.told = true;
+            self.close_told.notify_waiters();
         }
         Ok(Some(fields))
     }
 
-    /// Waits until the close was answered to a `GET` with every frame before it taken.
+    /// Waits until an answer told the close; at once for a connection that ended without
+    /// one (its client was gone).
     async fn closed_and_told(&self) {
         loop {
-            let drained = self.drained.notified();
-            tokio::pin!(drained);
-            drained.as_mut().enable();
+            let told = self.close_told.notified();
+            tokio::pin!(told);
+            told.as_mut().enable();
             {
                 let down = lock(&self.downstream);
-                if down.close.is_some() && down.frames.is_empty() {
+                if down.close.is_none() || down.told {
                     return;
                 }
             }
-            drained.await;
+            told.await;
         }
     }
 }
