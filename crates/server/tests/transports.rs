@@ -91,6 +91,7 @@ impl SseClient {
             content_type.starts_with("text/event-stream"),
             "{content_type}"
         );
+        assert_eq!(response.headers()["x-accel-buffering"], "no");
         let mut client = Self {
             body: response.into_body(),
             buffer: String::new(),

@@ -53,7 +53,9 @@ pub(crate) async fn open(
     };
     spawn_connection(state, opening, outbound, inbound_rx, ended);
     let forget = Forget { sessions, id };
-    Sse::new(event_stream(events_rx, forget)).into_response()
+    // A buffering proxy (nginx) would hold events back until its buffer fills.
+    let unbuffered = [("x-accel-buffering", "no")];
+    (unbuffered, Sse::new(event_stream(events_rx, forget))).into_response()
 }
 
 /// `POST /sse/{id}`: one frame, or a JSON array of frames, for the connection `id`.
