@@ -751,6 +751,11 @@ async fn a_poller_that_lets_frames_pile_up_is_closed_with_4000_and_nobody_else_i
     tokio::time::sleep(Duration::from_secs(6)).await;
     let answer = poll.until_closed(&server).await;
     assert_eq!(answer["close"]["code"], 4000, "{answer}");
+    let (_, metrics) = exchange(&server, "GET", "/metrics", &[], String::new()).await;
+    assert!(
+        metrics.contains("wirechat_closes_total{code=\"4000\"} 1"),
+        "{metrics}"
+    );
     // The room goes on for the others.
     ws.send(msg("after", "lobby", "still here")).await;
     ws.recv_until(|f| matches!(f, Frame::Msg(m) if m.id == "after"))

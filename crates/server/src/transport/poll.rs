@@ -25,6 +25,7 @@ use wirechat_protocol::close_code;
 use super::Sessions;
 use super::{close_json, inbound_channel, post_frames, spawn_connection, unknown_connection};
 use crate::connection::close_reason;
+use crate::metrics::Metrics;
 use crate::opening::{check_origin, Opening, Refusal};
 use crate::peer::lock;
 use crate::state::AppState;
@@ -99,7 +100,8 @@ pub(crate) async fn open(
     });
     let id = sessions.insert(session.clone());
     let queue_limit = state.config().flow.queue_bytes;
-    let outbound = Box::pin(frame_sink(session.clone(), queue_limit));
+    let metrics = Arc::clone(state.metrics());
+    let outbound = Box::pin(frame_sink(session.clone(), queue_limit, metrics));
     let ended = {
         let (sessions, id, session) = (sessions.clone(), id.clone(), session.clone());
         let linger = state.config().transports.poll_idle;
@@ -296,39 +298,53 @@ impl PollSession {
 fn frame_sink(
     session: Arc<PollSession>,
     queue_limit: usize,
+    metrics: Arc<Metrics>,
 ) -> impl futures_util::Sink<Message, Error = ()> + Send {
-    futures_util::sink::unfold(session, move |session, message: Message| async move {
-        match message {
-            Message::Text(text) => {
-                let mut down = lock(&session.downstream);
-                // Never waiting here: a sink that waited would hold the close back too.
-                if down.bytes + text.len() > queue_limit && !down.frames.is_empty() {
-                    let code = close_code::SLOW_CONSUMER;
-                    down.close = Some((code, close_reason(code).to_owned()));
-                    drop(down);
-                    session.hang_up();
-                    return Err(());
-                }
-                down.bytes += text.len();
-                down.frames.push_back(text.as_str().to_owned());
-                drop(down);
-                session.arrived.notify_waiters();
-                Ok(session)
-            }
-            Message::Close(frame) => {
-                let (code, reason) = frame
-                    .map_or((1005, String::new()), |CloseFrame { code, reason }| {
-                        (code, reason.as_str().to_owned())
-                    });
-                lock(&session.downstream).close = Some((code, reason));
-                session.hang_up();
-                // Nothing follows a close.
-                Err(())
-            }
-            // Liveness comes from the client's `GET`s; pings have nowhere to go.
-            Message::Ping(_) | Message::Pong(_) | Message::Binary(_) => Ok(session),
-        }
+    futures_util::sink::unfold(session, move |session, message: Message| {
+        let metrics = Arc::clone(&metrics);
+        async move { carry(&session, queue_limit, &metrics, message).map(|()| session) }
     })
+}
+
+/// Keeps one frame for the client, or the close; `Err` once nothing more may follow.
+fn carry(
+    session: &PollSession,
+    queue_limit: usize,
+    metrics: &Metrics,
+    message: Message,
+) -> Result<(), ()> {
+    match message {
+        Message::Text(text) => {
+            let mut down = lock(&session.downstream);
+            // Never waiting here: a sink that waited would hold the close back too.
+            if down.bytes + text.len() > queue_limit && !down.frames.is_empty() {
+                let code = close_code::SLOW_CONSUMER;
+                // The connection sees its sink fail, not a close, so it is counted here.
+                metrics.closed(code);
+                down.close = Some((code, close_reason(code).to_owned()));
+                drop(down);
+                session.hang_up();
+                return Err(());
+            }
+            down.bytes += text.len();
+            down.frames.push_back(text.as_str().to_owned());
+            drop(down);
+            session.arrived.notify_waiters();
+            Ok(())
+        }
+        Message::Close(frame) => {
+            let (code, reason) = frame
+                .map_or((1005, String::new()), |CloseFrame { code, reason }| {
+                    (code, reason.as_str().to_owned())
+                });
+            lock(&session.downstream).close = Some((code, reason));
+            session.hang_up();
+            // Nothing follows a close.
+            Err(())
+        }
+        // Liveness comes from the client's `GET`s; pings have nowhere to go.
+        Message::Ping(_) | Message::Pong(_) | Message::Binary(_) => Ok(()),
+    }
 }
 
 /// Closes the connection once its client has not asked for frames for `idle`, as a socket
