@@ -13,7 +13,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use wirechat_protocol::DEFAULT_MAX_TEXT_BYTES;
 
-use crate::{AuthConfig, Config, FlowLimits, Rate, Retention, SigningKey, Storage, TokenRequest};
+use crate::{
+    AuthConfig, Config, FlowLimits, HttpTransports, Rate, Retention, SigningKey, Storage,
+    TokenRequest,
+};
 
 /// Where the binary keeps its history unless told otherwise: `./data`.
 pub const DEFAULT_DATA_DIR: &str = "data";
@@ -235,6 +238,15 @@ struct ServeArgs {
     #[arg(long, env = "WIRECHAT_HANDSHAKE_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     handshake_timeout: Duration,
 
+    /// Answer a long-polling request with no frames after this long (`wait=` may ask for less).
+    #[arg(long, env = "WIRECHAT_POLL_WAIT", value_name = "DURATION", default_value = "25s", value_parser = positive_duration)]
+    poll_wait: Duration,
+
+    /// Close a polling connection whose client asked for no frames for this long, as a
+    /// silent socket is closed.
+    #[arg(long, env = "WIRECHAT_POLL_IDLE", value_name = "DURATION", default_value = "60s", value_parser = positive_duration)]
+    poll_idle: Duration,
+
     /// Messages kept per room in the data directory, the newest ones; 0 keeps all.
     #[arg(
         long,
@@ -360,6 +372,10 @@ impl ServeArgs {
             max_connections_per_ip: self.max_connections_per_ip,
             max_text_bytes: self.max_text,
             handshake_timeout: self.handshake_timeout,
+            transports: HttpTransports {
+                poll_wait: self.poll_wait,
+                poll_idle: self.poll_idle,
+            },
             retention: Retention {
                 max_messages: Some(self.retain_messages).filter(|&n| n > 0),
                 max_age: Some(self.retain_for).filter(|age| !age.is_zero()),
@@ -658,6 +674,20 @@ mod tests {
         assert_eq!(unmetered.queue_bytes, 4096);
         assert!(refused(&["--rate-msg", "20"]).contains("PER_SECOND:BURST"));
         assert!(refused(&["--rate-msg", "0:5"]).contains("PER_SECOND:BURST"));
+    }
+
+    #[test]
+    fn polling_timings_are_set_by_their_own_options() {
+        assert_eq!(run(&[]).transports, HttpTransports::default());
+        let transports = run(&["--poll-wait=10s", "--poll-idle", "2m"]).transports;
+        assert_eq!(
+            transports,
+            HttpTransports {
+                poll_wait: Duration::from_secs(10),
+                poll_idle: Duration::from_secs(120),
+            }
+        );
+        assert!(!refused(&["--poll-wait", "0s"]).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::flow::FlowLimits;
 use crate::identity::AuthConfig;
+use crate::transport::HttpTransports;
 
 /// The shortest `max_text_bytes` a server may announce: enough for a sentence. Below it a
 /// server would refuse nearly every message, and at 0 every one.
@@ -64,6 +65,9 @@ pub struct Config {
     /// Signed-in users: when set, every connection must prove who it is with a token signed
     /// by this key. Default: none, and every connection is a guest.
     pub auth: Option<AuthConfig>,
+    /// Timings of the SSE and long-polling transports. Default
+    /// [`HttpTransports::default`]: polls held 25 s, idle polling closed after 60 s.
+    pub transports: HttpTransports,
 }
 
 impl Config {
@@ -140,6 +144,7 @@ impl Default for Config {
             handshake_timeout: Duration::from_secs(10),
             retention: Retention::default(),
             auth: None,
+            transports: HttpTransports::default(),
         }
     }
 }

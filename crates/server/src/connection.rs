@@ -1,8 +1,11 @@
-//! One WebSocket connection: a writer task draining its queue into the socket, a reader task
-//! turning frames into room operations, and the cleanup when either ends.
+//! One connection: a writer task draining its queue into the link, a reader task turning
+//! frames into room operations, and the cleanup when either ends.
 //!
-//! Both halves are generic over `Sink`/`Stream` of axum WebSocket messages, so tests can
-//! drive a connection with plain channels instead of a socket.
+//! Both halves are generic over `Sink`/`Stream` of axum WebSocket messages, and that is the
+//! one seam every transport drives: a text message in is a client frame, a text message out
+//! a server frame, a ping out asks for a sign of life and any message in gives one, and a
+//! close message out carries the close code. A WebSocket is such a link as it stands; the
+//! HTTP transports and the tests feed channels instead of a socket.
 
 use std::time::Duration;
 
@@ -197,7 +200,8 @@ async fn say_goodbye<Tx: Sink<Message> + Unpin>(
     .await;
 }
 
-fn close_reason(code: u16) -> &'static str {
+/// The reason sent with a close code, for people reading it.
+pub(crate) fn close_reason(code: u16) -> &'static str {
     match code {
         close_code::GOING_AWAY => "shutting down, or idle for too long",
         close_code::TOO_BIG => "frame too large",

@@ -1,5 +1,6 @@
 //! The reference wirechat server: rooms, history and broadcast over RFC 6455 WebSockets,
-//! speaking wire format v1 from [`wirechat_protocol`].
+//! speaking wire format v1 from [`wirechat_protocol`]; for clients that cannot open a
+//! WebSocket, the same connection also runs over server-sent events or long polling.
 //!
 //! [`spawn`] runs a server in the background of the current tokio runtime, as the
 //! `wirechat-server` binary and the end-to-end tests do:
@@ -36,6 +37,7 @@ mod identity;
 mod limits;
 mod log_throttle;
 mod metrics;
+mod opening;
 mod origin;
 mod peer;
 mod rate;
@@ -45,6 +47,7 @@ mod rooms;
 mod routes;
 mod state;
 mod token;
+mod transport;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -73,6 +76,9 @@ pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
 pub use token::{mint_token, TokenRequest};
+pub use transport::poll::POLL_PATH;
+pub use transport::sse::SSE_PATH;
+pub use transport::{HttpTransports, FEATURE_LONG_POLLING, FEATURE_SSE};
 
 /// Longest [`RunningServer::shutdown`] waits for sockets to finish their close handshake.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -1,13 +1,12 @@
-//! HTTP: the Host check, the WebSocket endpoint with its Origin check and connection caps,
-//! and the static frontend.
+//! HTTP: the Host check, the WebSocket, SSE and polling endpoints with their Origin check
+//! and connection caps, and the static frontend.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,16 +17,11 @@ use wirechat_protocol::SUBPROTOCOL;
 
 use crate::connection::serve_connection_as;
 use crate::host::refuse_unknown_hosts;
-use crate::limits::{ConnectionLimits, Refused};
-use crate::log_throttle::Throttle;
+use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
-use crate::origin::{cookie_origin_allowed, origin_allowed};
+use crate::opening;
 use crate::state::AppState;
-
-/// Refusals are logged once per interval with a count: clients choose how often they knock,
-/// and the log must not grow with it. `/metrics` counts every one.
-static REFUSED_FULL: Throttle = Throttle::new(Duration::from_secs(10));
-static REFUSED_ADDRESS: Throttle = Throttle::new(Duration::from_secs(10));
+use crate::transport;
 
 /// Path of the WebSocket endpoint.
 pub const WS_PATH: &str = "/ws";
@@ -41,7 +35,9 @@ pub const HEALTH_PATH: &str = "/healthz";
 /// Path of the counters in the Prometheus text format.
 pub const METRICS_PATH: &str = "/metrics";
 
-/// The server's routes: `GET /ws` upgrades to the chat protocol; with a static directory
+/// The server's routes: `GET /ws` upgrades to the chat protocol; `GET /sse` (posting to
+/// `/sse/{id}`) and `POST /poll` (polling and posting at `/poll/{id}`) carry the same
+/// connection over plain HTTP, as PROTOCOL.md's Transports section says; with a static directory
 /// configured, every other path is a file from it (`index.html` for `/`). Requests for a
 /// host name the server does not answer to get 421 on every route.
 ///
@@ -52,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     let limits = ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
     let router = Router::new()
         .route(WS_PATH, get(upgrade))
+        .merge(transport::routes(&state))
         .route(HEALTH_PATH, get(health))
         .route(METRICS_PATH, get(metrics));
     let router = match &config.static_dir {
@@ -74,56 +71,10 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let cookie_token = state
-        .config()
-        .auth
-        .as_ref()
-        .and_then(|auth| auth.cookie.as_deref())
-        .and_then(|name| cookie(&headers, name));
-    if let Some(origin) = headers.get(ORIGIN) {
-        let origin = String::from_utf8_lossy(origin.as_bytes());
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-        // Browsers send cookies with cross-site WebSocket requests too: refusing foreign
-        // origins is what keeps other sites, and other local pages, from using them.
-        let allowed = match cookie_token {
-            Some(_) => cookie_origin_allowed,
-            None => origin_allowed,
-        };
-        if !allowed(&origin, host, &state.config().allowed_origins) {
-            let body = format!("Origin {origin} is not allowed on this server\n");
-            return (StatusCode::FORBIDDEN, body).into_response();
-        }
-    }
-    // Without an Origin the client is not a browser page, so no other site can be acting
-    // through it.
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let admitted = match limits.admit(ip) {
-        Ok(admitted) => admitted,
-        Err(Refused::Full) => {
-            state.metrics().refused_full();
-            if let Some(skipped) = REFUSED_FULL.occurred() {
-                tracing::warn!(
-                    max = state.config().max_connections,
-                    skipped,
-                    "refused a connection: the server is full"
-                );
-            }
-            let body = "This server serves as many connections as it may; try again later\n";
-            return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
-        }
-        Err(Refused::TooManyFromAddress) => {
-            state.metrics().refused_address();
-            if let Some(skipped) = REFUSED_ADDRESS.occurred() {
-                tracing::info!(
-                    ?ip,
-                    max = state.config().max_connections_per_ip,
-                    skipped,
-                    "refused a connection: too many from one address"
-                );
-            }
-            let body = "Too many connections from your address\n";
-            return (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-        }
+    let opening = match opening::open(&state, &limits, ip, &headers) {
+        Ok(opening) => opening,
+        Err(refusal) => return refusal.into_response(),
     };
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
@@ -132,21 +83,9 @@ async fn upgrade(
         .max_message_size(limit)
         .on_upgrade(move |socket| async move {
             let (tx, rx) = socket.split();
-            serve_connection_as(state, tx, rx, cookie_token).await;
-            drop(admitted);
+            serve_connection_as(state, tx, rx, opening.cookie_token).await;
+            drop(opening.admitted);
         })
-}
-
-/// The value of the cookie `name` in the request's `Cookie` headers.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"').to_owned())
 }
 
 async fn health() -> &'static str {

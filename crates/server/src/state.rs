@@ -17,6 +17,7 @@ use crate::identity::{Identity, Verifier};
 use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
 use crate::rooms::{Hub, JOIN_RECENT};
+use crate::transport::{FEATURE_LONG_POLLING, FEATURE_SSE};
 
 /// Shared state of one server: its configuration, rooms, history and shutdown signal.
 /// Cloning is cheap and every clone is the same server.
@@ -104,6 +105,8 @@ impl AppState {
             feature::ACK,
             feature::PING,
             feature::PRESENCE_DELTAS,
+            FEATURE_SSE,
+            FEATURE_LONG_POLLING,
         ]
         .map(str::to_owned)
         .to_vec();
