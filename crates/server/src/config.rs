@@ -121,6 +121,12 @@ pub enum Storage {
         /// The directory holding the database.
         data_dir: PathBuf,
     },
+    /// In Redis at `url` (`redis://HOST:PORT`), shared by every node pointed at it: rooms,
+    /// `seq`, history and presence span the nodes (see docs/SCALING.md).
+    Redis {
+        /// Where Redis listens.
+        url: String,
+    },
 }
 
 impl Default for Config {
