@@ -25,7 +25,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, RedisResult};
 use tokio::runtime::Handle;
 
-use crate::config::Config;
+use crate::config::{without_credentials, Config};
 use crate::history::{fresh_epoch, StoreError};
 use crate::peer::lock;
 use crate::state::AppState;
@@ -97,7 +97,8 @@ impl Redis {
 /// Connects to the Redis at `url` and makes the state of a node that shares its rooms
 /// there. Fails when Redis cannot be reached now: a node does not start without it.
 pub async fn connect(config: Config, url: &str) -> io::Result<AppState> {
-    let failed = |err: redis::RedisError| io::Error::other(format!("Redis at {url}: {err}"));
+    let shown = without_credentials(url);
+    let failed = |err: redis::RedisError| io::Error::other(format!("Redis at {shown}: {err}"));
     let info = url.into_connection_info().map_err(failed)?;
     let settings = info
         .redis_settings()
