@@ -355,6 +355,18 @@ impl Hub {
         }
     }
 
+    /// Closes every member's connection with `code`: after the shared engine lost its data,
+    /// their `seq` cursors mean nothing, and a reconnect brings the new epoch in `hello`.
+    pub fn close_members(&self, code: u16) {
+        for stripe in &self.members {
+            for state in lock(stripe).rooms.values() {
+                for member in state.members.values() {
+                    member.peer.close(code);
+                }
+            }
+        }
+    }
+
     /// The names this node's members go by, per room with members here, for the shared
     /// engine to renew.
     pub fn names_here(&self) -> Vec<(String, Vec<String>)> {

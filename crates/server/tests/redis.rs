@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{msg, Client};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use wirechat_protocol::{error_code, Fetch, Frame, Join};
+use wirechat_protocol::{close_code, error_code, Fetch, Frame, Join};
 
 /// A `redis-server` of the test's own, killed when dropped.
 struct RedisServer {
@@ -311,33 +311,36 @@ async fn a_redis_restart_refuses_sends_until_the_nodes_recover() {
         other => panic!("expected unavailable, got {other:?}"),
     }
 
-    // Redis comes back empty (no persistence): the nodes reconnect and number afresh
-    // under a new epoch. The message that was refused is confirmed once, on retry.
+    // Redis comes back empty (no persistence): the nodes reconnect and make a new epoch,
+    // and close their members' connections (1001) so clients drop their old cursors.
     let redis = RedisServer::start_on(redis.port);
+    assert_eq!(alice.close_code().await, close_code::GOING_AWAY);
+    assert_eq!(bob.close_code().await, close_code::GOING_AWAY);
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    assert_ne!(
+        alice.hello.epoch, old_epoch,
+        "Redis lost its data: a new epoch"
+    );
+    assert_eq!(alice.hello.epoch, bob.hello.epoch);
+    alice.join("lobby", "alice").await;
+    let before_gone = bob.join("lobby", "bob").await;
+    assert!(
+        before_gone.msgs.is_empty(),
+        "what was stored before the restart is gone"
+    );
+
+    // The message that was refused is confirmed once, on retry, and reaches node B.
     let deadline = Instant::now() + Duration::from_secs(30);
     let (seq, _) = send_until_confirmed(&mut alice, "during", deadline).await;
-    assert_eq!(
-        seq_of(&mut bob, "during").await,
-        seq,
-        "node B delivers it too"
-    );
+    assert_eq!(seq, 1, "numbering starts again under the new epoch");
+    assert_eq!(seq_of(&mut bob, "during").await, seq);
     // A retry after the confirmation is acknowledged, not stored twice.
     let (again, refused) = send_until_confirmed(&mut alice, "during", deadline).await;
     assert_eq!((again, refused), (seq, 0));
-
-    let mut carol = b.connect().await;
-    assert_ne!(
-        carol.hello.epoch, old_epoch,
-        "Redis lost its data: a new epoch"
-    );
-    carol.join("lobby", "carol").await;
-    let stored = carol.fetch_from_start("lobby").await;
+    let stored = bob.fetch_from_start("lobby").await;
     let ids: Vec<&str> = stored.msgs.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["during"],
-        "what was stored before the restart is gone"
-    );
+    assert_eq!(ids, ["during"]);
     drop(redis);
 }
 

@@ -24,6 +24,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{IntoConnectionInfo, ProtocolVersion, RedisResult};
 use tokio::runtime::Handle;
+use wirechat_protocol::close_code;
 
 use crate::config::{without_credentials, Config};
 use crate::history::{fresh_epoch, StoreError};
@@ -129,20 +130,28 @@ pub async fn connect(config: Config, url: &str) -> io::Result<AppState> {
     let state = AppState::with_shared_rooms(config, store, Box::new(rooms))?;
     fanout::spawn_delivery(arrived, state.clone(), node.clone(), redis.clone());
     tokio::spawn(presence::renew(redis.clone(), state.clone(), node));
-    tokio::spawn(heartbeat(redis));
+    tokio::spawn(heartbeat(redis, state.clone()));
     Ok(state)
 }
 
-/// Keeps the connection tried while nothing else uses it, and the epoch current.
-async fn heartbeat(redis: Redis) {
+/// Keeps the connection tried while nothing else uses it, and the epoch current. When the
+/// epoch changed (here or in a publish), the members' connections are closed with 1001, so
+/// their clients reconnect, see the new epoch and drop cursors that mean nothing now.
+async fn heartbeat(redis: Redis, state: AppState) {
     let mut conn = redis.conn.clone();
     let mut ticks = tokio::time::interval(HEARTBEAT);
+    let mut announced = redis.epoch();
     loop {
         ticks.tick().await;
         match tokio::time::timeout(CALL_TIMEOUT, Redis::current_epoch(&mut conn)).await {
             Ok(Ok(epoch)) => redis.adopt_epoch(epoch),
             Ok(Err(err)) => tracing::debug!(%err, "Redis is unreachable"),
             Err(_) => tracing::debug!("Redis did not answer in time"),
+        }
+        let epoch = redis.epoch();
+        if epoch != announced {
+            state.hub().close_members(close_code::GOING_AWAY);
+            announced = epoch;
         }
     }
 }
