@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{msg, Client};
+use common::{answers, msg, Client};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wirechat_protocol::{close_code, error_code, Fetch, Frame, Join};
 
@@ -258,15 +258,7 @@ async fn send_until_confirmed(client: &mut Client, id: &str, deadline: Instant) 
     loop {
         assert!(Instant::now() < deadline, "{id} was not confirmed in time");
         client.send(msg(id, "lobby", "during the outage")).await;
-        match client
-            .recv_until(|f| match f {
-                Frame::Msg(m) => m.id == id,
-                Frame::Ack(a) => a.id == id,
-                Frame::Error(_) => true,
-                _ => false,
-            })
-            .await
-        {
+        match client.recv_until(answers(id)).await {
             Frame::Msg(m) => return (m.seq.unwrap(), refused),
             Frame::Ack(a) => return (a.seq.unwrap(), refused),
             Frame::Error(e) => {
