@@ -220,6 +220,16 @@ struct ServeArgs {
     #[arg(long, env = "WIRECHAT_MEMORY")]
     memory: bool,
 
+    /// Share rooms, seq, history and presence with every node using the Redis at this URL,
+    /// e.g. redis://127.0.0.1:6379 (see docs/SCALING.md); --retain-messages trims its streams.
+    #[arg(
+        long,
+        env = "WIRECHAT_REDIS",
+        value_name = "URL",
+        conflicts_with = "memory"
+    )]
+    redis: Option<String>,
+
     /// WebSocket connections served at once; more are refused with 503.
     #[arg(long, env = "WIRECHAT_MAX_CONNECTIONS", value_name = "N", default_value_t = Config::default().max_connections, value_parser = positive)]
     max_connections: usize,
@@ -355,7 +365,9 @@ impl FlowArgs {
 
 impl ServeArgs {
     fn into_serve(self) -> Serve {
-        let storage = if self.memory {
+        let storage = if let Some(url) = self.redis {
+            Storage::Redis { url }
+        } else if self.memory {
             Storage::Memory
         } else {
             Storage::Sqlite {
@@ -575,6 +587,12 @@ mod tests {
             }
         );
         assert_eq!(run(&["--memory"]).storage, Storage::Memory);
+        assert_eq!(
+            run(&["--redis", "redis://127.0.0.1:6379"]).storage,
+            Storage::Redis {
+                url: "redis://127.0.0.1:6379".into()
+            }
+        );
     }
 
     #[test]

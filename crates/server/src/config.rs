@@ -1,5 +1,6 @@
 //! What an operator can choose about a server.
 
+use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -114,7 +115,7 @@ impl Default for Retention {
 }
 
 /// Where a server keeps its message history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Storage {
     /// In memory: history is gone when the server stops, and every start announces a new
     /// epoch, so clients forget their resume cursors.
@@ -125,6 +126,41 @@ pub enum Storage {
         /// The directory holding the database.
         data_dir: PathBuf,
     },
+    /// In Redis at `url` (`redis://HOST:PORT`), shared by every node pointed at it: rooms,
+    /// `seq`, history and presence span the nodes (see docs/SCALING.md).
+    Redis {
+        /// Where Redis listens.
+        url: String,
+    },
+}
+
+// By hand: a Redis URL may carry a password, and the configuration is logged.
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Memory => f.write_str("Memory"),
+            Self::Sqlite { data_dir } => f
+                .debug_struct("Sqlite")
+                .field("data_dir", data_dir)
+                .finish(),
+            Self::Redis { url } => f
+                .debug_struct("Redis")
+                .field("url", &without_credentials(url))
+                .finish(),
+        }
+    }
+}
+
+/// `url` with any user and password between `://` and `@` shown as `***`, fit for logs.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 impl Default for Config {
@@ -146,5 +182,27 @@ impl Default for Config {
             auth: None,
             transports: HttpTransports::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+
+    #[test]
+    fn a_redis_password_never_reaches_the_log() {
+        let storage = Storage::Redis {
+            url: "redis://user:secret@cache:6379/0".into(),
+        };
+        let shown = format!("{storage:?}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("user"),
+            "{shown}"
+        );
+        assert!(shown.contains("redis://***@cache:6379/0"), "{shown}");
+        assert_eq!(
+            without_credentials("redis://cache:6379"),
+            "redis://cache:6379"
+        );
     }
 }

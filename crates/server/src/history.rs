@@ -88,6 +88,12 @@ pub trait HistoryStore: Send {
     /// across restarts), so clients know whether their cursors still mean anything.
     fn epoch(&self) -> &str;
 
+    /// The epoch now. Only a store shared by several nodes changes it while running (when
+    /// the shared engine lost its data); the others keep [`HistoryStore::epoch`].
+    fn current_epoch(&self) -> String {
+        self.epoch().to_owned()
+    }
+
     /// Stores `msg` under the room's next `seq` (1 for a room's first message), unless a
     /// message with the same id is already stored in that room.
     fn append(&mut self, msg: ChatMessage) -> Result<Appended, StoreError>;
@@ -221,7 +227,7 @@ impl HistoryStore for MemoryHistory {
 }
 
 /// 16 hex digits that differ between processes and between stores of one process.
-fn fresh_epoch() -> String {
+pub(crate) fn fresh_epoch() -> String {
     static MADE: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

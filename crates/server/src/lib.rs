@@ -29,6 +29,7 @@ mod clock;
 mod config;
 mod connection;
 mod data_lock;
+mod engine;
 mod flow;
 mod guest;
 mod history;
@@ -72,7 +73,7 @@ pub use identity::{
 };
 pub use metrics::{Gauges, Metrics};
 pub use origin::{cookie_origin_allowed, origin_allowed};
-pub use rooms::{FETCH_DEFAULT, JOIN_RECENT};
+pub use rooms::{SharedRooms, FETCH_DEFAULT, JOIN_RECENT};
 pub use routes::{app, HEALTH_PATH, METRICS_PATH, WS_PATH};
 pub use state::AppState;
 pub use token::{mint_token, TokenRequest};
@@ -110,15 +111,21 @@ pub async fn spawn(config: Config) -> io::Result<RunningServer> {
     // The lock before the store: a second server must not even migrate the database.
     let lock = match &config.storage {
         Storage::Sqlite { data_dir } => Some(DataLock::acquire(data_dir)?),
-        Storage::Memory => None,
+        Storage::Memory | Storage::Redis { .. } => None,
     };
     let retention = match &config.storage {
         Storage::Sqlite { data_dir } => Some((data_dir.clone(), config.retention.clone())),
-        Storage::Memory => None,
+        Storage::Memory | Storage::Redis { .. } => None,
     };
     // The store first, so a server that cannot keep history never takes the port. Opening
     // blocks briefly, once, before anything else runs on this server.
-    let state = AppState::new(config)?;
+    let state = match &config.storage {
+        Storage::Redis { url } => {
+            let url = url.clone();
+            engine::redis::connect(config, &url).await?
+        }
+        _ => AppState::new(config)?,
+    };
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;

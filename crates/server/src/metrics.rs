@@ -234,6 +234,10 @@ impl<S: HistoryStore> HistoryStore for Counted<S> {
         self.store.epoch()
     }
 
+    fn current_epoch(&self) -> String {
+        self.store.current_epoch()
+    }
+
     fn append(&mut self, msg: ChatMessage) -> Result<Appended, StoreError> {
         let appended = self.store.append(msg);
         if let Ok(Appended::Stored(_)) = appended {

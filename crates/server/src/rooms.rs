@@ -19,7 +19,7 @@
 //! [`Hub::fetch`] belong on a blocking thread (the connection uses `spawn_blocking`), not on
 //! a runtime worker. Nothing else here waits: queueing never blocks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -63,12 +63,30 @@ pub enum Refused {
 
 /// All rooms of one server and their history.
 pub struct Hub {
-    epoch: String,
     resume_limit: usize,
     limits: FlowLimits,
     order: [Mutex<()>; STRIPES],
     store: Mutex<Box<dyn HistoryStore>>,
     members: [Mutex<Stripe>; STRIPES],
+    /// Set when a shared engine carries messages between nodes: then a stored message
+    /// reaches this node's members through [`Hub::deliver`], never straight from `post`.
+    shared: Option<Box<dyn SharedRooms>>,
+}
+
+/// What a hub whose rooms span several nodes needs from the engine that joins them.
+pub trait SharedRooms: Send + Sync {
+    /// Called before the history read of a room's first member on this node: from now on
+    /// the room's messages reach [`Hub::deliver`]. May wait for the engine; an error keeps
+    /// the member out.
+    fn watch(&self, room: &str) -> Result<(), StoreError>;
+    /// The last member of the room on this node left: its messages are not needed here.
+    /// Must not wait.
+    fn unwatch(&self, room: &str);
+    /// Tells the other nodes that `from` is typing in `room`. Must not wait.
+    fn typing(&self, room: &str, from: &str);
+    /// Someone on this node goes by `name` in `room` now (`present`), or nobody here does
+    /// any more: the other nodes' presence lists change. Must not wait.
+    fn presence(&self, room: &str, name: &str, present: bool);
 }
 
 /// The rooms of one stripe.
@@ -82,6 +100,8 @@ struct Stripe {
 struct Room {
     members: HashMap<ConnId, Member>,
     names: BTreeMap<String, NameHolder>,
+    /// With a shared engine: the names members on other nodes go by.
+    elsewhere: BTreeSet<String>,
 }
 
 /// The user a name in a room belongs to, and how many of its connections use it.
@@ -180,12 +200,55 @@ impl Hub {
     /// Rooms backed by `store`; a resuming `join` replays at most `resume_limit` messages.
     pub fn new(store: Box<dyn HistoryStore>, resume_limit: usize, limits: FlowLimits) -> Self {
         Self {
-            epoch: store.epoch().to_owned(),
             resume_limit,
             limits,
             order: std::array::from_fn(|_| Mutex::new(())),
             store: Mutex::new(store),
             members: std::array::from_fn(|_| Mutex::default()),
+            shared: None,
+        }
+    }
+
+    /// Rooms whose messages reach members through `shared` and [`Hub::deliver`].
+    pub fn shared(
+        store: Box<dyn HistoryStore>,
+        resume_limit: usize,
+        limits: FlowLimits,
+        shared: Box<dyn SharedRooms>,
+    ) -> Self {
+        Self {
+            shared: Some(shared),
+            ..Self::new(store, resume_limit, limits)
+        }
+    }
+
+    /// Delivers a message the shared engine stored (on any node) to this node's members of
+    /// its room. The engine calls it in `seq` order.
+    pub fn deliver(&self, msg: ChatMessage) {
+        let stripe = stripe_of(&msg.room);
+        // The order lock: a join reads its history and becomes a member in one step, so it
+        // gets this message from exactly one of the two.
+        let _order = lock(&self.order[stripe]);
+        let rooms = lock(&self.members[stripe]);
+        if let Some(members) = rooms.rooms.get(&msg.room) {
+            let message = text(&Frame::Msg(msg));
+            for member in members.members.values() {
+                member.peer.deliver(message.clone());
+            }
+        }
+    }
+
+    /// Shows this node's members of `room` that `from`, on another node, is typing.
+    pub fn deliver_typing(&self, room: &str, from: &str) {
+        let rooms = lock(&self.members[stripe_of(room)]);
+        if let Some(state) = rooms.rooms.get(room) {
+            let message = text(&Frame::Typing(Typing {
+                room: room.to_owned(),
+                from: from.to_owned(),
+            }));
+            for member in state.members.values() {
+                member.peer.offer(message.clone());
+            }
         }
     }
 
@@ -197,9 +260,10 @@ impl Hub {
             .sum()
     }
 
-    /// The store's epoch, as announced in `hello`.
-    pub fn epoch(&self) -> &str {
-        &self.epoch
+    /// The store's epoch, as announced in `hello`. A shared store may change it when the
+    /// engine lost its data.
+    pub fn epoch(&self) -> String {
+        lock(&self.store).current_epoch()
     }
 
     /// Adds the peer, signed in as `uid`, to a room (or renames it there), replies with the
@@ -211,18 +275,31 @@ impl Hub {
         // Joins of a room wait for its order lock and the connection's own joins come one
         // at a time, so what is checked here still holds once the history is read.
         self.check_room_for(peer, &join.room, stripe)?;
-        let resume = match (join.after, &join.epoch) {
-            (Some(after), Some(epoch)) if *epoch == self.epoch => Some(after),
-            _ => None,
-        };
+        if let Err(err) = self.watch_if_first(&join.room, stripe) {
+            unavailable(
+                peer,
+                &err,
+                format!("{:?} cannot be joined now.", join.room),
+                Regarding::request(join.req),
+            );
+            return Ok(());
+        }
         let page = {
             let store = lock(&self.store);
+            let resume = match (join.after, &join.epoch) {
+                (Some(after), Some(epoch)) if *epoch == store.current_epoch() => Some(after),
+                _ => None,
+            };
             let page = match resume {
                 Some(after) => store.after(&join.room, after, self.resume_limit),
                 None => store.recent(&join.room, JOIN_RECENT),
             };
-            page.and_then(|page| Ok((page, store.latest(&join.room)?)))
+            (
+                resume.is_some(),
+                page.and_then(|page| Ok((page, store.latest(&join.room)?))),
+            )
         };
+        let (resumed, page) = page;
         let mut rooms = lock(&self.members[stripe]);
         {
             let mut membership = peer.membership();
@@ -249,7 +326,7 @@ impl Hub {
         let answer = Answer {
             room: &join.room,
             req: join.req,
-            oldest_first: resume.is_some(),
+            oldest_first: resumed,
             name: Some(&name),
         };
         answer.send(peer, page);
@@ -261,12 +338,75 @@ impl Hub {
         if let Some(old) = renamed {
             if room.remove_name(old) {
                 room.announce(&join.room, peer.id(), change(&join.room, old, false));
+                self.share_presence(&join.room, old, false);
             }
         }
         if room.add_name(&name, uid) {
             room.announce(&join.room, peer.id(), change(&join.room, &name, true));
+            self.share_presence(&join.room, &name, true);
         }
         Ok(())
+    }
+
+    /// Tells the shared engine, if any, that a name came to or left the room on this node.
+    fn share_presence(&self, room: &str, name: &str, present: bool) {
+        if let Some(shared) = &self.shared {
+            shared.presence(room, name, present);
+        }
+    }
+
+    /// Closes every member's connection with `code`: after the shared engine lost its data,
+    /// their `seq` cursors mean nothing, and a reconnect brings the new epoch in `hello`.
+    pub fn close_members(&self, code: u16) {
+        for stripe in &self.members {
+            for state in lock(stripe).rooms.values() {
+                for member in state.members.values() {
+                    member.peer.close(code);
+                }
+            }
+        }
+    }
+
+    /// The names this node's members go by, per room with members here, for the shared
+    /// engine to renew.
+    pub fn names_here(&self) -> Vec<(String, Vec<String>)> {
+        let mut all = Vec::new();
+        for stripe in &self.members {
+            let rooms = lock(stripe);
+            for (room, state) in &rooms.rooms {
+                all.push((room.clone(), state.names.keys().cloned().collect()));
+            }
+        }
+        all
+    }
+
+    /// Sets the names that members on other nodes go by in `room`; this node's members of
+    /// it get a new presence list when that changes it.
+    pub fn set_names_elsewhere(&self, room: &str, names: BTreeSet<String>) {
+        let mut rooms = lock(&self.members[stripe_of(room)]);
+        let Some(state) = rooms.rooms.get_mut(room) else {
+            return;
+        };
+        if state.elsewhere == names {
+            return;
+        }
+        state.elsewhere = names;
+        for member in state.members.values() {
+            member.peer.presence_changed(room);
+        }
+    }
+
+    /// Asks the shared engine, if any, for the room's messages when this node has no member
+    /// of it yet. Joins of a room come one at a time (under its order lock), and a room
+    /// without members cannot lose its last one, so the check holds until the join is done.
+    fn watch_if_first(&self, room: &str, stripe: usize) -> Result<(), StoreError> {
+        let Some(shared) = &self.shared else {
+            return Ok(());
+        };
+        if lock(&self.members[stripe]).rooms.contains_key(room) {
+            return Ok(());
+        }
+        shared.watch(room)
     }
 
     /// Whether the peer may enter `room`: it is already in it, or neither it nor the room
@@ -291,7 +431,15 @@ impl Hub {
     pub fn leave(&self, peer: &Peer, room: &str) {
         let mut rooms = lock(&self.members[stripe_of(room)]);
         peer.membership().rooms.remove(room);
-        remove_member(&mut rooms, peer.id(), room);
+        self.remove_member(&mut rooms, peer.id(), room);
+    }
+
+    /// Tells the shared engine, if any, that the room has no member here any more. Called
+    /// under the room's members lock, so it is ordered with the `watch` of a later join.
+    fn unwatch(&self, room: &str) {
+        if let Some(shared) = &self.shared {
+            shared.unwatch(room);
+        }
     }
 
     /// Removes the connection from every room it is in, for good: a `join` of it still
@@ -303,7 +451,8 @@ impl Hub {
             std::mem::take(&mut membership.rooms)
         };
         for room in joined {
-            remove_member(&mut lock(&self.members[stripe_of(&room)]), peer.id(), &room);
+            let mut rooms = lock(&self.members[stripe_of(&room)]);
+            self.remove_member(&mut rooms, peer.id(), &room);
         }
     }
 
@@ -323,6 +472,8 @@ impl Hub {
         let id = msg.id.clone();
         let appended = lock(&self.store).append(msg);
         match appended {
+            // The engine brings it back through `deliver`, in the order of every node's posts.
+            Ok(Appended::Stored(_)) if self.shared.is_some() => {}
             Ok(Appended::Stored(stored)) => {
                 let rooms = lock(&self.members[stripe]);
                 if let Some(members) = rooms.rooms.get(&room) {
@@ -415,6 +566,9 @@ impl Hub {
                 other.peer.offer(message.clone());
             }
         }
+        if let Some(shared) = &self.shared {
+            shared.typing(room, &member.name);
+        }
     }
 
     /// The room's presence list as it is now, for the peer's writer, which found a
@@ -428,10 +582,10 @@ impl Hub {
         if !state.members.contains_key(&peer.id()) {
             return None;
         }
-        let total = state.names.len();
-        let users = state
-            .names
-            .keys()
+        let names: BTreeSet<&String> = state.names.keys().chain(&state.elsewhere).collect();
+        let total = names.len();
+        let users = names
+            .into_iter()
             .take(self.limits.presence_names)
             .cloned()
             .collect::<Vec<_>>();
@@ -444,17 +598,23 @@ impl Hub {
     }
 }
 
-fn remove_member(rooms: &mut Stripe, id: ConnId, room: &str) {
-    let Some(entry) = rooms.rooms.get_mut(room) else {
-        return;
-    };
-    let Some(member) = entry.members.remove(&id) else {
-        return;
-    };
-    if entry.members.is_empty() {
-        rooms.rooms.remove(room);
-    } else if entry.remove_name(&member.name) {
-        entry.announce(room, id, change(room, &member.name, false));
+impl Hub {
+    /// Removes the member and tells the room, and the shared engine, what that changed.
+    fn remove_member(&self, rooms: &mut Stripe, id: ConnId, room: &str) {
+        let Some(entry) = rooms.rooms.get_mut(room) else {
+            return;
+        };
+        let Some(member) = entry.members.remove(&id) else {
+            return;
+        };
+        if entry.members.is_empty() {
+            rooms.rooms.remove(room);
+            self.share_presence(room, &member.name, false);
+            self.unwatch(room);
+        } else if entry.remove_name(&member.name) {
+            entry.announce(room, id, change(room, &member.name, false));
+            self.share_presence(room, &member.name, false);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::history::{HistoryStore, MemoryHistory, SqliteHistory};
 use crate::identity::{Identity, Verifier};
 use crate::metrics::{Counted, Metrics};
 use crate::peer::{text, ConnId};
-use crate::rooms::{Hub, JOIN_RECENT};
+use crate::rooms::{Hub, SharedRooms, JOIN_RECENT};
 use crate::transport::{FEATURE_LONG_POLLING, FEATURE_SSE};
 
 /// Shared state of one server: its configuration, rooms, history and shutdown signal.
@@ -30,8 +30,8 @@ struct Shared {
     config: Config,
     hub: Hub,
     counters: Arc<FlowCounters>,
-    /// Encoded once: every connection starts with the same `hello`.
-    hello: Message,
+    /// Every connection starts with this `hello`, with the hub's epoch at the time.
+    hello: Hello,
     /// Checks tokens when the configuration requires them. `None` there with a key
     /// configured means the key was unusable, and every token is refused.
     verifier: Option<Verifier>,
@@ -54,12 +54,18 @@ impl AppState {
         match &config.storage {
             Storage::Memory => {
                 let store = MemoryHistory::new(config.history_per_room);
-                Self::with_history_and_guests(config, store, GuestPasses::ephemeral)
+                Self::with_history_and_guests(config, store, None, GuestPasses::ephemeral)
             }
+            Storage::Redis { .. } => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a server on Redis is started with `spawn`, which connects to it first",
+            )),
             Storage::Sqlite { data_dir } => {
                 let store = SqliteHistory::open(data_dir).map_err(io::Error::other)?;
                 let data_dir = data_dir.clone();
-                Self::with_history_and_guests(config, store, || GuestPasses::in_data_dir(&data_dir))
+                Self::with_history_and_guests(config, store, None, || {
+                    GuestPasses::in_data_dir(&data_dir)
+                })
             }
         }
     }
@@ -70,14 +76,25 @@ impl AppState {
     /// # Panics
     /// When the system has no randomness for the guest key.
     pub fn with_history(config: Config, store: impl HistoryStore + 'static) -> Self {
-        Self::with_history_and_guests(config, store, GuestPasses::ephemeral)
+        Self::with_history_and_guests(config, store, None, GuestPasses::ephemeral)
             .expect("randomness for the guest key")
+    }
+
+    /// State whose rooms span nodes: `store` and `shared` come from the shared engine,
+    /// which delivers stored messages through [`Hub::deliver`].
+    pub(crate) fn with_shared_rooms(
+        config: Config,
+        store: impl HistoryStore + 'static,
+        shared: Box<dyn SharedRooms>,
+    ) -> io::Result<Self> {
+        Self::with_history_and_guests(config, store, Some(shared), GuestPasses::ephemeral)
     }
 
     /// The guest key is only made (`guests`) on servers that take guests.
     fn with_history_and_guests(
         config: Config,
         store: impl HistoryStore + 'static,
+        shared: Option<Box<dyn SharedRooms>>,
         guests: impl FnOnce() -> io::Result<GuestPasses>,
     ) -> io::Result<Self> {
         let guests = if config.auth.is_none() {
@@ -88,11 +105,11 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let store = Counted::new(store, Arc::clone(&metrics));
         // A resume replays what a room keeps, and never less than a plain join shows.
-        let hub = Hub::new(
-            Box::new(store),
-            config.history_per_room.max(JOIN_RECENT),
-            config.flow.clone(),
-        );
+        let resume_limit = config.history_per_room.max(JOIN_RECENT);
+        let hub = match shared {
+            Some(shared) => Hub::shared(Box::new(store), resume_limit, config.flow.clone(), shared),
+            None => Hub::new(Box::new(store), resume_limit, config.flow.clone()),
+        };
         let verifier = config.auth.as_ref().and_then(|auth| {
             Verifier::new(auth)
                 .map_err(|err| tracing::error!("the token key cannot be used: {err}"))
@@ -113,12 +130,12 @@ impl AppState {
         if config.auth.is_some() {
             features.push(feature::AUTH.to_owned());
         }
-        let hello = text(&Frame::Hello(Hello {
+        let hello = Hello {
             server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),
-            epoch: hub.epoch().to_owned(),
+            epoch: String::new(),
             features,
             max_text: Some(config.max_text_bytes),
-        }));
+        };
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
@@ -141,7 +158,7 @@ impl AppState {
     }
 
     /// The epoch announced in `hello`.
-    pub fn epoch(&self) -> &str {
+    pub fn epoch(&self) -> String {
         self.shared.hub.epoch()
     }
 
@@ -182,7 +199,10 @@ impl AppState {
     }
 
     pub(crate) fn hello(&self) -> Message {
-        self.shared.hello.clone()
+        text(&Frame::Hello(Hello {
+            epoch: self.shared.hub.epoch(),
+            ..self.shared.hello.clone()
+        }))
     }
 
     /// Checks a token: the identity it proves, or a reason a user can read. Only called

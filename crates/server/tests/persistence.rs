@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{local, msg, start, Client};
+use common::{answers, local, msg, start, Client};
 use wirechat_protocol::{ChatMessage, Frame, History, Join};
 use wirechat_server::{Config, Storage};
 
@@ -21,14 +21,7 @@ async fn post(client: &mut Client, id: &str) -> Frame {
     client
         .send(msg(id, "lobby", &format!("text of {id}")))
         .await;
-    client
-        .recv_until(|f| match f {
-            Frame::Msg(m) => m.id == id,
-            Frame::Ack(a) => a.id == id,
-            Frame::Error(_) => true,
-            _ => false,
-        })
-        .await
+    client.recv_until(answers(id)).await
 }
 
 #[tokio::test]

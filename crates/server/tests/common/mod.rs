@@ -43,6 +43,16 @@ pub fn msg(id: &str, room: &str, text: &str) -> Frame {
     })
 }
 
+/// Whether a frame answers the sending of message `id`: its echo, an `ack`, or an error.
+pub fn answers(id: &str) -> impl FnMut(&Frame) -> bool + '_ {
+    move |frame| match frame {
+        Frame::Msg(m) => m.id == id,
+        Frame::Ack(a) => a.id == id,
+        Frame::Error(_) => true,
+        _ => false,
+    }
+}
+
 pub fn join_frame(room: &str, name: &str) -> Frame {
     Frame::Join(Join {
         room: room.into(),

@@ -1,0 +1,398 @@
+//! Several real server processes sharing one real Redis (`--redis`): order, deduplication,
+//! resume and outages across nodes, through real WebSocket clients.
+//!
+//! Each test starts its own `redis-server` on a free port with persistence off, and stops it.
+
+mod common;
+mod process;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{answers, msg, Client};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use wirechat_protocol::{close_code, error_code, Fetch, Frame, Join};
+
+/// A `redis-server` of the test's own, killed when dropped.
+struct RedisServer {
+    port: u16,
+    child: Child,
+}
+
+impl RedisServer {
+    fn start_on(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts (scripts/setup.sh installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < process::WAIT, "redis-server listens");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { port, child }
+    }
+
+    fn start() -> Self {
+        Self::start_on(free_port())
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `wirechat-server` process on Redis, killed when dropped.
+struct Node {
+    port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn start(redis: &RedisServer) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child =
+            process::server_in(dir.path(), &["--redis", &redis.url(), "--no-rate-limits"]);
+        let port = process::wait_until_listening(&mut child);
+        Self {
+            port,
+            child,
+            _dir: dir,
+        }
+    }
+
+    async fn connect(&self) -> Client {
+        let url = format!("ws://127.0.0.1:{}/ws", self.port);
+        Client::connect_request(url.into_client_request().unwrap()).await
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        process::exit_status(&mut self.child);
+    }
+}
+
+/// Reads until the message `id` arrives and returns its `seq`.
+async fn seq_of(client: &mut Client, id: &str) -> u64 {
+    match client
+        .recv_until(|f| matches!(f, Frame::Msg(m) if m.id == id))
+        .await
+    {
+        Frame::Msg(m) => m.seq.expect("a delivered message has a seq"),
+        _ => unreachable!(),
+    }
+}
+
+/// The ids of every `msg` the client gets until it has seen `last`.
+async fn ids_until(client: &mut Client, last: &str) -> Vec<(String, u64)> {
+    let mut seen = Vec::new();
+    loop {
+        if let Frame::Msg(m) = client.recv().await {
+            seen.push((m.id.clone(), m.seq.unwrap()));
+            if m.id == last {
+                return seen;
+            }
+        }
+    }
+}
+
+fn join_after(room: &str, name: &str, after: u64, epoch: &str) -> Frame {
+    Frame::Join(Join {
+        room: room.into(),
+        name: name.into(),
+        after: Some(after),
+        epoch: Some(epoch.into()),
+        deltas: false,
+        req: None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_on_different_nodes_share_one_order_and_history() {
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    assert_eq!(
+        alice.hello.epoch, bob.hello.epoch,
+        "the nodes share an epoch"
+    );
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+
+    // Both send at once, from both nodes.
+    let sends = 20;
+    for i in 0..sends {
+        alice.send(msg(&format!("a{i}"), "lobby", "from a")).await;
+        bob.send(msg(&format!("b{i}"), "lobby", "from b")).await;
+    }
+    let mut seen_by_alice = ids_until(&mut alice, &format!("b{}", sends - 1)).await;
+    let mut seen_by_bob = ids_until(&mut bob, &format!("a{}", sends - 1)).await;
+    // Whoever's last id came first may still have the other's tail to read.
+    for (client, seen) in [
+        (&mut alice, &mut seen_by_alice),
+        (&mut bob, &mut seen_by_bob),
+    ] {
+        while seen.len() < 2 * sends {
+            if let Frame::Msg(m) = client.recv().await {
+                seen.push((m.id.clone(), m.seq.unwrap()));
+            }
+        }
+    }
+    let seqs: Vec<u64> = seen_by_alice.iter().map(|(_, seq)| *seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=2 * sends as u64).collect::<Vec<_>>(),
+        "seq has no gap or repeat"
+    );
+    assert_eq!(
+        seen_by_alice, seen_by_bob,
+        "both nodes deliver the same order"
+    );
+
+    // A retry of alice's first message reaches node B: acknowledged with its seq, not stored.
+    let first_seq = seen_by_alice.iter().find(|(id, _)| id == "a0").unwrap().1;
+    bob.send(msg("a0", "lobby", "from a")).await;
+    match bob
+        .recv_until(|f| matches!(f, Frame::Ack(_) | Frame::Msg(_) | Frame::Error(_)))
+        .await
+    {
+        Frame::Ack(ack) => assert_eq!((ack.id.as_str(), ack.seq), ("a0", Some(first_seq))),
+        other => panic!("expected the ack of the retry, got {other:?}"),
+    }
+    let stored = bob.fetch_from_start("lobby").await;
+    assert_eq!(
+        stored.msgs.len(),
+        2 * sends,
+        "the retry was not stored again"
+    );
+    assert_eq!(stored.msgs.iter().filter(|m| m.id == "a0").count(), 1);
+    assert_eq!(stored.latest, Some(2 * sends as u64));
+
+    // Carol saw up to seq 5 on node A and resumes on node B.
+    let mut carol = b.connect().await;
+    carol
+        .send(join_after("lobby", "carol", 5, &alice.hello.epoch))
+        .await;
+    let missed = carol.history_of("lobby").await;
+    let resumed: Vec<u64> = missed.msgs.iter().map(|m| m.seq.unwrap()).collect();
+    assert_eq!(resumed, (6..=2 * sends as u64).collect::<Vec<_>>());
+    assert_eq!(
+        missed.msgs.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+        seen_by_alice[5..]
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
+    );
+
+    // Paging back works on any node too.
+    carol
+        .send(Frame::Fetch(Fetch {
+            room: "lobby".into(),
+            before: Some(6),
+            after: None,
+            limit: Some(3),
+            req: None,
+        }))
+        .await;
+    let older = carol.history_of("lobby").await;
+    assert_eq!(
+        older
+            .msgs
+            .iter()
+            .map(|m| m.seq.unwrap())
+            .collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    assert!(older.more);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_crosses_nodes() {
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    bob.send(Frame::Typing(wirechat_protocol::Typing {
+        room: "lobby".into(),
+        from: "whoever".into(),
+    }))
+    .await;
+    match alice.recv_until(|f| matches!(f, Frame::Typing(_))).await {
+        Frame::Typing(t) => assert_eq!(t.from, "bob"),
+        _ => unreachable!(),
+    }
+}
+
+/// Sends `id` until it is confirmed (its echo or an ack), counting `unavailable` answers.
+async fn send_until_confirmed(client: &mut Client, id: &str, deadline: Instant) -> (u64, usize) {
+    let mut refused = 0;
+    loop {
+        assert!(Instant::now() < deadline, "{id} was not confirmed in time");
+        client.send(msg(id, "lobby", "during the outage")).await;
+        match client.recv_until(answers(id)).await {
+            Frame::Msg(m) => return (m.seq.unwrap(), refused),
+            Frame::Ack(a) => return (a.seq.unwrap(), refused),
+            Frame::Error(e) => {
+                assert_eq!(e.code, error_code::UNAVAILABLE, "{e:?}");
+                assert_eq!(e.id.as_deref(), Some(id));
+                refused += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            _ => unreachable!(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_refuses_sends_until_the_nodes_recover() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    let old_epoch = alice.hello.epoch.clone();
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    alice
+        .send(msg("before", "lobby", "before the outage"))
+        .await;
+    assert_eq!(seq_of(&mut alice, "before").await, 1);
+    assert_eq!(seq_of(&mut bob, "before").await, 1);
+
+    // Redis goes away: a send is answered `unavailable`, never dropped in silence.
+    redis.stop();
+    alice
+        .send(msg("during", "lobby", "while Redis is down"))
+        .await;
+    match alice
+        .recv_until(|f| matches!(f, Frame::Error(_) | Frame::Msg(_)))
+        .await
+    {
+        Frame::Error(e) => {
+            assert_eq!(e.code, error_code::UNAVAILABLE);
+            assert_eq!(e.id.as_deref(), Some("during"));
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+
+    // Redis comes back empty (no persistence): the nodes reconnect and make a new epoch,
+    // and close their members' connections (1001) so clients drop their old cursors.
+    let redis = RedisServer::start_on(redis.port);
+    assert_eq!(alice.close_code().await, close_code::GOING_AWAY);
+    assert_eq!(bob.close_code().await, close_code::GOING_AWAY);
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    assert_ne!(
+        alice.hello.epoch, old_epoch,
+        "Redis lost its data: a new epoch"
+    );
+    assert_eq!(alice.hello.epoch, bob.hello.epoch);
+    alice.join("lobby", "alice").await;
+    let before_gone = bob.join("lobby", "bob").await;
+    assert!(
+        before_gone.msgs.is_empty(),
+        "what was stored before the restart is gone"
+    );
+
+    // The message that was refused is confirmed once, on retry, and reaches node B.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (seq, _) = send_until_confirmed(&mut alice, "during", deadline).await;
+    assert_eq!(seq, 1, "numbering starts again under the new epoch");
+    assert_eq!(seq_of(&mut bob, "during").await, seq);
+    // A retry after the confirmation is acknowledged, not stored twice.
+    let (again, refused) = send_until_confirmed(&mut alice, "during", deadline).await;
+    assert_eq!((again, refused), (seq, 0));
+    let stored = bob.fetch_from_start("lobby").await;
+    let ids: Vec<&str> = stored.msgs.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["during"]);
+    drop(redis);
+}
+
+/// Polls the client until its newest presence list of `room` is `users`; returns how long
+/// that took.
+async fn presence_becomes(
+    client: &mut Client,
+    room: &str,
+    users: &[&str],
+    within: Duration,
+) -> Duration {
+    let started = Instant::now();
+    let mut last = None;
+    loop {
+        for frame in client.sync().await {
+            if let Frame::Presence(p) = frame {
+                if p.room == room {
+                    last = Some(p.users);
+                }
+            }
+        }
+        if last.as_deref().is_some_and(|seen| seen == users) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "presence of {room} is {last:?}, not {users:?}, after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_spans_nodes_and_drops_a_killed_nodes_users_within_the_bound() {
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut c = Node::start(&redis);
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    let mut carol = c.connect().await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    carol.join("lobby", "carol").await;
+    let all = ["alice", "bob", "carol"];
+    presence_becomes(&mut alice, "lobby", &all, Duration::from_secs(10)).await;
+    presence_becomes(&mut bob, "lobby", &all, Duration::from_secs(10)).await;
+
+    // A node that dies takes no leave with it: its entries expire (15 s) and the others drop
+    // them at their next renewal (every 5 s).
+    let _ = c.child.kill();
+    process::exit_status(&mut c.child);
+    let bound = Duration::from_secs(20);
+    let took = presence_becomes(
+        &mut alice,
+        "lobby",
+        &["alice", "bob"],
+        bound + Duration::from_secs(3),
+    )
+    .await;
+    println!("presence dropped the killed node's user after {took:?} (bound {bound:?})");
+    presence_becomes(&mut bob, "lobby", &["alice", "bob"], Duration::from_secs(6)).await;
+    drop(carol);
+}
