@@ -237,18 +237,9 @@ impl ChatHandle {
 /// The connection lives as long as the calling component; it closes without reconnecting
 /// when the component is cleaned up.
 ///
-/// ```no_run
-/// use leptos::prelude::*;
-/// use wirechat::{use_chat, ChatOptions};
-///
-/// #[component]
-/// fn Lobby() -> impl IntoView {
-///     let chat = use_chat(ChatOptions::new("wss://chat.example/ws", "lobby", "alice"));
-///     view! {
-///         <p>{move || chat.messages.get().len()} " messages"</p>
-///         <button on:click=move |_| { chat.send("Hello"); }>"Say hello"</button>
-///     }
-/// }
+/// For example (`examples/use_chat.rs`):
+/// ```ignore
+#[doc = include_str!("../examples/use_chat.rs")]
 /// ```
 pub fn use_chat(options: ChatOptions) -> ChatHandle {
     use_chat_with(options, Box::new(WebSocketTransport))
