@@ -13,7 +13,8 @@
 //
 // The four transports run at the same time (each with its own server, proxy and clients),
 // which keeps the whole run near two minutes; `--sequential` runs them one after another.
-// Writes docs/transports.json, docs/transports.svg and docs/TRANSPORTS.md.
+// Writes docs/transports.json, docs/transports.svg and docs/TRANSPORTS.md (`--report-only`
+// writes the last two again from the first).
 
 import { spawn, execSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -41,7 +42,9 @@ function parseArgs(argv) {
     const takesNext = inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--");
     out[flag.replace(/^--/, "")] = inline ?? (takesNext ? argv[++i] : "true");
   }
-  if (!out.server) throw new Error("usage: node bench/compare.mjs --server PATH [--out DIR] [--sequential]");
+  if (!out.server && !out["report-only"]) {
+    throw new Error("usage: node bench/compare.mjs --server PATH [--out DIR] [--sequential] | --report-only [--out DIR]");
+  }
   return out;
 }
 
@@ -107,6 +110,14 @@ function machine() {
     os,
     node: process.version,
   };
+}
+
+// `--report-only` writes the chart and the page again from the last transports.json.
+if (args["report-only"]) {
+  const result = JSON.parse(readFileSync(join(OUT, "transports.json"), "utf8"));
+  writeFileSync(join(OUT, "transports.svg"), renderChart(result));
+  writeFileSync(join(OUT, "TRANSPORTS.md"), renderDoc(result));
+  process.exit(0);
 }
 
 const started = Date.now();

@@ -33,6 +33,8 @@ export class RequestCounter {
       const head = this.buffer.subarray(0, end).toString("latin1");
       this.buffer = this.buffer.subarray(end + 4);
       this.requests += 1;
+      // The clients state every body's length; a chunked body would be misread.
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) throw new Error("chunked request bodies are not counted");
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       this.bodyLeft = length ? Number(length[1]) : 0;
       if (/\r\nupgrade:/i.test(head)) {

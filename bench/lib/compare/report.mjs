@@ -99,26 +99,33 @@ figures are in [transports.json](transports.json).
 
 ## Results
 
+Figures are for the two users together, over the whole run of each transport.
+
 ${table}
 
 ## What the figures say
 
-A WebSocket pays for HTTP once: one upgrade request on one TCP connection (${fmt(ws?.requests)} request,
-${fmt(ws?.connections)} connection here), after which each message costs a few bytes of frame header
+A WebSocket pays for HTTP once per user: one upgrade request on one TCP connection
+(${fmt(ws?.requests)} requests and ${fmt(ws?.connections)} connections here for the two users), after which each message costs a few bytes of frame header
 around its JSON. Every other transport pays for a whole HTTP exchange, request line and headers
 on the way up and status line and headers on the way down, for each message it sends and, when
 polling, for each batch it receives.
 
 - **SSE** receives like a WebSocket (one long answer, each frame one event), but each message
   sent is a \`POST\`: ${fmt(by.sse?.requests)} requests and ${ratio(bytes(by.sse ?? {}), bytes(ws ?? {}))}× the WebSocket's bytes.
-- **Long polling** adds a \`GET\` for each batch received, so its requests grow with the
-  messages in both directions (${fmt(by["long-polling"]?.requests)} requests, ${ratio(bytes(by["long-polling"] ?? {}), bytes(ws ?? {}))}× the bytes). Its latency
-  stays close to the WebSocket's because the held request is answered as soon as a frame comes.
-- **Short polling** asks every second whether or not anything happened: its requests grow with
-  time, not messages, so the idle minute alone costs about 60 requests per user, and a message
-  waits on average half a second for the next ask (p50 ${fmt(by["short-polling"]?.latencyMs.p50, 1)} ms against
-  ${fmt(ws?.latencyMs.p50, 1)} ms over the WebSocket).
+- **Long polling** adds a \`GET\` for each batch received, and at this rate a batch is
+  mostly one frame. The sender's own echo (its confirmation) wakes its poll too, so each
+  message costs about three requests: ${fmt(by["long-polling"]?.requests)} requests, ${ratio(bytes(by["long-polling"] ?? {}), bytes(ws ?? {}))}× the WebSocket's bytes.
+  Its latency stays close to the WebSocket's because the held request is answered as soon as
+  a frame comes.
+- **Short polling** asks once a second whatever happened, so while messages flow one ask
+  takes several at once and it needs fewer requests than long polling (${fmt(by["short-polling"]?.requests)}), but the idle
+  minute alone costs about 60 asks per user, and a message waits on average half a second for
+  the next ask (p50 ${fmt(by["short-polling"]?.latencyMs.p50, 1)} ms against ${fmt(ws?.latencyMs.p50, 1)} ms over the WebSocket, p99 near the full
+  second).
 - The server's CPU time follows the requests: parsing and answering an HTTP exchange costs more
-  than reading a frame from an open socket.
+  than reading a frame from an open socket (${fmt(ws?.serverCpuMs)} ms for the WebSocket, ${fmt(by["long-polling"]?.serverCpuMs)} ms for long polling).
+- The p99 and largest latencies of the three pushing transports are alike: they come from the
+  shared machine's scheduling, not from the transport.
 `;
 }

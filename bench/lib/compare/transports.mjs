@@ -12,7 +12,9 @@ import WebSocket from "ws";
 /** Sends `body` (a string, or nothing) and resolves to `{ status, text }`. */
 function request(agent, url, method, body) {
   return new Promise((ok, fail) => {
-    const req = http.request(url, { method, agent, headers: body === undefined ? {} : { "content-type": "text/plain" } }, (res) => {
+    // A stated length, so the body is sent as is and not in chunks (as browsers send them).
+    const headers = method === "GET" ? {} : { "content-type": "text/plain", "content-length": Buffer.byteLength(body ?? "") };
+    const req = http.request(url, { method, agent, headers }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (d) => { text += d; });
