@@ -94,8 +94,9 @@ figures are in [transports.json](transports.json).
 - **How:** each transport has its own fresh server (\`--memory\`, the \`server\` build profile) and
   proxy; ${result.concurrent ? "the four ran at the same time, sharing the machine" : "the four ran one after another"} (${fmt(result.runSeconds)} s in all).
 - **Machine:** ${machine.cores} cores (${esc(machine.cpu)}), ${esc(machine.os)}, Node ${machine.node}; run on ${result.date}.
-  The machine was shared with other work, so latencies and CPU times carry noise; counts of
-  requests, connections and bytes do not.
+  The machine was shared with other work, so latencies and CPU times carry noise; requests
+  and bytes change little from run to run (the HTTP clients' connections a little more: a
+  second keep-alive connection opens when two sends overlap).
 
 ## Results
 
