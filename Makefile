@@ -16,7 +16,7 @@ ON_A_DISPLAY := xvfb-run -a
 
 BIND ?= 127.0.0.1:8080
 
-.PHONY: run test setup setup-browser dist size server dev lint test-native bench \
+.PHONY: run test setup setup-browser dist size server dev lint test-native bench compare \
 	test-browser test-browser-firefox test-browser-webkit test-e2e test-e2e-firefox test-e2e-webkit
 
 ## Build the app and serve it, with the reference server, on http://$(BIND)/
@@ -127,8 +127,18 @@ test-e2e-webkit:
 
 ## The performance benchmark (not part of `test`): the release app against the vanilla JS
 ## baseline in bench/, in headless Chromium, then the server under load (bench/server.mjs);
-## writes docs/PERFORMANCE.md, docs/performance.json and docs/server-performance.json
+## writes docs/PERFORMANCE.md, docs/performance.json and docs/server-performance.json, then
+## compares the transports (`compare` below)
 bench: setup-browser dist
 	cargo build --profile server -p wirechat-server
 	node bench/run.mjs --dist dist --server $(CURDIR)/target/server/wirechat-server --out docs
 	node bench/server.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
+	node bench/compare.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
+
+## The transports compared (also the end of `bench`; about two minutes): one workload
+## over WebSocket, SSE, long polling and short polling, counted at a TCP proxy and at the
+## server; writes docs/TRANSPORTS.md, docs/transports.json and docs/transports.svg
+compare: setup
+	node --test bench/compare.test.mjs
+	cargo build --profile server -p wirechat-server
+	node bench/compare.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
