@@ -88,6 +88,8 @@ impl Session {
     pub fn status(&self) -> Status {
         match &self.link.state {
             LinkState::Idle | LinkState::Connecting { .. } => Status::Connecting,
+            // Open, but still signing in: nothing can be sent or read yet.
+            LinkState::Open { .. } if !self.auth.admitted => Status::Connecting,
             LinkState::Open { .. } => Status::Connected,
             LinkState::Waiting { until } => match &self.auth.problem {
                 Some(problem) => Status::SignInFailed {

@@ -154,6 +154,7 @@ fn the_token_goes_first_and_rooms_are_joined_only_after_authed() {
     let out = s.handle(T0 + 5, Input::Token(Ok("t1".into())));
     assert_eq!(tokens_sent(&out), ["t1"]);
     assert!(joins(&out).is_empty(), "no join before authed");
+    assert_eq!(s.status(), Status::Connecting, "not signed in yet");
     let out = s.handle(T0 + 10, authed("u1", "Alice", Some(T0 + 3_600_000), None));
     assert_eq!(joins(&out).len(), 1);
     assert_eq!(s.signed_in_as(), Some("Alice"));
@@ -433,6 +434,8 @@ proptest! {
         let mut in_flight: Option<String> = None;
         let mut last_ok: Option<String> = None;
         let mut open = false;
+        // A socket is opening (the session asked to connect).
+        let mut connecting = false;
         // Asks since the last accepted token, with the time of the last one.
         let mut failed_asks: u32 = 0;
         let mut last_ask: Option<u64> = None;
@@ -480,7 +483,8 @@ proptest! {
                     }
                 }
                 Event::Open => {
-                    if !open && matches!(s.status(), Status::Connecting) {
+                    if connecting {
+                        connecting = false;
                         out.extend(s.handle(now, opened()));
                         out.extend(s.handle(now, hello(true)));
                         open = true;
@@ -512,7 +516,11 @@ proptest! {
                         failed_asks += 1;
                         last_ask = Some(now);
                     }
-                    Command::Close { .. } => open = false,
+                    Command::Close { .. } => {
+                        open = false;
+                        connecting = false;
+                    }
+                    Command::Connect { .. } => connecting = true,
                     _ => {}
                 }
             }

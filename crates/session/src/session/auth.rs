@@ -248,7 +248,12 @@ impl Session {
             .as_ref()
             .filter(|a| now < a.renew_at && a.exp.is_none_or(|exp| now < exp))
             .map(|a| a.token.clone());
-        if let Some(token) = self.auth.fresh.take().or(reusable) {
+        // A token kept from an earlier connection goes only while it is neither spent nor the
+        // accepted one past its renewal time.
+        let fresh = self.auth.fresh.take().filter(|t| {
+            !self.auth.is_spent(t, now) && self.auth.accepted.as_ref().is_none_or(|a| a.token != *t)
+        });
+        if let Some(token) = fresh.or(reusable) {
             self.auth.ask = Ask::Sent {
                 token: token.clone(),
             };
@@ -323,16 +328,16 @@ impl Session {
             self.touch();
             return;
         }
-        if self.link.is_open() {
-            out.push(Command::Close {
-                code: wirechat_protocol::close_code::NORMAL,
-                reason: "no token".into(),
-            });
-        }
         if matches!(
             self.link.state,
             LinkState::Open { .. } | LinkState::Connecting { .. }
         ) {
+            // The socket (open or opening) is of no use without a token; the next attempt
+            // waits.
+            out.push(Command::Close {
+                code: wirechat_protocol::close_code::NORMAL,
+                reason: "no token".into(),
+            });
             self.outbox.mark_unwritten();
             self.retry_after(now, delay);
         }
@@ -406,8 +411,10 @@ impl Session {
     /// Any other close: a token on its way to the server was neither taken nor refused, so the
     /// next connection may offer it.
     pub(super) fn auth_on_close(&mut self) {
-        if let Ask::Sent { token } = std::mem::replace(&mut self.auth.ask, Ask::Idle) {
-            self.auth.fresh = Some(token);
+        // A request to the app still waiting stays: its answer serves the next connection.
+        if let Ask::Sent { token } = &self.auth.ask {
+            self.auth.fresh = Some(token.clone());
+            self.auth.ask = Ask::Idle;
         }
         self.auth.admitted = false;
         self.auth.renew_retry = None;
