@@ -1,6 +1,8 @@
-//! A site's token endpoint, as a web app that signs its users in would serve it: `GET` answers
-//! `{"token":"…"}` with a token signed by the chat server's secret, for any origin, with
-//! credentials. What it hands out can be switched while a test runs, and it counts requests.
+//! A web app that signs its users in, reduced to what the chat needs: it serves the built
+//! frontend (so the page and its token endpoint share an origin, as the page's
+//! Content-Security-Policy expects) and `GET /token`, which answers `{"token":"…"}` with a
+//! token signed by the chat server's secret. What it hands out can be switched while a test
+//! runs, and it counts token requests.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +13,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use wirechat_server::{mint_token, TokenRequest};
+
+use crate::served_app::dist_dir;
 
 /// What the endpoint hands out.
 #[derive(Debug, Clone)]
@@ -55,9 +59,9 @@ impl TokenEndpoint {
         Self { addr, shared, task }
     }
 
-    /// The URL the page fetches.
-    pub fn url(&self) -> String {
-        format!("http://{}/token", self.addr)
+    /// The page's base URL, e.g. `http://127.0.0.1:PORT/`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}/", self.addr)
     }
 
     /// Hands out `answer` from now on.
@@ -88,18 +92,18 @@ async fn answer_one(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         }
     }
     let head = String::from_utf8_lossy(&request);
-    let origin = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("origin")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| "*".to_owned());
-    let answer = shared.answer.lock().expect("answer lock").clone();
-    if head.starts_with("GET ") {
-        shared.requests.fetch_add(1, Ordering::SeqCst);
+    let path = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .split('?')
+        .next()
+        .unwrap_or("/");
+    if path != "/token" {
+        return serve_file(&mut stream, path).await;
     }
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let answer = shared.answer.lock().expect("answer lock").clone();
     let token = match answer {
         TokenAnswer::Valid(request) => mint_token(&shared.secret, &request).expect("mint a token"),
         TokenAnswer::Invalid => "not.a.token".to_owned(),
@@ -107,10 +111,43 @@ async fn answer_one(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let body = serde_json::json!({ "token": token }).to_string();
     let response = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Access-Control-Allow-Origin: {origin}\r\nAccess-Control-Allow-Credentials: true\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Serves a file of the built frontend (`/` is `index.html`), or 404.
+async fn serve_file(stream: &mut tokio::net::TcpStream, path: &str) {
+    let name = match path.trim_start_matches('/') {
+        "" => "index.html",
+        name if name.contains("..") => "",
+        name => name,
+    };
+    let file = dist_dir().join(name);
+    let (status, kind, body) = match std::fs::read(&file) {
+        Ok(body) if !name.is_empty() => {
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript",
+                Some("wasm") => "application/wasm",
+                Some("css") => "text/css",
+                Some("json") | Some("webmanifest") => "application/json",
+                Some("svg") => "image/svg+xml",
+                Some("png") => "image/png",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", kind, body)
+        }
+        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(&body).await;
     let _ = stream.shutdown().await;
 }

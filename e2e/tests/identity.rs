@@ -49,6 +49,16 @@ fn signed_in_url(harness: &Harness, room: &str, sign_in: &str) -> String {
     format!("{}?room={room}&{sign_in}", harness.app().http_url())
 }
 
+/// The chat page as the web app behind `endpoint` serves it: from the app's own origin,
+/// fetching tokens from its `/token`, connecting to the harness's chat server in `lobby`.
+fn endpoint_page(harness: &Harness, endpoint: &TokenEndpoint) -> String {
+    format!(
+        "{}?room=lobby&server={}&token_url=%2Ftoken",
+        endpoint.http_url(),
+        query_value(&harness.app().ws_url())
+    )
+}
+
 fn row_with<'a>(rows: &'a [MessageRow], text: &str) -> &'a MessageRow {
     rows.iter()
         .find(|r| r.text == text)
@@ -61,7 +71,13 @@ async fn wait_for_text(browser: &Browser, text: &str) {
         let body = browser
             .evaluate("return document.body.innerText;", vec![])
             .await;
-        let body = body.as_str().unwrap_or_default().to_owned();
+        // Names are shown isolated (FSI … PDI); the words around them are what is checked.
+        let body: String = body
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+            .collect();
         if body.contains(text) {
             Ok(())
         } else {
@@ -149,12 +165,9 @@ async fn a_user_signed_in_through_the_token_endpoint_is_renewed_without_reconnec
     )
     .await;
     bounded(TEST_BOUND, async {
-        let url = signed_in_url(
-            &harness,
-            "lobby",
-            &format!("token_url={}", query_value(&endpoint.url())),
-        );
-        let alice = harness.open_url(&url, "alice").await;
+        let alice = harness
+            .open_url(&endpoint_page(&harness, &endpoint), "alice")
+            .await;
         alice.wait_for_status("Connected").await;
         wait_for_text(&alice, "Signed in as Alice").await;
         alice.send("before the first expiry").await;
@@ -187,12 +200,9 @@ async fn a_bad_token_is_explained_retried_with_backoff_and_recovers() {
     let harness = signed_in_harness().await;
     let endpoint = TokenEndpoint::start(SECRET, TokenAnswer::Invalid).await;
     bounded(TEST_BOUND, async {
-        let url = signed_in_url(
-            &harness,
-            "lobby",
-            &format!("token_url={}", query_value(&endpoint.url())),
-        );
-        let alice = harness.open_url(&url, "alice").await;
+        let alice = harness
+            .open_url(&endpoint_page(&harness, &endpoint), "alice")
+            .await;
         alice.wait_for_status("Not signed in").await;
         tokio::time::sleep(Duration::from_secs(8)).await;
         let asked = endpoint.requests();
