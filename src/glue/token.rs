@@ -4,13 +4,6 @@
 
 use crate::chat::TokenProvider;
 use crate::glue::page;
-use serde::Deserialize;
-
-/// The token endpoint's answer: `{"token":"…"}`.
-#[derive(Deserialize)]
-struct TokenAnswer {
-    token: String,
-}
 
 /// A provider that fetches `url` with the page's credentials (cookies) on every call; the
 /// endpoint answers `{"token":"…"}`.
@@ -32,8 +25,14 @@ async fn fetch_token(url: String) -> Result<String, String> {
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
     }
-    let answer: TokenAnswer = response.json().await.map_err(|err| err.to_string())?;
-    Ok(answer.token)
+    let text = response.text().await.map_err(|err| err.to_string())?;
+    // The browser's own JSON parser: one string field does not need a serde decoder in the
+    // bundle.
+    js_sys::JSON::parse(&text)
+        .ok()
+        .and_then(|answer| js_sys::Reflect::get(&answer, &"token".into()).ok())
+        .and_then(|token| token.as_string())
+        .ok_or_else(|| "no token in the answer".to_owned())
 }
 
 fn resume_key(server: &str) -> String {
