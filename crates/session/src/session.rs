@@ -404,7 +404,9 @@ impl Session {
             uid: None,
             id,
             room: self.current_room.clone(),
-            from: self.name_in(&self.current_room).to_owned(),
+            // The chosen (or signed-in) name: the server sets `from` itself, and messages
+            // another tab left behind go out under whichever name this tab got in the room.
+            from: self.name().to_owned(),
             text,
             ts: Timestamp::saturating_from_millis(now),
             seq: None,
