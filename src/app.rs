@@ -4,12 +4,13 @@ use crate::chat::{ChatHandle, ChatOptions};
 use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
 use crate::config::{
     linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigError, ConfigFile,
-    QueryOverrides,
+    QueryOverrides, SignInSource,
 };
 use crate::dom_id::unique_id;
 use crate::glue::notify;
 use crate::glue::page;
 use crate::glue::prefs::{self, Theme};
+use crate::glue::token;
 use crate::i18n::{use_lang, Lang, Tr};
 use leptos::prelude::*;
 use wirechat_protocol::check_room_name;
@@ -175,11 +176,17 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
     view! {
         {move || {
             let current = config.get();
-            match current.name.clone() {
+            // A signed-in user's name comes from the token: there is nothing to ask.
+            let name = current.name.clone().or_else(|| current.sign_in.as_ref().map(|_| "guest".to_owned()));
+            match name {
                 None => view! { <NamePrompt on_done=name_chosen/> }.into_any(),
                 Some(name) => {
                     let mut options = ChatOptions::new(current.server.clone(), current.room.clone(), name);
                     options.protocols = current.protocols.clone();
+                    options.token_provider = current.sign_in.clone().map(|source| match source {
+                        SignInSource::Token(token) => token::fixed(token),
+                        SignInSource::Url(url) => token::from_url(url),
+                    });
                     options.other_rooms = saved_rooms()
                         .into_iter()
                         .filter(|r| *r != current.room && check_room_name(r).is_ok())

@@ -6,10 +6,51 @@ use crate::glue::page::{self, new_message_id};
 use crate::glue::websocket::WebSocketTransport;
 use crate::transport::Transport;
 use leptos::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use wirechat_protocol::Timestamp;
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
 pub use wirechat_view::HistoryView;
+
+/// The future a [`TokenProvider`] returns: a token, or why there is none.
+pub type TokenFuture = Pin<Box<dyn Future<Output = Result<String, String>>>>;
+
+/// Gets a sign-in token (a JWT from the site the user signed in to) for servers that require
+/// one. Called when the server asks for a token, before the current one expires, and after
+/// the server refused one; it should fetch a fresh token each time. Its error, in its own
+/// words, is shown on the page.
+#[derive(Clone)]
+pub struct TokenProvider(Arc<dyn Fn() -> TokenFuture + Send + Sync>);
+
+impl TokenProvider {
+    /// A provider from an async function, such as a `fetch` of the site's token endpoint.
+    pub fn new<F, Fut>(get: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, String>> + 'static,
+    {
+        Self(Arc::new(move || Box::pin(get())))
+    }
+
+    /// Asks for a token.
+    pub fn token(&self) -> TokenFuture {
+        (self.0)()
+    }
+}
+
+impl PartialEq for TokenProvider {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenProvider")
+    }
+}
 
 /// What [`use_chat`] connects to and as whom.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +70,9 @@ pub struct ChatOptions {
     /// At most this many of the newest messages are in [`ChatHandle::messages`] (the built-in
     /// list renders a window of its own instead). Default 500.
     pub render_limit: usize,
+    /// Where sign-in tokens come from, for servers that require them. Default none: the
+    /// user is a guest, and a server that requires a token is not retried.
+    pub token_provider: Option<TokenProvider>,
 }
 
 impl ChatOptions {
@@ -46,6 +90,7 @@ impl ChatOptions {
             protocols: Vec::new(),
             session: SessionConfig::default(),
             render_limit: 500,
+            token_provider: None,
         }
     }
 }
@@ -111,6 +156,8 @@ pub struct ConnectionView {
     /// The server refused frames for coming too fast: until this time (ms since the epoch)
     /// messages wait and typing is not announced.
     pub rate_limited_until: Option<u64>,
+    /// The name of the signed-in user; `None` for guests.
+    pub signed_in_as: Option<String>,
 }
 
 impl ConnectionView {
@@ -125,6 +172,7 @@ impl ConnectionView {
             max_text: session.max_text_bytes(),
             server_error: session.stats().last_server_error.clone(),
             rate_limited_until: session.rate_limited_until(),
+            signed_in_as: session.signed_in_as().map(str::to_owned),
         }
     }
 }
@@ -150,8 +198,11 @@ pub struct ChatHandle {
     pub online: Signal<Vec<String>>,
     /// Everyone else typing in the room now.
     pub typing: Signal<Vec<String>>,
-    /// The display name in use.
+    /// The display name in use in the room shown: the server's ("alice (2)" when another
+    /// alice was there first, the token's name when signed in), else the chosen one.
     pub name: Signal<String>,
+    /// Whether the server refused this user the room shown.
+    pub forbidden: Signal<bool>,
     /// The room shown now.
     pub room: Signal<String>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
@@ -250,6 +301,8 @@ pub fn use_chat(options: ChatOptions) -> ChatHandle {
 pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> ChatHandle {
     let mut session_config = options.session.clone();
     session_config.name = options.name.clone();
+    session_config.has_tokens = options.token_provider.is_some();
+    session_config.resume = crate::glue::token::saved_resume(&options.server);
     session_config.rooms = std::iter::once(options.room.clone())
         .chain(options.other_rooms.iter().cloned())
         .collect();
@@ -272,6 +325,7 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
             url: options.server.clone(),
             protocols: options.protocols.clone(),
         },
+        options.token_provider.clone(),
         transport,
         on_change,
     );
@@ -311,6 +365,8 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
     });
     let online = session_view(revision, driver, |s| s.online(s.current_room()));
     let typing = session_view(revision, driver, |s| s.typing(s.current_room()));
+    let name = session_view(revision, driver, |s| s.name_in(s.current_room()).to_owned());
+    let forbidden = session_view(revision, driver, |s| s.forbidden(s.current_room()));
 
     lifecycle::watch_page_lifecycle(move |input| driver.with_value(|d| d.dispatch(input)));
     on_cleanup(move || driver.with_value(|d| d.shut_down()));
@@ -324,7 +380,8 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
         history: history.into(),
         online: online.into(),
         typing: typing.into(),
-        name: Signal::stored(options.name),
+        name: name.into(),
+        forbidden: forbidden.into(),
         room: current_room.into(),
         driver,
     }

@@ -20,6 +20,18 @@ pub struct ClientConfig {
     pub name: Option<String>,
     /// Subprotocols to offer in the handshake; empty offers none.
     pub protocols: Vec<String>,
+    /// Where a sign-in token comes from; `None` for guests.
+    pub sign_in: Option<SignInSource>,
+}
+
+/// Where the app gets its sign-in token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInSource {
+    /// A fixed token (`token`).
+    Token(String),
+    /// The site's token endpoint (`token_url`), fetched with the page's cookies; it answers
+    /// `{"token":"…"}`.
+    Url(String),
 }
 
 /// The shape of `config.json`, and of the settings saved in the app. Every key is optional.
@@ -37,6 +49,13 @@ pub struct ConfigFile {
     /// Subprotocols to offer, e.g. `["chat"]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Vec<String>>,
+    /// A fixed sign-in token, for servers that require one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The site's token endpoint (absolute, or relative to the page), fetched with the page's
+    /// cookies; it answers `{"token":"…"}`. Wins over `token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
 }
 
 /// Overrides taken from the page URL's query string.
@@ -48,6 +67,10 @@ pub struct QueryOverrides {
     pub room: Option<String>,
     /// `name=`
     pub name: Option<String>,
+    /// `token=`
+    pub token: Option<String>,
+    /// `token_url=`
+    pub token_url: Option<String>,
 }
 
 /// The page location parts the defaults depend on.
@@ -134,6 +157,11 @@ pub fn merge(
     if let Some(name) = &name {
         check_display_name(name).map_err(ConfigError::BadName)?;
     }
+    let token_url = query.token_url.or(saved.token_url).or(file.token_url);
+    let token = query.token.or(saved.token).or(file.token);
+    let sign_in = token_url
+        .map(SignInSource::Url)
+        .or(token.map(SignInSource::Token));
     let protocols = saved.protocols.or(file.protocols).unwrap_or_default();
     for protocol in &protocols {
         check_protocol(protocol)?;
@@ -143,6 +171,7 @@ pub fn merge(
         room,
         name,
         protocols,
+        sign_in,
     })
 }
 

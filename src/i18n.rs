@@ -7,7 +7,7 @@
 use crate::config::ConfigError;
 use leptos::prelude::*;
 use wirechat_protocol::LabelProblem;
-use wirechat_session::ClosedReason;
+use wirechat_session::{ClosedReason, SignInProblem};
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,6 +126,9 @@ texts! {
     last_server_error => "Last server error", "마지막 서버 오류";
     /// No value.
     none => "none", "없음";
+    /// Shown instead of a room's messages when the server refused this user the room.
+    room_forbidden => "You are not allowed in this room. Your other rooms keep working.",
+        "이 방에 들어갈 권한이 없습니다. 다른 방은 그대로 쓸 수 있습니다.";
 
     // Messages
     /// Accessible name of the message list.
@@ -234,6 +237,46 @@ impl Tr {
         }
     }
 
+    /// Status after a failed sign-in: why, and when the next attempt starts.
+    pub fn sign_in_failed(lang: Lang, problem: &SignInProblem, secs: u64) -> String {
+        let why = match (lang, problem) {
+            (Lang::En, SignInProblem::NoToken(why)) if why.is_empty() => {
+                "could not get a sign-in token".to_owned()
+            }
+            (Lang::En, SignInProblem::NoToken(why)) => {
+                format!("could not get a sign-in token ({})", isolated(why))
+            }
+            (Lang::Ko, SignInProblem::NoToken(why)) if why.is_empty() => {
+                "로그인 토큰을 받지 못했습니다".to_owned()
+            }
+            (Lang::Ko, SignInProblem::NoToken(why)) => {
+                format!("로그인 토큰을 받지 못했습니다 ({})", isolated(why))
+            }
+            (Lang::En, SignInProblem::NoAnswer) => "no sign-in token came in time".to_owned(),
+            (Lang::Ko, SignInProblem::NoAnswer) => "로그인 토큰이 제때 오지 않았습니다".to_owned(),
+            (Lang::En, SignInProblem::Refused) => "the server refused the sign-in token".to_owned(),
+            (Lang::Ko, SignInProblem::Refused) => "서버가 로그인 토큰을 거부했습니다".to_owned(),
+            (Lang::En, SignInProblem::SameToken) => {
+                "the sign-in token was refused before and was not sent again".to_owned()
+            }
+            (Lang::Ko, SignInProblem::SameToken) => {
+                "이미 거부된 로그인 토큰이라 다시 보내지 않았습니다".to_owned()
+            }
+        };
+        match lang {
+            Lang::En => format!("Not signed in: {why}. Retrying in {secs} s"),
+            Lang::Ko => format!("로그인하지 못했습니다: {why}. {secs}초 후 다시 시도"),
+        }
+    }
+
+    /// Who this user is signed in as.
+    pub fn signed_in_as(lang: Lang, name: &str) -> String {
+        match lang {
+            Lang::En => format!("Signed in as {}", isolated(name)),
+            Lang::Ko => format!("{}(으)로 로그인됨", isolated(name)),
+        }
+    }
+
     /// "Offline: <reason>" for a connection closed for good.
     pub fn offline_because(lang: Lang, reason: &ClosedReason) -> String {
         format!("{}: {}", Tr::offline(lang), Tr::closed_reason(lang, reason))
@@ -256,6 +299,12 @@ impl Tr {
             }
             (Lang::Ko, ClosedReason::ServerSaid(why)) => {
                 format!("서버가 연결을 닫았습니다: {}", isolated(why))
+            }
+            (Lang::En, ClosedReason::SignInRequired) => {
+                "This server requires signing in, and no sign-in token is configured.".into()
+            }
+            (Lang::Ko, ClosedReason::SignInRequired) => {
+                "이 서버는 로그인이 필요한데 로그인 토큰이 설정되어 있지 않습니다.".into()
             }
         }
     }

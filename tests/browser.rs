@@ -300,6 +300,7 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
             room: "lobby".into(),
             name: Some("alice".into()),
             protocols: vec![],
+            sign_in: None,
         });
         let on_save = Callback::new(move |s: ConfigFile| *sink.lock().unwrap() = Some(s));
         view! { <SettingsPanel current on_save on_close=Callback::new(|_| ())/> }

@@ -71,6 +71,7 @@ fn the_query_overrides_the_file_and_the_file_the_defaults() {
         server: Some("wss://b.example/ws".into()),
         room: Some("dev".into()),
         name: Some("lee".into()),
+        ..QueryOverrides::default()
     };
     let c = merge(&https_page(), file, saved_name, query).unwrap();
     assert_eq!(
@@ -140,6 +141,7 @@ fn saved_settings_beat_the_file_and_the_url_beats_both() {
         room: None,
         name: Some("kim".into()),
         protocols: Some(vec![]),
+        ..ConfigFile::default()
     };
     let c = merge(
         &https_page(),
@@ -229,4 +231,31 @@ fn a_link_to_another_host_is_asked_about_and_the_configured_host_is_not() {
         ..Default::default()
     };
     assert_eq!(ask(&file, &saved, &linking("wss://mine.example/ws")), None);
+}
+
+#[wasm_bindgen_test]
+fn sign_in_comes_from_token_url_or_token_and_the_link_wins() {
+    let file = parse_config_file(r#"{"token":"file-token"}"#).unwrap();
+    let c = merge(
+        &https_page(),
+        file.clone(),
+        ConfigFile::default(),
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.sign_in, Some(SignInSource::Token("file-token".into())));
+    let query = QueryOverrides {
+        token_url: Some("/session/token".into()),
+        ..QueryOverrides::default()
+    };
+    let c = merge(&https_page(), file, ConfigFile::default(), query).unwrap();
+    assert_eq!(c.sign_in, Some(SignInSource::Url("/session/token".into())));
+    let guest = merge(
+        &https_page(),
+        ConfigFile::default(),
+        ConfigFile::default(),
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(guest.sign_in, None);
 }

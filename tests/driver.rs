@@ -109,6 +109,7 @@ fn start(server: &SameStackServer) -> Rc<Driver> {
             url: "ws://same-stack.invalid/".into(),
             protocols: vec![],
         },
+        None,
         Box::new(server.clone()),
         Box::new(|_| {}),
     );

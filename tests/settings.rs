@@ -35,6 +35,7 @@ async fn a_refused_setting_is_explained_in_korean() {
             room: "lobby".into(),
             name: Some("민준".into()),
             protocols: Vec::new(),
+            sign_in: None,
         };
         view! {
             <SettingsPanel

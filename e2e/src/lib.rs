@@ -50,6 +50,7 @@ mod room_bot;
 mod served_app;
 mod server_process;
 mod static_host;
+mod token_endpoint;
 mod wait;
 
 pub use axe::{axe_script_path, AxeViolation};
@@ -67,6 +68,7 @@ pub use room_bot::RoomBot;
 pub use served_app::{dist_dir, workspace_root, ServedApp};
 pub use server_process::{server_binary, ServerProcess};
 pub use static_host::{site_with_app, StaticHost};
+pub use token_endpoint::{TokenAnswer, TokenEndpoint};
 pub use wait::{bounded, wait_until, DEFAULT_WAIT, POLL_INTERVAL};
 
 use std::time::Duration;

@@ -101,6 +101,9 @@ pub fn ChatLayout() -> impl IntoView {
                 <Show when=move || chat.connection.with(|c| c.relay)>
                     <p role="note" class="relay-note">{move || Tr::relay_note(lang.get())}</p>
                 </Show>
+                <Show when=move || chat.forbidden.get()>
+                    <p role="alert" class="room-forbidden">{move || Tr::room_forbidden(lang.get())}</p>
+                </Show>
                 <MessageList/>
                 <TypingIndicator/>
                 <Composer/>

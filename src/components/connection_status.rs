@@ -16,7 +16,10 @@ pub fn ConnectionStatus() -> impl IntoView {
     let status = Memo::new(move |_| chat.connection.with(|c| c.status.clone()));
     let held_until = Memo::new(move |_| chat.connection.with(|c| c.rate_limited_until));
     let now = use_second_clock(Signal::derive(move || {
-        matches!(status.get(), Status::Reconnecting { .. }) || held_until.get().is_some()
+        matches!(
+            status.get(),
+            Status::Reconnecting { .. } | Status::SignInFailed { .. }
+        ) || held_until.get().is_some()
     }));
     let lang = use_lang();
     let text = move || {
@@ -27,6 +30,9 @@ pub fn ConnectionStatus() -> impl IntoView {
             Status::Reconnecting { at } => {
                 Tr::reconnecting_in(lang, at.saturating_sub(now.get()).div_ceil(1000))
             }
+            Status::SignInFailed { problem, at } => {
+                Tr::sign_in_failed(lang, &problem, at.saturating_sub(now.get()).div_ceil(1000))
+            }
             Status::Offline => Tr::offline(lang).to_owned(),
             Status::Closed { reason } => Tr::offline_because(lang, &reason),
         }
@@ -34,13 +40,13 @@ pub fn ConnectionStatus() -> impl IntoView {
     let state = move || match status.get() {
         Status::Connected => "connected",
         Status::Connecting => "connecting",
-        Status::Reconnecting { .. } => "reconnecting",
+        Status::Reconnecting { .. } | Status::SignInFailed { .. } => "reconnecting",
         Status::Offline | Status::Closed { .. } => "offline",
     };
     let can_retry = move || {
         matches!(
             status.get(),
-            Status::Reconnecting { .. } | Status::Closed { .. }
+            Status::Reconnecting { .. } | Status::SignInFailed { .. } | Status::Closed { .. }
         )
     };
     // The server refused frames for their rate: the messages are not lost, they wait.
@@ -50,9 +56,15 @@ pub fn ConnectionStatus() -> impl IntoView {
             .map(|until| until.saturating_sub(now.get()).div_ceil(1000))
             .filter(|&secs| secs > 0)
     };
+    let signed_in = move || {
+        chat.connection
+            .with(|c| c.signed_in_as.clone())
+            .map(|name| Tr::signed_in_as(lang.get(), &name))
+    };
     view! {
         <div class="connection">
             <span role="status" class="status" data-state=state>{text}</span>
+            <span class="signed-in">{signed_in}</span>
             <span role="status" class="rate-limited">
                 {move || held_for_secs().map(|secs| Tr::rate_limited_wait(lang.get(), secs))}
             </span>

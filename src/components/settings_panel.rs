@@ -40,6 +40,8 @@ pub fn SettingsPanel(
             room: Some(value(room)),
             name: Some(value(name)),
             protocols: Some(parse_protocol_list(&value(protocols))),
+            // Sign-in comes from the site (config.json or the link), not from this form.
+            ..ConfigFile::default()
         };
         let checked = check_server_url(&origin, settings.server.as_deref().unwrap_or_default())
             .and_then(|()| {

@@ -5,6 +5,7 @@
 //! out: it takes the commands out of the session first, and inputs that arrive while
 //! commands are being carried out wait in a queue and are handled, in order, right after.
 
+use crate::chat::TokenProvider;
 use crate::glue::page::{self, now_ms};
 use crate::glue::tab_outbox::TabOutbox;
 use crate::transport::{Connection, Transport, TransportEvent};
@@ -62,6 +63,8 @@ pub struct Driver {
     draining: Cell<bool>,
     /// A UI notification is scheduled for the next frame.
     notify_pending: Cell<bool>,
+    /// Where sign-in tokens come from.
+    tokens: Option<TokenProvider>,
 }
 
 impl Driver {
@@ -69,6 +72,7 @@ impl Driver {
     pub fn new(
         session: Session,
         endpoint: Endpoint,
+        tokens: Option<TokenProvider>,
         transport: Box<dyn Transport>,
         on_change: Box<dyn Fn(&Session)>,
     ) -> Rc<Self> {
@@ -87,6 +91,7 @@ impl Driver {
             backlog: RefCell::new(VecDeque::new()),
             draining: Cell::new(false),
             notify_pending: Cell::new(false),
+            tokens,
         })
     }
 
@@ -187,7 +192,24 @@ impl Driver {
                 }
             }
             Command::WakeAt(at) => self.wake_at(at),
+            Command::NeedToken => self.fetch_token(),
+            Command::KeepResume(resume) => super::token::keep_resume(&self.endpoint.url, &resume),
         }
+    }
+
+    /// Asks the token provider, and hands its answer to the session when it comes.
+    fn fetch_token(self: &Rc<Self>) {
+        let Some(tokens) = self.tokens.clone() else {
+            self.dispatch(Input::Token(Err(String::new())));
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        leptos::task::spawn_local(async move {
+            let answer = tokens.token().await;
+            if let Some(driver) = weak.upgrade() {
+                driver.dispatch(Input::Token(answer));
+            }
+        });
     }
 
     /// Writes queued frames while the socket's buffer is below the high-water mark, and

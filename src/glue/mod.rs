@@ -10,4 +10,5 @@ pub mod prefs;
 pub mod resize;
 pub mod tab_outbox;
 pub mod time;
+pub mod token;
 pub mod websocket;

@@ -18,6 +18,7 @@ pub use catchup::CatchUp;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{
-    ClosedReason, Command, Input, ServerMode, Session, SessionConfig, Stats, Status,
+    ClosedReason, Command, Identity, Input, ServerMode, Session, SessionConfig, SignInProblem,
+    Stats, Status,
 };
 pub use store::{Delivery, Entry, Inserted, RoomLog};

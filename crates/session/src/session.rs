@@ -13,6 +13,8 @@ use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
 pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
+use auth::SignIn;
+pub use auth::{Identity, SignInProblem};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
 use std::collections::BTreeMap;
@@ -45,6 +47,8 @@ pub struct Session {
     catchup: CatchUp,
     /// The server said `rate_limited`: messages and `typing` wait until then.
     rate_limited_until: Option<u64>,
+    /// Tokens and who the server says this connection is.
+    auth: SignIn,
 }
 
 impl Session {
@@ -60,8 +64,10 @@ impl Session {
             .cloned()
             .unwrap_or_else(|| wirechat_protocol::DEFAULT_ROOM.into());
         rooms.entry(current_room.clone()).or_default();
+        let auth = SignIn::new(config.has_tokens, config.resume.clone(), seed);
         Self {
             config,
+            auth,
             link: Link::new(seed),
             mode: ServerMode::Unknown,
             current_room,
@@ -82,8 +88,16 @@ impl Session {
     pub fn status(&self) -> Status {
         match &self.link.state {
             LinkState::Idle | LinkState::Connecting { .. } => Status::Connecting,
+            // Open, but still signing in: nothing can be sent or read yet.
+            LinkState::Open { .. } if !self.auth.admitted => Status::Connecting,
             LinkState::Open { .. } => Status::Connected,
-            LinkState::Waiting { until } => Status::Reconnecting { at: *until },
+            LinkState::Waiting { until } => match &self.auth.problem {
+                Some(problem) => Status::SignInFailed {
+                    problem: problem.clone(),
+                    at: *until,
+                },
+                None => Status::Reconnecting { at: *until },
+            },
             LinkState::Offline => Status::Offline,
             LinkState::Stopped { reason } => Status::Closed {
                 reason: reason.clone(),
@@ -111,32 +125,49 @@ impl Session {
         &self.current_room
     }
 
-    /// The display name.
+    /// The display name: the signed-in user's, or the one chosen.
     pub fn name(&self) -> &str {
-        &self.config.name
+        self.signed_in_as().unwrap_or(&self.config.name)
+    }
+
+    /// The name this connection goes by in `room`: the one the server gave in its answer to
+    /// the join ("alice (2)" when another alice was there first), else [`Session::name`].
+    pub fn name_in(&self, room: &str) -> &str {
+        match self.rooms.get(room).and_then(|r| r.name.as_deref()) {
+            Some(name) => name,
+            None => self.name(),
+        }
+    }
+
+    /// Whether the server refused this user the room (`forbidden`).
+    pub fn forbidden(&self, room: &str) -> bool {
+        self.rooms.get(room).is_some_and(|r| r.forbidden)
     }
 
     /// Everyone online in `room`, sorted, this user included.
     pub fn online(&self, room: &str) -> Vec<String> {
+        let me = self.name_in(room);
         self.rooms
             .get(room)
-            .map(|r| r.people.online(&self.config.name))
-            .unwrap_or_else(|| vec![self.config.name.clone()])
+            .map(|r| r.people.online(me))
+            .unwrap_or_else(|| vec![me.to_owned()])
     }
 
     /// How many are online in `room`, this user included: the server's total when its
     /// list was cut short in a large room, otherwise the length of [`Session::online`].
     pub fn online_count(&self, room: &str) -> u64 {
+        let me = self.name_in(room);
         self.rooms
             .get(room)
-            .map_or(1, |r| r.people.online_count(&self.config.name))
+            .map_or(1, |r| r.people.online_count(me))
     }
 
     /// Everyone else typing in `room` now, sorted.
     pub fn typing(&self, room: &str) -> Vec<String> {
+        let me = self.name_in(room);
         self.rooms
             .get(room)
-            .map(|r| r.people.typing(&self.config.name))
+            .map(|r| r.people.typing(me))
             .unwrap_or_default()
     }
 
@@ -261,6 +292,7 @@ impl Session {
             Input::LeaveRoom(room) => self.leave_room(&room, &mut out),
             Input::SwitchRoom(room) => self.set_current_room(&room),
             Input::LoadOlder => self.load_older(&mut out),
+            Input::Token(answer) => self.on_token(now, answer, &mut out),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
                     if let Some(joined) = self.rooms.get_mut(&item.room) {
@@ -289,7 +321,7 @@ impl Session {
             return;
         }
         self.rooms.insert(room.clone(), JoinedRoom::default());
-        if self.link.is_open() {
+        if self.can_chat() {
             self.send_join(&room, out);
             if self.mode == ServerMode::Relay {
                 out.push(Command::Send(encode(&Frame::Here(Here {
@@ -314,7 +346,7 @@ impl Session {
                 self.current_room = first.clone();
             }
         }
-        if self.link.is_open() {
+        if self.can_chat() {
             out.push(Command::Send(encode(&Frame::Leave(Leave {
                 room: room.to_owned(),
             }))));
@@ -339,10 +371,11 @@ impl Session {
             ServerMode::Relay => true,
             ServerMode::Unknown => false,
         };
-        if !relays_typing || !self.link.is_open() || self.rate_limited(now) {
+        if !relays_typing || !self.can_chat() || self.rate_limited(now) {
             return;
         }
         let room = self.current_room.clone();
+        let from = self.name_in(&room).to_owned();
         let every = self.config.typing_every_ms;
         let Some(joined) = self.rooms.get_mut(&room) else {
             return;
@@ -351,10 +384,7 @@ impl Session {
             return;
         }
         joined.typing_sent = Some(now);
-        out.push(Command::Send(encode(&Frame::Typing(Typing {
-            room,
-            from: self.config.name.clone(),
-        }))));
+        out.push(Command::Send(encode(&Frame::Typing(Typing { room, from }))));
     }
 
     fn fail_overdue(&mut self, now: u64) {
@@ -374,7 +404,9 @@ impl Session {
             uid: None,
             id,
             room: self.current_room.clone(),
-            from: self.config.name.clone(),
+            // The chosen (or signed-in) name: the server sets `from` itself, and messages
+            // another tab left behind go out under whichever name this tab got in the room.
+            from: self.name().to_owned(),
             text,
             ts: Timestamp::saturating_from_millis(now),
             seq: None,
@@ -395,7 +427,7 @@ impl Session {
     }
 
     fn flush_outbox(&mut self, now: u64, out: &mut Vec<Command>) {
-        if !self.link.is_open() || self.rate_limited(now) {
+        if !self.can_chat() || self.rate_limited(now) {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
@@ -451,6 +483,7 @@ impl Session {
         };
         match frame {
             Frame::Hello(hello) => {
+                self.auth_on_hello(now, &hello, out);
                 self.on_hello(hello);
                 // Messages handed over while this looked like a relay now wait for the
                 // server's confirmation like any other.
@@ -480,10 +513,15 @@ impl Session {
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }
+            Frame::Authed(authed) => self.on_authed(now, authed, out),
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
                 if err.code == error_code::RATE_LIMITED {
                     self.on_rate_limited(now, &err);
+                } else if err.code == error_code::UNAUTHORIZED {
+                    self.on_unauthorized(&err);
+                } else if err.code == error_code::FORBIDDEN {
+                    self.on_forbidden(&err);
                 } else if let Some(id) = err.id {
                     // Kept in the outbox, failed, so the user can still retry or delete it.
                     if let Some(item) = self.outbox.fail(&id) {
@@ -507,7 +545,7 @@ impl Session {
                     self.touch();
                 }
             }
-            Frame::Typing(typing) if typing.from != self.config.name => {
+            Frame::Typing(typing) if typing.from != self.name_in(&typing.room) => {
                 let until = now + self.config.typing_shown_ms;
                 if let Some(people) = self.people_of(&typing.room) {
                     people.saw_typing(&typing.from, until);
@@ -548,6 +586,7 @@ impl Session {
         } else {
             let arrival = self.next_arrival();
             let era = self.sync.era;
+            let own = self.is_own(&msg);
             let Some(log) = self.rooms.get_mut(&room).map(|r| &mut r.log) else {
                 return false;
             };
@@ -560,13 +599,34 @@ impl Session {
                 }
                 return false;
             }
-            // Messages under this user's name that come back from history (after a reload, or
-            // from another tab) were confirmed by the server, so they read as delivered.
-            let delivery =
-                (msg.from == self.config.name && msg.seq.is_some()).then_some(Delivery::Delivered);
+            // This user's messages that come back from history (after a reload, or from
+            // another tab) were confirmed by the server, so they read as delivered.
+            let delivery = (own && msg.seq.is_some()).then_some(Delivery::Delivered);
             log.insert(msg, delivery, era, arrival);
             self.touch();
             true
+        }
+    }
+
+    /// Whether `msg` is this user's: by the server's user id when both it and the message
+    /// carry one, else (relays carry no identity) by the name this user goes by in the room.
+    fn is_own(&self, msg: &ChatMessage) -> bool {
+        match (self.identity(), &msg.uid) {
+            (Some(me), Some(uid)) => me.uid == *uid,
+            _ => msg.from == self.name_in(&msg.room),
+        }
+    }
+
+    /// `forbidden` answering a join: that room is shown as refused and not joined again.
+    fn on_forbidden(&mut self, err: &wirechat_protocol::ErrorFrame) {
+        let Some(req) = err.req else {
+            return;
+        };
+        for joined in self.rooms.values_mut() {
+            if joined.sync.join == Some(req) {
+                joined.sync.join = None;
+                joined.forbidden = true;
+            }
         }
     }
 
@@ -582,6 +642,7 @@ impl Session {
 }
 
 mod api;
+mod auth;
 mod joined_room;
 mod link;
 mod presence;

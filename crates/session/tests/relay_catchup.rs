@@ -113,6 +113,8 @@ impl Relay {
             }
             Command::Close { .. } => self.peers[i].open = false,
             Command::WakeAt(t) => self.peers[i].wake = Some(t),
+            // Relays carry no identity.
+            Command::NeedToken | Command::KeepResume(_) => {}
         }
     }
 

@@ -198,6 +198,8 @@ impl World {
                 // The glue ignores events of a socket it closed itself.
                 Command::Close { .. } => self.clients[i].link = None,
                 Command::WakeAt(at) => self.clients[i].wake = Some(at),
+                // This simulated server welcomes guests: no tokens, nothing to keep.
+                Command::NeedToken | Command::KeepResume(_) => {}
             }
         }
         if let Status::Reconnecting { at } = self.clients[i].session.status() {

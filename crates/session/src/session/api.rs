@@ -2,6 +2,7 @@
 //! to do ([`Command`]), how it is configured ([`SessionConfig`]) and what it reports
 //! ([`Status`], [`ServerMode`], [`Stats`]).
 
+pub use super::auth::SignInProblem;
 use crate::backoff::BackoffConfig;
 use wirechat_protocol::Hello;
 
@@ -36,6 +37,14 @@ pub struct SessionConfig {
     pub typing_every_ms: u64,
     /// How long a `typing` frame shows its indicator. Default 6 s.
     pub typing_shown_ms: u64,
+    /// The app answers [`Command::NeedToken`] (it has a token or a way to get one). Without
+    /// it, a server that requires a token is not retried. Default `false`.
+    pub has_tokens: bool,
+    /// How long the app may take to answer [`Command::NeedToken`]. Default 15 s.
+    pub token_timeout_ms: u64,
+    /// The guest `resume` token kept from an earlier connection (see
+    /// [`Command::KeepResume`]). Default none.
+    pub resume: Option<String>,
 }
 
 impl Default for SessionConfig {
@@ -53,6 +62,9 @@ impl Default for SessionConfig {
             here_ttl_ms: 40_000,
             typing_every_ms: 3_000,
             typing_shown_ms: 6_000,
+            has_tokens: false,
+            token_timeout_ms: 15_000,
+            resume: None,
         }
     }
 }
@@ -111,6 +123,8 @@ pub enum Input {
     SwitchRoom(String),
     /// Load older history of the current room, from servers that keep it.
     LoadOlder,
+    /// The app's answer to [`Command::NeedToken`]: a token, or why there is none.
+    Token(Result<String, String>),
 }
 
 /// What the glue must do.
@@ -135,6 +149,12 @@ pub enum Command {
     },
     /// Call back with [`Input::Tick`] at this time (replaces any earlier request).
     WakeAt(u64),
+    /// Get a token for the server (a fresh one: never one the server refused) and answer
+    /// with [`Input::Token`].
+    NeedToken,
+    /// Keep this guest `resume` token for later connections (shared by the app's tabs), and
+    /// start the next session with it in [`SessionConfig::resume`].
+    KeepResume(String),
 }
 
 /// The connection as the user sees it.
@@ -151,6 +171,13 @@ pub enum Status {
     },
     /// The browser is offline; reconnecting waits for it.
     Offline,
+    /// Signing in failed; waiting to try again at this time.
+    SignInFailed {
+        /// What went wrong.
+        problem: SignInProblem,
+        /// When the next attempt starts.
+        at: u64,
+    },
     /// Closed for good (deliberately, or the server said not to retry).
     Closed {
         /// Why; the UI words it in the user's language.
@@ -172,6 +199,8 @@ pub enum ClosedReason {
     /// The server closed it with a code that says not to retry, and this reason, in its
     /// own words.
     ServerSaid(String),
+    /// The server requires a token and the app has no way to get one.
+    SignInRequired,
 }
 
 /// What kind of server is on the other end, learned after opening.

@@ -18,4 +18,8 @@ pub(super) struct JoinedRoom {
     pub typing_sent: Option<u64>,
     /// Requests for its history in flight.
     pub sync: RoomSync,
+    /// The name the server gave this connection here, from its answer to the join.
+    pub name: Option<String>,
+    /// The server refused this user the room: it is not joined again.
+    pub forbidden: bool,
 }

@@ -114,6 +114,15 @@ impl Session {
             .config
             .backoff
             .delay(self.link.attempt, self.link.jitter.next_unit());
+        self.retry_after(now, delay);
+    }
+
+    /// Waits `delay` before the next attempt (or for the browser to come online).
+    pub(super) fn retry_after(&mut self, now: u64, delay: u64) {
+        if !self.link.online {
+            self.set_link(LinkState::Offline);
+            return;
+        }
         self.link.attempt = self.link.attempt.saturating_add(1);
         self.set_link(LinkState::Waiting { until: now + delay });
     }
@@ -131,10 +140,7 @@ impl Session {
             last_rx: now,
             ping_sent: None,
         });
-        for room in self.rooms.keys().cloned().collect::<Vec<_>>() {
-            self.send_join(&room, out);
-        }
-        self.flush_outbox(now, out);
+        self.auth_on_open(now, out);
     }
 
     pub(super) fn on_closed(&mut self, now: u64, code: u16, reason: String) {
@@ -149,6 +155,10 @@ impl Session {
             LinkState::Connecting { .. } => self.link.offer_protocols = !self.link.offer_protocols,
             LinkState::Open { .. } => {}
         }
+        if code == close_code::UNAUTHORIZED {
+            return self.on_unauthorized_close(now);
+        }
+        self.auth_on_close();
         if !close_code::should_retry(code) {
             let why = if reason.is_empty() {
                 ClosedReason::ServerRefused { code }

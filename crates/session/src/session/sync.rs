@@ -177,6 +177,9 @@ impl Session {
             return;
         };
         let answered = joined.sync.settle(history.req, newest);
+        if answered.join && history.name.is_some() {
+            joined.name = history.name.clone();
+        }
         if answered.older {
             joined.log.more_before = history.more;
             for msg in history.msgs {
@@ -234,7 +237,6 @@ impl Session {
             }
             self.sync.epoch = Some(hello.epoch.clone());
         }
-        self.link.attempt = 0;
         self.mode = ServerMode::Full(hello);
         self.touch();
     }

@@ -31,11 +31,14 @@ pub(super) enum Timer {
     ForgetRelayed,
     /// Someone's presence or typing indicator runs out.
     PeopleExpiry,
+    /// Signing in: renew the token, try a failed renewal again, or give up waiting for
+    /// the app's token.
+    SignIn,
 }
 
 impl Timer {
     /// Every timer, in the order a tick fires those that are due.
-    pub(super) const ALL: [Timer; 11] = [
+    pub(super) const ALL: [Timer; 12] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::HelloTimeout,
@@ -47,6 +50,7 @@ impl Timer {
         Timer::FailMessage,
         Timer::ForgetRelayed,
         Timer::PeopleExpiry,
+        Timer::SignIn,
     ];
 }
 
@@ -100,6 +104,7 @@ impl Session {
                 .values()
                 .filter_map(|r| r.people.next_expiry())
                 .min(),
+            (Timer::SignIn, _) => self.sign_in_deadline(),
             _ => None,
         }
     }
@@ -137,6 +142,9 @@ impl Session {
                 for item in self.outbox.mark_relayed(now) {
                     self.set_delivery(&item.room, &item.id, Delivery::Sent, None);
                 }
+                if !self.auth.admitted {
+                    self.begin_chat(now, out);
+                }
                 self.next_here = Some(now);
                 self.ask_all_for_missed(now, out);
                 self.touch();
@@ -164,6 +172,7 @@ impl Session {
                     self.touch();
                 }
             }
+            Timer::SignIn => self.fire_sign_in(now, out),
         }
     }
 }

@@ -16,6 +16,7 @@ impl Probe {
     fn new() -> Self {
         let config = SessionConfig {
             name: "alice".into(),
+            has_tokens: true,
             ..SessionConfig::default()
         };
         Self {
@@ -113,7 +114,36 @@ fn every_armed_timer_is_reported_by_next_deadline() {
     relay.feed(T0, compose("r1"));
     relay.feed(T0 + 2_500, Input::Tick);
 
-    let armed: BTreeSet<String> = full.armed.union(&relay.armed).cloned().collect();
+    // A server that wants a token: the wait for the app's answer, then the renewal.
+    let mut signed = Probe::new();
+    signed.feed(T0, Input::Start);
+    signed.feed(T0, opened());
+    signed.feed(
+        T0,
+        Input::Text(encode(&Frame::Hello(Hello {
+            server: "test".into(),
+            epoch: "e1".into(),
+            features: vec![feature::AUTH.into()],
+            max_text: None,
+        }))),
+    );
+    signed.feed(T0 + 1, Input::Token(Ok("t1".into())));
+    signed.feed(
+        T0 + 2,
+        Input::Text(encode(&Frame::Authed(wirechat_protocol::Authed {
+            uid: "u1".into(),
+            name: "Alice".into(),
+            exp: Some(T0 + 60_000),
+            resume: None,
+        }))),
+    );
+
+    let armed: BTreeSet<String> = full
+        .armed
+        .union(&relay.armed)
+        .chain(&signed.armed)
+        .cloned()
+        .collect();
     let all: BTreeSet<String> = Timer::ALL.iter().map(|t| format!("{t:?}")).collect();
     assert_eq!(armed, all, "each timer kind is armed by some step above");
 }
