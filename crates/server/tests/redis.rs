@@ -396,3 +396,40 @@ async fn presence_spans_nodes_and_drops_a_killed_nodes_users_within_the_bound() 
     presence_becomes(&mut bob, "lobby", &["alice", "bob"], Duration::from_secs(6)).await;
     drop(carol);
 }
+
+/// Connects to `node` and sends `resume` as the first frame; returns the uid it gives.
+async fn resumed_uid(node: &Node, resume: &str) -> String {
+    let mut client = node.connect().await;
+    client
+        .send(Frame::Auth(wirechat_protocol::Auth {
+            token: resume.into(),
+        }))
+        .await;
+    match client.recv().await {
+        Frame::Authed(authed) => authed.uid,
+        other => panic!("expected the resumed guest's authed, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_resumes_on_another_node_and_after_redis_lost_its_data() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut guest = a.connect().await;
+    let authed = guest.authed.clone().expect("a guest's authed");
+    let resume = authed.resume.expect("a guest's authed carries resume");
+    assert_eq!(
+        resumed_uid(&b, &resume).await,
+        authed.uid,
+        "node B knows node A's guest"
+    );
+
+    // Redis comes back empty: the running nodes put their shared key back (before they
+    // close their members' connections), so a node that starts afterwards knows the guest.
+    guest.join("lobby", "guest").await;
+    redis.stop();
+    let redis = RedisServer::start_on(redis.port);
+    assert_eq!(guest.close_code().await, close_code::GOING_AWAY);
+    let c = Node::start(&redis);
+    assert_eq!(resumed_uid(&c, &resume).await, authed.uid);
+}

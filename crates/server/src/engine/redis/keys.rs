@@ -4,6 +4,9 @@
 /// The epoch of every room's `seq` numbering, shared by all nodes.
 pub const EPOCH: &str = "wirechat:epoch";
 
+/// The key guests' resume tokens are signed with, shared by all nodes.
+pub const GUEST_KEY: &str = "wirechat:guest-key";
+
 /// The counter the room's next `seq` is taken from.
 pub fn seq(room: &str) -> String {
     format!("wirechat:seq:{room}")
