@@ -395,10 +395,16 @@ async fn presence_spans_nodes_and_drops_a_killed_nodes_users_within_the_bound() 
     println!("presence dropped the killed node's user after {took:?} (bound {bound:?})");
     presence_becomes(&mut bob, "lobby", &["alice", "bob"], Duration::from_secs(6)).await;
     drop(carol);
+
+    // The killed node's names are free again: somebody else may go by "carol" now.
+    let mut another = a.connect().await;
+    let joined = another.join("lobby", "carol").await;
+    assert_eq!(joined.name.as_deref(), Some("carol"));
 }
 
-/// Connects to `node` and sends `resume` as the first frame; returns the uid it gives.
-async fn resumed_uid(node: &Node, resume: &str) -> String {
+/// Connects to `node` and sends `resume` as the first frame; returns the client and the uid
+/// it gives.
+async fn resumed(node: &Node, resume: &str) -> (Client, String) {
     let mut client = node.connect().await;
     client
         .send(Frame::Auth(wirechat_protocol::Auth {
@@ -406,7 +412,7 @@ async fn resumed_uid(node: &Node, resume: &str) -> String {
         }))
         .await;
     match client.recv().await {
-        Frame::Authed(authed) => authed.uid,
+        Frame::Authed(authed) => (client, authed.uid),
         other => panic!("expected the resumed guest's authed, got {other:?}"),
     }
 }
@@ -419,7 +425,7 @@ async fn a_guest_resumes_on_another_node_and_after_redis_lost_its_data() {
     let authed = guest.authed.clone().expect("a guest's authed");
     let resume = authed.resume.expect("a guest's authed carries resume");
     assert_eq!(
-        resumed_uid(&b, &resume).await,
+        resumed(&b, &resume).await.1,
         authed.uid,
         "node B knows node A's guest"
     );
@@ -431,5 +437,35 @@ async fn a_guest_resumes_on_another_node_and_after_redis_lost_its_data() {
     let redis = RedisServer::start_on(redis.port);
     assert_eq!(guest.close_code().await, close_code::GOING_AWAY);
     let c = Node::start(&redis);
-    assert_eq!(resumed_uid(&c, &resume).await, authed.uid);
+    assert_eq!(resumed(&c, &resume).await.1, authed.uid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_unique_across_nodes_and_shared_by_one_users_tabs() {
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut first = a.connect().await;
+    let mut second = b.connect().await;
+    assert_eq!(
+        first.join("lobby", "alice").await.name.as_deref(),
+        Some("alice")
+    );
+    assert_eq!(
+        second.join("lobby", "alice").await.name.as_deref(),
+        Some("alice (2)"),
+        "another user on another node gets the next free name"
+    );
+    let both = ["alice", "alice (2)"];
+    presence_becomes(&mut first, "lobby", &both, Duration::from_secs(10)).await;
+    presence_becomes(&mut second, "lobby", &both, Duration::from_secs(10)).await;
+
+    // The first user's second tab, on node B, resumes the same uid and shares its name.
+    let resume = first.authed.clone().unwrap().resume.unwrap();
+    let (mut tab, uid) = resumed(&b, &resume).await;
+    assert_eq!(Some(uid), first.authed.map(|a| a.uid));
+    assert_eq!(
+        tab.join("lobby", "alice").await.name.as_deref(),
+        Some("alice")
+    );
+    presence_becomes(&mut tab, "lobby", &both, Duration::from_secs(10)).await;
 }

@@ -35,3 +35,9 @@ pub const CHANNEL_PREFIX: &str = "wirechat:room:";
 pub fn presence(room: &str) -> String {
     format!("wirechat:presence:{room}")
 }
+
+/// The hash of which uid goes by each name in the room; a name is held only while the room's
+/// presence set has a live entry for it.
+pub fn names(room: &str) -> String {
+    format!("wirechat:names:{room}")
+}

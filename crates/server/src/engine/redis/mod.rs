@@ -6,6 +6,7 @@
 //! - [`fanout`]: each node subscribes to the channels of rooms with members on it and
 //!   hands what arrives to the hub, in the order Redis published it.
 //! - [`guests`]: the key guests' resume tokens are signed with, one for all nodes.
+//! - [`names`]: which user goes by a name in a room, decided across nodes.
 //! - [`presence`]: each node's names in a per-room sorted set that expires unless renewed.
 //!
 //! One [`ConnectionManager`] carries commands and subscriptions (RESP3 pushes). It
@@ -15,6 +16,7 @@
 mod fanout;
 mod guests;
 mod keys;
+mod names;
 mod presence;
 mod store;
 
