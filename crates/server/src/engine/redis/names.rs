@@ -19,6 +19,7 @@ pub struct NameClaims {
 }
 
 impl NameClaims {
+    /// Claims whose script is loaded into Redis on first use (EVALSHA, else EVAL).
     pub fn new() -> Self {
         Self {
             script: Script::new(include_str!("claim_name.lua")),
