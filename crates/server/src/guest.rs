@@ -29,7 +29,7 @@ pub const RESUME_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 pub const GUEST_KEY_FILE: &str = "guest-resume.key";
 
 /// Bytes of the signing key: as many as HS256's hash, and what the file must hold.
-const KEY_BYTES: usize = 32;
+pub(crate) const KEY_BYTES: usize = 32;
 
 /// The prefix of every guest uid, which a resume token's `sub` must have.
 const GUEST_PREFIX: &str = "guest-";
@@ -83,7 +83,8 @@ impl GuestPasses {
         Ok(Self::with_key(&key))
     }
 
-    fn with_key(key: &[u8]) -> Self {
+    /// Passes signed with `key`, which every node sharing one Redis holds alike.
+    pub(crate) fn with_key(key: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -123,7 +124,8 @@ impl GuestPasses {
     }
 }
 
-fn random_key() -> io::Result<Vec<u8>> {
+/// A fresh signing key of [`KEY_BYTES`] random bytes.
+pub(crate) fn random_key() -> io::Result<Vec<u8>> {
     let mut key = vec![0; KEY_BYTES];
     getrandom::fill(&mut key).map_err(|err| io::Error::other(format!("no randomness: {err}")))?;
     Ok(key)

@@ -82,6 +82,14 @@ pub trait SharedRooms: Send + Sync {
     /// The last member of the room on this node left: its messages are not needed here.
     /// Must not wait.
     fn unwatch(&self, room: &str);
+    /// Claims for `uid` the first of `candidates` that no other user goes by in `room` on
+    /// any node; `None` when every one is taken. May wait for the engine.
+    fn claim_name(
+        &self,
+        room: &str,
+        uid: &str,
+        candidates: &[String],
+    ) -> Result<Option<String>, StoreError>;
     /// Tells the other nodes that `from` is typing in `room`. Must not wait.
     fn typing(&self, room: &str, from: &str);
     /// Someone on this node goes by `name` in `room` now (`present`), or nobody here does
@@ -123,14 +131,18 @@ impl Room {
     /// holds it, else the first free "asked (2)", "asked (3)"… A user's connections share
     /// a name, so a second tab is no second person.
     fn name_for(&self, asked: &str, uid: &str) -> String {
-        let free = |name: &str| self.names.get(name).is_none_or(|holder| holder.uid == uid);
-        if free(asked) {
-            return asked.to_owned();
-        }
-        (2..)
-            .map(|n| numbered(asked, n))
-            .find(|name| free(name))
+        self.free_names(asked, uid)
+            .next()
             .unwrap_or_else(|| asked.to_owned())
+    }
+
+    /// The names `uid` could go by here, in the order [`Room::name_for`] prefers them:
+    /// `asked`, then "asked (2)", "asked (3)"…, leaving out those another user holds.
+    fn free_names<'a>(&'a self, asked: &'a str, uid: &'a str) -> impl Iterator<Item = String> + 'a {
+        let free = move |name: &String| self.names.get(name).is_none_or(|holder| holder.uid == uid);
+        std::iter::once(asked.to_owned())
+            .chain((2..).map(move |n| numbered(asked, n)))
+            .filter(free)
     }
 
     /// Counts one more connection named `name`; true when the name is new to the room.
@@ -300,6 +312,7 @@ impl Hub {
             )
         };
         let (resumed, page) = page;
+        let claimed = self.claim_shared_name(&join.room, &join.name, uid, stripe);
         let mut rooms = lock(&self.members[stripe]);
         {
             let mut membership = peer.membership();
@@ -311,7 +324,8 @@ impl Hub {
             membership.rooms.insert(join.room.clone());
         }
         let room = rooms.rooms.entry(join.room.clone()).or_default();
-        let name = room.name_for(&join.name, uid);
+        // Under the order lock nobody else joined here since the claim; leaves only free names.
+        let name = claimed.unwrap_or_else(|| room.name_for(&join.name, uid));
         let previous = room.members.insert(
             peer.id(),
             Member {
@@ -346,6 +360,48 @@ impl Hub {
             self.share_presence(&join.room, &name, true);
         }
         Ok(())
+    }
+
+    /// With a shared engine, the name `uid` gets in `room` across all nodes: the first one
+    /// free on this node that no other node's user holds either. `None` without an engine,
+    /// or when it cannot be asked now: then the name is only unique on this node.
+    fn claim_shared_name(
+        &self,
+        room: &str,
+        asked: &str,
+        uid: &str,
+        stripe: usize,
+    ) -> Option<String> {
+        // Names are tried in batches; a room holds at most `members_per_room` names, so a
+        // batch with a free one comes soon.
+        const BATCH: usize = 16;
+        let shared = self.shared.as_ref()?;
+        let mut skip = 0;
+        loop {
+            let candidates: Vec<String> = {
+                let rooms = lock(&self.members[stripe]);
+                match rooms.rooms.get(room) {
+                    Some(state) => state
+                        .free_names(asked, uid)
+                        .skip(skip)
+                        .take(BATCH)
+                        .collect(),
+                    None => Room::default()
+                        .free_names(asked, uid)
+                        .skip(skip)
+                        .take(BATCH)
+                        .collect(),
+                }
+            };
+            match shared.claim_name(room, uid, &candidates) {
+                Ok(Some(name)) => return Some(name),
+                Ok(None) => skip += BATCH,
+                Err(err) => {
+                    tracing::warn!(%err, room, "names cannot be claimed across nodes now");
+                    return None;
+                }
+            }
+        }
     }
 
     /// Tells the shared engine, if any, that a name came to or left the room on this node.

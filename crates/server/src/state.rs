@@ -82,12 +82,14 @@ impl AppState {
 
     /// State whose rooms span nodes: `store` and `shared` come from the shared engine,
     /// which delivers stored messages through [`Hub::deliver`].
+    /// Guests' resume tokens are signed with `guests`, which the engine shares between nodes.
     pub(crate) fn with_shared_rooms(
         config: Config,
         store: impl HistoryStore + 'static,
         shared: Box<dyn SharedRooms>,
+        guests: GuestPasses,
     ) -> io::Result<Self> {
-        Self::with_history_and_guests(config, store, Some(shared), GuestPasses::ephemeral)
+        Self::with_history_and_guests(config, store, Some(shared), || Ok(guests))
     }
 
     /// The guest key is only made (`guests`) on servers that take guests.

@@ -395,4 +395,77 @@ async fn presence_spans_nodes_and_drops_a_killed_nodes_users_within_the_bound() 
     println!("presence dropped the killed node's user after {took:?} (bound {bound:?})");
     presence_becomes(&mut bob, "lobby", &["alice", "bob"], Duration::from_secs(6)).await;
     drop(carol);
+
+    // The killed node's names are free again: somebody else may go by "carol" now.
+    let mut another = a.connect().await;
+    let joined = another.join("lobby", "carol").await;
+    assert_eq!(joined.name.as_deref(), Some("carol"));
+}
+
+/// Connects to `node` and sends `resume` as the first frame; returns the client and the uid
+/// it gives.
+async fn resumed(node: &Node, resume: &str) -> (Client, String) {
+    let mut client = node.connect().await;
+    client
+        .send(Frame::Auth(wirechat_protocol::Auth {
+            token: resume.into(),
+        }))
+        .await;
+    match client.recv().await {
+        Frame::Authed(authed) => (client, authed.uid),
+        other => panic!("expected the resumed guest's authed, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_resumes_on_another_node_and_after_redis_lost_its_data() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut guest = a.connect().await;
+    let authed = guest.authed.clone().expect("a guest's authed");
+    let resume = authed.resume.expect("a guest's authed carries resume");
+    assert_eq!(
+        resumed(&b, &resume).await.1,
+        authed.uid,
+        "node B knows node A's guest"
+    );
+
+    // Redis comes back empty: the running nodes put their shared key back (before they
+    // close their members' connections), so a node that starts afterwards knows the guest.
+    guest.join("lobby", "guest").await;
+    redis.stop();
+    let redis = RedisServer::start_on(redis.port);
+    assert_eq!(guest.close_code().await, close_code::GOING_AWAY);
+    let c = Node::start(&redis);
+    assert_eq!(resumed(&c, &resume).await.1, authed.uid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_unique_across_nodes_and_shared_by_one_users_tabs() {
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut first = a.connect().await;
+    let mut second = b.connect().await;
+    assert_eq!(
+        first.join("lobby", "alice").await.name.as_deref(),
+        Some("alice")
+    );
+    assert_eq!(
+        second.join("lobby", "alice").await.name.as_deref(),
+        Some("alice (2)"),
+        "another user on another node gets the next free name"
+    );
+    let both = ["alice", "alice (2)"];
+    presence_becomes(&mut first, "lobby", &both, Duration::from_secs(10)).await;
+    presence_becomes(&mut second, "lobby", &both, Duration::from_secs(10)).await;
+
+    // The first user's second tab, on node B, resumes the same uid and shares its name.
+    let resume = first.authed.clone().unwrap().resume.unwrap();
+    let (mut tab, uid) = resumed(&b, &resume).await;
+    assert_eq!(Some(uid), first.authed.map(|a| a.uid));
+    assert_eq!(
+        tab.join("lobby", "alice").await.name.as_deref(),
+        Some("alice")
+    );
+    presence_becomes(&mut tab, "lobby", &both, Duration::from_secs(10)).await;
 }

@@ -12,6 +12,7 @@ use redis::{PushInfo, PushKind, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use wirechat_protocol::ChatMessage;
 
+use super::names::NameClaims;
 use super::{keys, presence, Redis, CALL_TIMEOUT};
 use crate::history::{fresh_epoch, StoreError};
 use crate::rooms::SharedRooms;
@@ -34,6 +35,7 @@ pub struct RedisRooms {
     /// Names this node in what it publishes, so it skips its own typing.
     node: String,
     changes: UnboundedSender<Change>,
+    names: NameClaims,
 }
 
 impl RedisRooms {
@@ -47,6 +49,7 @@ impl RedisRooms {
             redis,
             node,
             changes,
+            names: NameClaims::new(),
         }
     }
 
@@ -66,6 +69,16 @@ impl SharedRooms for RedisRooms {
             Ok(result) => result.map_err(StoreError::from),
             Err(_) => Err("Redis did not confirm the subscription in time".into()),
         }
+    }
+
+    fn claim_name(
+        &self,
+        room: &str,
+        uid: &str,
+        candidates: &[String],
+    ) -> Result<Option<String>, StoreError> {
+        self.names
+            .claim(&self.redis, &self.node, room, uid, candidates)
     }
 
     fn unwatch(&self, room: &str) {

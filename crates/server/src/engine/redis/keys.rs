@@ -4,6 +4,9 @@
 /// The epoch of every room's `seq` numbering, shared by all nodes.
 pub const EPOCH: &str = "wirechat:epoch";
 
+/// The key guests' resume tokens are signed with, shared by all nodes.
+pub const GUEST_KEY: &str = "wirechat:guest-key";
+
 /// The counter the room's next `seq` is taken from.
 pub fn seq(room: &str) -> String {
     format!("wirechat:seq:{room}")
@@ -31,4 +34,10 @@ pub const CHANNEL_PREFIX: &str = "wirechat:room:";
 /// entry expires (milliseconds since the Unix epoch) unless its node renews it.
 pub fn presence(room: &str) -> String {
     format!("wirechat:presence:{room}")
+}
+
+/// The hash of which uid goes by each name in the room; a name is held only while the room's
+/// presence set has a live entry for it.
+pub fn names(room: &str) -> String {
+    format!("wirechat:names:{room}")
 }

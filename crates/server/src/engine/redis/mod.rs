@@ -5,6 +5,8 @@
 //!   published by one Lua script, so order and deduplication are decided in Redis.
 //! - [`fanout`]: each node subscribes to the channels of rooms with members on it and
 //!   hands what arrives to the hub, in the order Redis published it.
+//! - [`guests`]: the key guests' resume tokens are signed with, one for all nodes.
+//! - [`names`]: which user goes by a name in a room, decided across nodes.
 //! - [`presence`]: each node's names in a per-room sorted set that expires unless renewed.
 //!
 //! One [`ConnectionManager`] carries commands and subscriptions (RESP3 pushes). It
@@ -12,7 +14,9 @@
 //! node is idle, and renews the epoch when Redis lost it.
 
 mod fanout;
+mod guests;
 mod keys;
+mod names;
 mod presence;
 mod store;
 
@@ -27,6 +31,7 @@ use tokio::runtime::Handle;
 use wirechat_protocol::close_code;
 
 use crate::config::{without_credentials, Config};
+use crate::guest::GuestPasses;
 use crate::history::{fresh_epoch, StoreError};
 use crate::peer::lock;
 use crate::state::AppState;
@@ -118,6 +123,9 @@ pub async fn connect(config: Config, url: &str) -> io::Result<AppState> {
         .await
         .map_err(failed)?;
     let epoch = Redis::current_epoch(&mut conn).await.map_err(failed)?;
+    let guest_key = guests::key_at_start(&mut conn)
+        .await
+        .map_err(|err| io::Error::other(format!("Redis at {shown}: {err}")))?;
     let redis = Redis {
         conn,
         runtime: Handle::current(),
@@ -127,24 +135,37 @@ pub async fn connect(config: Config, url: &str) -> io::Result<AppState> {
     let store = RedisHistory::new(redis.clone(), retain);
     let rooms = fanout::RedisRooms::start(redis.clone());
     let node = rooms.node().to_owned();
-    let state = AppState::with_shared_rooms(config, store, Box::new(rooms))?;
+    let passes = GuestPasses::with_key(&guest_key);
+    let state = AppState::with_shared_rooms(config, store, Box::new(rooms), passes)?;
     fanout::spawn_delivery(arrived, state.clone(), node.clone(), redis.clone());
     tokio::spawn(presence::renew(redis.clone(), state.clone(), node));
-    tokio::spawn(heartbeat(redis, state.clone()));
+    tokio::spawn(heartbeat(redis, state.clone(), guest_key));
     Ok(state)
 }
 
 /// Keeps the connection tried while nothing else uses it, and the epoch current. When the
 /// epoch changed (here or in a publish), the members' connections are closed with 1001, so
 /// their clients reconnect, see the new epoch and drop cursors that mean nothing now.
-async fn heartbeat(redis: Redis, state: AppState) {
+/// It also puts this node's guest key back if Redis lost it, so guests' tokens stay valid.
+async fn heartbeat(redis: Redis, state: AppState, guest_key: Vec<u8>) {
     let mut conn = redis.conn.clone();
     let mut ticks = tokio::time::interval(HEARTBEAT);
     let mut announced = redis.epoch();
+    let mut key_differs = false;
     loop {
         ticks.tick().await;
         match tokio::time::timeout(CALL_TIMEOUT, Redis::current_epoch(&mut conn)).await {
-            Ok(Ok(epoch)) => redis.adopt_epoch(epoch),
+            Ok(Ok(epoch)) => {
+                redis.adopt_epoch(epoch);
+                let restored = guests::shared_key(&mut conn, &guest_key);
+                if let Ok(Ok(held)) = tokio::time::timeout(CALL_TIMEOUT, restored).await {
+                    // Said once: only a node started while Redis was empty gets here.
+                    if held != guest_key && !key_differs {
+                        tracing::warn!("Redis holds another guest key: other nodes refuse this node's resume tokens");
+                    }
+                    key_differs = held != guest_key;
+                }
+            }
             Ok(Err(err)) => tracing::debug!(%err, "Redis is unreachable"),
             Err(_) => tracing::debug!("Redis did not answer in time"),
         }

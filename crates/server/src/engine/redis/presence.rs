@@ -19,7 +19,7 @@ pub const RENEW: Duration = Duration::from_secs(5);
 pub const EXPIRY: Duration = Duration::from_secs(15);
 
 /// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -113,6 +113,11 @@ pub async fn renew(redis: Redis, state: AppState, node: String) {
                 .ignore();
             pipe.cmd("PEXPIRE")
                 .arg(&key)
+                .arg(EXPIRY.as_millis() as u64)
+                .ignore();
+            // Who holds each name lasts as long as the names do.
+            pipe.cmd("PEXPIRE")
+                .arg(keys::names(&room))
                 .arg(EXPIRY.as_millis() as u64)
                 .ignore();
             let renewed = tokio::time::timeout(CALL_TIMEOUT, pipe.exec_async(&mut conn)).await;
