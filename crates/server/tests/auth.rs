@@ -395,11 +395,33 @@ async fn a_cookie_works_from_an_allowed_origin_and_is_refused_from_another() {
 }
 
 /// An upgrade request from a page at `origin`, with `cookie` when given.
-fn upgrade_from(port: u16, origin: &str, cookie: Option<&str>) -> String {
+/// The requests that open a connection, one per transport, and the status that opens it.
+#[derive(Clone, Copy, Debug)]
+enum Opener {
+    WebSocket,
+    EventStream,
+    Polling,
+}
+
+impl Opener {
+    const ALL: [Opener; 3] = [Opener::WebSocket, Opener::EventStream, Opener::Polling];
+
+    fn opened(self) -> &'static str {
+        match self {
+            Opener::WebSocket => " 101 ",
+            Opener::EventStream | Opener::Polling => " 200 ",
+        }
+    }
+}
+
+fn opening_from(opener: Opener, port: u16, origin: &str, cookie: Option<&str>) -> String {
     let cookie = cookie.map_or(String::new(), |c| format!("Cookie: {c}\r\n"));
-    format!(
-        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{cookie}\r\n"
-    )
+    let request = match opener {
+        Opener::WebSocket => "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Version: 13\r\n",
+        Opener::EventStream => "GET /sse HTTP/1.1\r\nAccept: text/event-stream\r\n",
+        Opener::Polling => "POST /poll HTTP/1.1\r\nContent-Length: 0\r\n",
+    };
+    format!("{request}Host: 127.0.0.1:{port}\r\nOrigin: {origin}\r\n{cookie}\r\n")
 }
 
 #[tokio::test]
@@ -412,36 +434,41 @@ async fn the_cookie_is_refused_from_every_page_but_the_servers_own() {
     let cookie = format!("wc_token={}", hs256(&claims("u1", "Alice")));
     let port = server.addr().port();
     let other_port = if port == 65535 { port - 1 } else { port + 1 };
-    for origin in [
-        // Another local page: browsers send a host's cookies to all of its ports.
-        format!("http://127.0.0.1:{other_port}"),
-        format!("http://localhost:{port}"),
-        format!("http://127.0.0.1:{port}.evil.example"),
-        "null".to_owned(),
-        "https://evil.example".to_owned(),
-    ] {
-        let response = raw_exchange(&server, &upgrade_from(port, &origin, Some(&cookie))).await;
+    // Every transport opens through the same gate, so each is checked.
+    for opener in Opener::ALL {
+        for origin in [
+            // Another local page: browsers send a host's cookies to all of its ports.
+            format!("http://127.0.0.1:{other_port}"),
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:{port}.evil.example"),
+            "null".to_owned(),
+            "https://evil.example".to_owned(),
+        ] {
+            let request = opening_from(opener, port, &origin, Some(&cookie));
+            let response = raw_exchange(&server, &request).await;
+            assert!(
+                response.status_line.contains(" 403 "),
+                "{opener:?} from {origin}: {}",
+                response.status_line
+            );
+        }
+        // Local pages still connect without the cookie, and sign in with auth like anyone.
+        let local_page = format!("http://127.0.0.1:{other_port}");
+        let response = raw_exchange(&server, &opening_from(opener, port, &local_page, None)).await;
         assert!(
-            response.status_line.contains(" 403 "),
-            "{origin}: {}",
+            response.status_line.contains(opener.opened()),
+            "{opener:?}: {}",
+            response.status_line
+        );
+        let own = format!("http://127.0.0.1:{port}");
+        let request = opening_from(opener, port, &own, Some(&cookie));
+        let response = raw_exchange(&server, &request).await;
+        assert!(
+            response.status_line.contains(opener.opened()),
+            "{opener:?}: {}",
             response.status_line
         );
     }
-    // Local pages still connect without the cookie, and sign in with auth like anyone.
-    let local_page = format!("http://127.0.0.1:{other_port}");
-    let response = raw_exchange(&server, &upgrade_from(port, &local_page, None)).await;
-    assert!(
-        response.status_line.contains(" 101 "),
-        "{}",
-        response.status_line
-    );
-    let own = format!("http://127.0.0.1:{port}");
-    let response = raw_exchange(&server, &upgrade_from(port, &own, Some(&cookie))).await;
-    assert!(
-        response.status_line.contains(" 101 "),
-        "{}",
-        response.status_line
-    );
     server.shutdown().await;
 }
 
