@@ -8,12 +8,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
 use tempfile::TempDir;
 
 use crate::engine::Engine;
+use crate::http_probe::get_until;
 use crate::wait::wait_until;
 
 /// How long a driver may take before its `/status` reports ready.
@@ -99,35 +97,16 @@ impl Driver {
 
     /// One raw `GET /status`; a plain socket keeps this independent of the WebDriver client.
     async fn status(&self) -> Result<(), String> {
-        let mut stream = TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let request = format!(
-            "GET /status HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        );
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| format!("write: {e}"))?;
-        // A driver may keep the connection open after answering, so read only until the
-        // answer is complete enough to judge.
-        let mut response = Vec::new();
-        let mut chunk = [0u8; 1024];
-        loop {
-            let read = stream
-                .read(&mut chunk)
-                .await
-                .map_err(|e| format!("read: {e}"))?;
-            response.extend_from_slice(&chunk[..read]);
-            let text = String::from_utf8_lossy(&response);
+        get_until(self.addr, "/status", |text, _| {
             if text.contains("\"ready\":true") || text.contains("\"ready\": true") {
-                return Ok(());
+                Some(Ok(()))
+            } else if text.contains("\"ready\":false") {
+                Some(Err(text.to_owned()))
+            } else {
+                None
             }
-            if read == 0 || text.contains("\"ready\":false") {
-                return Err(text.into_owned());
-            }
-        }
+        })
+        .await
     }
 }
 

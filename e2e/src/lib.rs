@@ -41,6 +41,7 @@ mod chat_page;
 mod driver;
 mod engine;
 mod harness;
+mod http_probe;
 mod message_row;
 mod png;
 mod proxy;

@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tempfile::TempDir;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::driver::free_loopback_port;
+use crate::http_probe::get_until;
 use crate::served_app::dist_dir;
 use crate::wait::wait_until;
 
@@ -133,28 +132,8 @@ impl Drop for StaticHost {
 
 /// The status line of one plain `GET path`, e.g. `HTTP/1.0 200 OK`.
 async fn status_line(addr: SocketAddr, path: &str) -> Result<String, String> {
-    let mut stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| format!("write: {e}"))?;
-    let mut response = Vec::new();
-    let mut chunk = [0u8; 512];
-    loop {
-        let read = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| format!("read: {e}"))?;
-        response.extend_from_slice(&chunk[..read]);
-        let text = String::from_utf8_lossy(&response);
-        if let Some((line, _)) = text.split_once("\r\n") {
-            return Ok(line.to_owned());
-        }
-        if read == 0 {
-            return Err(format!("no status line in {text:?}"));
-        }
-    }
+    get_until(addr, path, |text, _| {
+        text.split_once("\r\n").map(|(line, _)| Ok(line.to_owned()))
+    })
+    .await
 }
