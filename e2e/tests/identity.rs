@@ -312,6 +312,12 @@ async fn a_link_with_a_token_does_not_sign_the_visitor_in() {
             0,
             "the link's token endpoint was asked"
         );
+        let address = visitor.evaluate("return location.search;", vec![]).await;
+        assert_eq!(
+            address.as_str(),
+            Some("?room=lobby"),
+            "the token left the address bar"
+        );
     })
     .await;
     harness.shutdown().await;
