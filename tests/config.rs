@@ -71,7 +71,6 @@ fn the_query_overrides_the_file_and_the_file_the_defaults() {
         server: Some("wss://b.example/ws".into()),
         room: Some("dev".into()),
         name: Some("lee".into()),
-        ..QueryOverrides::default()
     };
     let c = merge(&https_page(), file, saved_name, query).unwrap();
     assert_eq!(
