@@ -51,6 +51,8 @@ pub fn App() -> impl IntoView {
     let linked_server = RwSignal::new(None::<String>);
     let file = StoredValue::new(ConfigFile::default());
     leptos::task::spawn_local(async move {
+        // A link's sign-in is never used; take the token out of the address bar and history.
+        page::drop_query_keys(&["token", "token_url"]);
         let query = page::query_overrides();
         let result = match fetch_config_file().await {
             Ok(found) => {
@@ -146,6 +148,7 @@ fn ConfigProblem(reason: ConfigError) -> impl IntoView {
 fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
     let config = RwSignal::new(config);
     let settings_open = expect_context::<AppChrome>().settings_open;
+    let signed_in_as = RwSignal::new(None::<String>);
 
     let save = Callback::new(move |saved: ConfigFile| {
         // The form was checked against the same merge; a saved value now beats the URL.
@@ -191,14 +194,34 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                         .into_iter()
                         .filter(|r| *r != current.room && check_room_name(r).is_ok())
                         .collect();
-                    view! { <ChatRoom options><PageSync/></ChatRoom> }.into_any()
+                    view! { <ChatRoom options><PageSync/><ShareSignedInName shared=signed_in_as/></ChatRoom> }.into_any()
                 }
             }
         }}
         <Show when=move || settings_open.get()>
-            <SettingsPanel current=config.into() on_save=save on_close=Callback::new(move |_| settings_open.set(false))/>
+            <SettingsPanel
+                current=config.into()
+                on_save=save
+                on_close=Callback::new(move |_| settings_open.set(false))
+                signed_in_as=signed_in_as
+            />
         </Show>
     }
+}
+
+/// Copies the name the server signed this user in as out of the chat, for the settings
+/// panel, which lives outside it.
+#[component]
+fn ShareSignedInName(
+    /// Where the name goes; it keeps the last one while the connection is down.
+    shared: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    Effect::new(move |_| {
+        if let Some(name) = chat.connection.with(|c| c.signed_in_as.clone()) {
+            shared.set(Some(name));
+        }
+    });
 }
 
 fn saved_rooms() -> Vec<String> {

@@ -5,6 +5,10 @@
 //! (`?server=ws://…&room=…&name=…`), because a link someone followed states what they want
 //! for this visit. Saving settings in the app removes those keys from the URL, so the saved
 //! values hold from then on.
+//!
+//! Sign-in (`token`, `token_url`) comes from `config.json` only, never from the URL: a link
+//! that carried a token could sign the visitor in as someone else, and a token in a URL
+//! ends up in the browser's history and in server logs.
 
 use serde::{Deserialize, Serialize};
 use wirechat_protocol::{check_display_name, check_room_name, LabelProblem, DEFAULT_ROOM};
@@ -67,10 +71,6 @@ pub struct QueryOverrides {
     pub room: Option<String>,
     /// `name=`
     pub name: Option<String>,
-    /// `token=`
-    pub token: Option<String>,
-    /// `token_url=`
-    pub token_url: Option<String>,
 }
 
 /// The page location parts the defaults depend on.
@@ -157,11 +157,11 @@ pub fn merge(
     if let Some(name) = &name {
         check_display_name(name).map_err(ConfigError::BadName)?;
     }
-    let token_url = query.token_url.or(saved.token_url).or(file.token_url);
-    let token = query.token.or(saved.token).or(file.token);
-    let sign_in = token_url
+    // Only the site's own file: neither a link nor the settings form signs anyone in.
+    let sign_in = file
+        .token_url
         .map(SignInSource::Url)
-        .or(token.map(SignInSource::Token));
+        .or(file.token.map(SignInSource::Token));
     let protocols = saved.protocols.or(file.protocols).unwrap_or_default();
     for protocol in &protocols {
         check_protocol(protocol)?;

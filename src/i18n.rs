@@ -165,6 +165,9 @@ texts! {
     welcome => "Welcome to wirechat", "wirechat에 오신 것을 환영합니다";
     /// Name field label.
     your_name => "Your name", "이름";
+    /// Under the settings' read-only name field of a signed-in user.
+    name_from_sign_in => "Your name comes from your sign-in and cannot be changed here.",
+        "이름은 로그인한 계정에서 오므로 여기서 바꿀 수 없습니다.";
     /// Name prompt button.
     start_chatting => "Start chatting", "채팅 시작";
     /// Settings heading and button label.

@@ -71,7 +71,6 @@ fn the_query_overrides_the_file_and_the_file_the_defaults() {
         server: Some("wss://b.example/ws".into()),
         room: Some("dev".into()),
         name: Some("lee".into()),
-        ..QueryOverrides::default()
     };
     let c = merge(&https_page(), file, saved_name, query).unwrap();
     assert_eq!(
@@ -233,29 +232,55 @@ fn a_link_to_another_host_is_asked_about_and_the_configured_host_is_not() {
     assert_eq!(ask(&file, &saved, &linking("wss://mine.example/ws")), None);
 }
 
+/// Puts `query` in the address bar, as if the page had been opened from a link.
+fn open_from_link(query: &str) {
+    let window = web_sys::window().expect("a window");
+    let path = window.location().pathname().expect("the page's path");
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{query}")),
+        )
+        .expect("replace the address");
+}
+
 #[wasm_bindgen_test]
-fn sign_in_comes_from_token_url_or_token_and_the_link_wins() {
+fn sign_in_comes_from_config_json_and_never_from_a_link() {
     let file = parse_config_file(r#"{"token":"file-token"}"#).unwrap();
+    open_from_link("?room=lobby&token=link-token&token_url=%2Fother%2Ftoken");
+    let from_link = wirechat::glue::page::query_overrides();
+    open_from_link("");
+    assert_eq!(
+        from_link.room.as_deref(),
+        Some("lobby"),
+        "the link was read"
+    );
     let c = merge(
         &https_page(),
-        file.clone(),
+        file,
+        ConfigFile::default(),
+        from_link.clone(),
+    )
+    .unwrap();
+    assert_eq!(c.sign_in, Some(SignInSource::Token("file-token".into())));
+    let url_file = parse_config_file(r#"{"token":"file-token","token_url":"/session/token"}"#);
+    let c = merge(
+        &https_page(),
+        url_file.unwrap(),
         ConfigFile::default(),
         QueryOverrides::default(),
     )
     .unwrap();
-    assert_eq!(c.sign_in, Some(SignInSource::Token("file-token".into())));
-    let query = QueryOverrides {
-        token_url: Some("/session/token".into()),
-        ..QueryOverrides::default()
-    };
-    let c = merge(&https_page(), file, ConfigFile::default(), query).unwrap();
     assert_eq!(c.sign_in, Some(SignInSource::Url("/session/token".into())));
     let guest = merge(
         &https_page(),
         ConfigFile::default(),
         ConfigFile::default(),
-        QueryOverrides::default(),
+        from_link,
     )
     .unwrap();
-    assert_eq!(guest.sign_in, None);
+    assert_eq!(guest.sign_in, None, "a link signs nobody in");
 }

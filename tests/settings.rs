@@ -10,7 +10,7 @@ use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wirechat::components::SettingsPanel;
-use wirechat::config::ClientConfig;
+use wirechat::config::{ClientConfig, ConfigFile, SignInSource};
 use wirechat::i18n::Lang;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -23,29 +23,43 @@ fn fields(root: &web_sys::HtmlElement) -> Vec<web_sys::HtmlInputElement> {
         .collect()
 }
 
-#[wasm_bindgen_test]
-async fn a_refused_setting_is_explained_in_korean() {
+/// Mounts the panel in `lang` on a fresh element for a user `name` in lobby on chat.example,
+/// signed in by `sign_in` as `signed_in_as`; what it saves lands in `saved`.
+async fn mount_panel(
+    lang: Lang,
+    name: &str,
+    sign_in: Option<SignInSource>,
+    saved: RwSignal<Option<ConfigFile>>,
+    signed_in_as: RwSignal<Option<String>>,
+) -> (web_sys::HtmlElement, Box<dyn std::any::Any>) {
     let root: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
-    let saved = RwSignal::new(false);
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context::<Signal<Lang>>(Signal::stored(Lang::Ko));
-        let current = ClientConfig {
-            server: "ws://chat.example/ws".into(),
-            room: "lobby".into(),
-            name: Some("민준".into()),
-            protocols: Vec::new(),
-            sign_in: None,
-        };
+    let current = ClientConfig {
+        server: "ws://chat.example/ws".into(),
+        room: "lobby".into(),
+        name: Some(name.into()),
+        protocols: Vec::new(),
+        sign_in,
+    };
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context::<Signal<Lang>>(Signal::stored(lang));
         view! {
             <SettingsPanel
-                current=Signal::stored(current)
-                on_save=Callback::new(move |_| saved.set(true))
+                current=Signal::stored(current.clone())
+                on_save=Callback::new(move |file| saved.set(Some(file)))
                 on_close=Callback::new(|()| {})
+                signed_in_as=signed_in_as
             />
         }
     });
     wait_for(&root, "button[type=submit]").await;
+    (root, Box::new(handle))
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_setting_is_explained_in_korean() {
+    let saved = RwSignal::new(None);
+    let (root, _handle) = mount_panel(Lang::Ko, "민준", None, saved, RwSignal::new(None)).await;
     let save = find_all(&root, "button[type=submit]").pop().unwrap();
     let error = || find(&root, r#"[role="alert"]"#).text_content().unwrap();
 
@@ -62,6 +76,43 @@ async fn a_refused_setting_is_explained_in_korean() {
     let refusal = "서버 주소 \"ftp://chat.example\"은(는) WebSocket URL이 아닙니다: ws:// 또는 \
                    wss://로 시작해야 합니다.";
     wait_until("the address is refused", || error() == refusal).await;
-    assert!(!saved.get_untracked(), "refused settings are not saved");
+    assert!(
+        saved.with_untracked(Option::is_none),
+        "refused settings are not saved"
+    );
+    root.remove();
+}
+
+/// The server ignores the name a signed-in user would type, so the panel shows the token's
+/// name read-only and saving keeps the guest name saved before.
+#[wasm_bindgen_test]
+async fn a_signed_in_user_sees_the_tokens_name_and_cannot_change_it() {
+    let saved = RwSignal::new(None);
+    let signed_in_as = RwSignal::new(None);
+    let token = Some(SignInSource::Token("a token".into()));
+    let (root, _handle) = mount_panel(Lang::En, "old guest name", token, saved, signed_in_as).await;
+    signed_in_as.set(Some("Alice".into()));
+    let name = || fields(&root)[2].clone();
+    wait_until("the token's name shows", || name().value() == "Alice").await;
+    assert!(name().read_only(), "the name field is read-only");
+    assert!(
+        root.text_content()
+            .unwrap()
+            .contains("Your name comes from your sign-in"),
+        "the panel says why"
+    );
+
+    name().set_value("Mallory");
+    find_all(&root, "button[type=submit]")
+        .pop()
+        .unwrap()
+        .click();
+    wait_until("the settings are saved", || {
+        saved.with_untracked(Option::is_some)
+    })
+    .await;
+    let file = saved.get_untracked().unwrap();
+    assert_eq!(file.name.as_deref(), Some("old guest name"));
+    assert_eq!(file.room.as_deref(), Some("lobby"));
     root.remove();
 }

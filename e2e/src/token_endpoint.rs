@@ -2,7 +2,8 @@
 //! frontend (so the page and its token endpoint share an origin, as the page's
 //! Content-Security-Policy expects) and `GET /token`, which answers `{"token":"…"}` with a
 //! token signed by the chat server's secret. What it hands out can be switched while a test
-//! runs, and it counts token requests.
+//! runs, and it counts token requests. The site's `config.json`, where sign-in is
+//! configured, can be set too.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,7 @@ struct Shared {
     secret: Vec<u8>,
     answer: Mutex<TokenAnswer>,
     requests: AtomicUsize,
+    config: Mutex<Option<String>>,
 }
 
 /// The endpoint on a free loopback port; it stops when dropped.
@@ -49,6 +51,7 @@ impl TokenEndpoint {
             secret: secret.to_vec(),
             answer: Mutex::new(answer),
             requests: AtomicUsize::new(0),
+            config: Mutex::new(None),
         });
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -67,6 +70,11 @@ impl TokenEndpoint {
     /// Hands out `answer` from now on.
     pub fn set_answer(&self, answer: TokenAnswer) {
         *self.shared.answer.lock().expect("answer lock") = answer;
+    }
+
+    /// Serves `config` as the site's `config.json` from now on, instead of the built one.
+    pub fn set_config(&self, config: serde_json::Value) {
+        *self.shared.config.lock().expect("config lock") = Some(config.to_string());
     }
 
     /// How many requests came so far.
@@ -99,16 +107,22 @@ async fn answer_one(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         .split('?')
         .next()
         .unwrap_or("/");
-    if path != "/token" {
-        return serve_file(&mut stream, path).await;
-    }
-    shared.requests.fetch_add(1, Ordering::SeqCst);
-    let answer = shared.answer.lock().expect("answer lock").clone();
-    let token = match answer {
-        TokenAnswer::Valid(request) => mint_token(&shared.secret, &request).expect("mint a token"),
-        TokenAnswer::Invalid => "not.a.token".to_owned(),
+    let config = shared.config.lock().expect("config lock").clone();
+    let body = match (path, config) {
+        ("/config.json", Some(config)) => config,
+        ("/token", _) => {
+            shared.requests.fetch_add(1, Ordering::SeqCst);
+            let answer = shared.answer.lock().expect("answer lock").clone();
+            let token = match answer {
+                TokenAnswer::Valid(request) => {
+                    mint_token(&shared.secret, &request).expect("mint a token")
+                }
+                TokenAnswer::Invalid => "not.a.token".to_owned(),
+            };
+            serde_json::json!({ "token": token }).to_string()
+        }
+        _ => return serve_file(&mut stream, path).await,
     };
-    let body = serde_json::json!({ "token": token }).to_string();
     let response = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",

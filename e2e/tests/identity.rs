@@ -43,19 +43,30 @@ fn query_value(value: &str) -> String {
         .collect()
 }
 
-/// The page URL of `room`, signed in with the extra query `sign_in` (`token=…` or
-/// `token_url=…`).
-fn signed_in_url(harness: &Harness, room: &str, sign_in: &str) -> String {
-    format!("{}?room={room}&{sign_in}", harness.app().http_url())
+/// The chat page in `room` as the web app behind `endpoint` serves it, from the app's own
+/// origin: its `config.json` names the harness's chat server and `sign_in` (`token` or
+/// `token_url`).
+fn site_page(
+    harness: &Harness,
+    endpoint: &TokenEndpoint,
+    room: &str,
+    sign_in: serde_json::Value,
+) -> String {
+    let mut config = serde_json::json!({ "server": harness.app().ws_url() });
+    if let (Some(config), Some(sign_in)) = (config.as_object_mut(), sign_in.as_object()) {
+        config.extend(sign_in.clone());
+    }
+    endpoint.set_config(config);
+    format!("{}?room={room}", endpoint.http_url())
 }
 
-/// The chat page as the web app behind `endpoint` serves it: from the app's own origin,
-/// fetching tokens from its `/token`, connecting to the harness's chat server in `lobby`.
+/// [`site_page`] in `lobby`, fetching tokens from the site's `/token`.
 fn endpoint_page(harness: &Harness, endpoint: &TokenEndpoint) -> String {
-    format!(
-        "{}?room=lobby&server={}&token_url=%2Ftoken",
-        endpoint.http_url(),
-        query_value(&harness.app().ws_url())
+    site_page(
+        harness,
+        endpoint,
+        "lobby",
+        serde_json::json!({ "token_url": "/token" }),
     )
 }
 
@@ -240,11 +251,13 @@ async fn a_room_outside_the_tokens_rooms_is_refused_and_another_room_works() {
         &user("u-bob", "Bob", &["team-*"], Duration::from_secs(600)),
     )
     .expect("mint a token");
+    let endpoint = TokenEndpoint::start(SECRET, TokenAnswer::Invalid).await;
     bounded(TEST_BOUND, async {
-        let url = signed_in_url(
+        let url = site_page(
             &harness,
+            &endpoint,
             "secret",
-            &format!("token={}", query_value(&token)),
+            serde_json::json!({ "token": token }),
         );
         let bob = harness.open_url(&url, "bob").await;
         bob.wait_for_status("Connected").await;
@@ -255,6 +268,56 @@ async fn a_room_outside_the_tokens_rooms_is_refused_and_another_room_works() {
         wait_for_own(&bob, "hello team").await;
         bob.expect_status_throughout("Connected", Duration::from_secs(1))
             .await;
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+/// A link that carries a token or a token endpoint signs nobody in: the visitor stays who the
+/// site's `config.json` says, so a link cannot sign them in as someone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_with_a_token_does_not_sign_the_visitor_in() {
+    let harness = signed_in_harness().await;
+    let lasting = Duration::from_secs(600);
+    let alice = mint_token(SECRET, &user("u-alice", "Alice", &[], lasting)).expect("mint");
+    let mallory = mint_token(SECRET, &user("u-mallory", "Mallory", &[], lasting)).expect("mint");
+    // The site's endpoint would hand out Mallory: a link naming it must not be followed either.
+    let endpoint = TokenEndpoint::start(
+        SECRET,
+        TokenAnswer::Valid(user("u-mallory", "Mallory", &[], lasting)),
+    )
+    .await;
+    bounded(TEST_BOUND, async {
+        let page = site_page(
+            &harness,
+            &endpoint,
+            "lobby",
+            serde_json::json!({ "token": alice }),
+        );
+        let link = format!("{page}&token={}&token_url=%2Ftoken", query_value(&mallory));
+        let visitor = harness.open_url(&link, "visitor").await;
+        visitor.wait_for_status("Connected").await;
+        wait_for_text(&visitor, "Signed in as Alice").await;
+        visitor.send("who am I").await;
+        wait_for_own(&visitor, "who am I").await;
+        let body = visitor
+            .evaluate("return document.body.innerText;", vec![])
+            .await;
+        assert!(
+            !body.as_str().unwrap_or_default().contains("Mallory"),
+            "the link's identity shows: {body}"
+        );
+        assert_eq!(
+            endpoint.requests(),
+            0,
+            "the link's token endpoint was asked"
+        );
+        let address = visitor.evaluate("return location.search;", vec![]).await;
+        assert_eq!(
+            address.as_str(),
+            Some("?room=lobby"),
+            "the token left the address bar"
+        );
     })
     .await;
     harness.shutdown().await;

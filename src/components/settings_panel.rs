@@ -3,6 +3,7 @@
 use crate::config::{
     check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigError, ConfigFile,
 };
+use crate::dom_id::unique_id;
 use crate::glue::page;
 use crate::i18n::{use_lang, Tr};
 use leptos::html;
@@ -18,8 +19,14 @@ pub fn SettingsPanel(
     on_save: Callback<ConfigFile>,
     /// Called when the user closes the panel without saving.
     on_close: Callback<()>,
+    /// The name the server signed this user in as, once it has said so.
+    #[prop(optional, into)]
+    signed_in_as: Signal<Option<String>>,
 ) -> impl IntoView {
     let now = current.get_untracked();
+    // The server takes a signed-in user's name from the token and ignores any other.
+    let signed_in = now.sign_in.is_some();
+    let kept_name = now.name.clone();
     let server = NodeRef::<html::Input>::new();
     let room = NodeRef::<html::Input>::new();
     let name = NodeRef::<html::Input>::new();
@@ -38,9 +45,14 @@ pub fn SettingsPanel(
         let settings = ConfigFile {
             server: Some(origin.resolve(&value(server))),
             room: Some(value(room)),
-            name: Some(value(name)),
+            // A signed-in user's name is not theirs to set: keep the guest name saved before.
+            name: if signed_in {
+                kept_name.clone()
+            } else {
+                Some(value(name))
+            },
             protocols: Some(parse_protocol_list(&value(protocols))),
-            // Sign-in comes from the site (config.json or the link), not from this form.
+            // Sign-in comes from the site's config.json, not from this form.
             ..ConfigFile::default()
         };
         let checked = check_server_url(&origin, settings.server.as_deref().unwrap_or_default())
@@ -48,9 +60,9 @@ pub fn SettingsPanel(
                 check_room_name(settings.room.as_deref().unwrap_or_default())
                     .map_err(ConfigError::BadRoom)
             })
-            .and_then(|()| {
-                check_display_name(settings.name.as_deref().unwrap_or_default())
-                    .map_err(ConfigError::BadName)
+            .and_then(|()| match &settings.name {
+                Some(name) if !signed_in => check_display_name(name).map_err(ConfigError::BadName),
+                _ => Ok(()),
             })
             .and_then(|()| {
                 settings
@@ -79,10 +91,31 @@ pub fn SettingsPanel(
                     {move || Tr::room_field(lang.get())}
                     <input node_ref=room type="text" value=now.room/>
                 </label>
-                <label>
-                    {move || Tr::your_name(lang.get())}
-                    <input node_ref=name type="text" autocomplete="nickname" value=now.name.unwrap_or_default()/>
-                </label>
+                {if signed_in {
+                    let hint_id = unique_id("name-from-sign-in");
+                    view! {
+                        <label>
+                            {move || Tr::your_name(lang.get())}
+                            <input
+                                node_ref=name
+                                type="text"
+                                readonly=true
+                                aria-describedby=hint_id.clone()
+                                prop:value=move || signed_in_as.get().unwrap_or_default()
+                            />
+                        </label>
+                        <p class="hint" id=hint_id>{move || Tr::name_from_sign_in(lang.get())}</p>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <label>
+                            {move || Tr::your_name(lang.get())}
+                            <input node_ref=name type="text" autocomplete="nickname" value=now.name.clone().unwrap_or_default()/>
+                        </label>
+                    }
+                    .into_any()
+                }}
                 <label>
                     {move || Tr::subprotocols_field(lang.get())}
                     <input node_ref=protocols type="text" spellcheck="false" value=now.protocols.join(", ")/>

@@ -55,8 +55,6 @@ pub fn query_overrides() -> QueryOverrides {
         server: get("server"),
         room: get("room"),
         name: get("name"),
-        token: get("token"),
-        token_url: get("token_url"),
     }
 }
 
