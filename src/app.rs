@@ -279,19 +279,10 @@ fn PageSync() -> impl IntoView {
 
 /// `config.json` beside `index.html`; a missing file means "use the defaults".
 async fn fetch_config_file() -> Result<ConfigFile, ConfigError> {
-    let response = gloo_net::http::Request::get("config.json")
-        .send()
-        .await
-        .map_err(|err| ConfigError::FileUnavailable(err.to_string()))?;
-    if response.status() == 404 {
-        return Ok(ConfigFile::default());
+    match crate::glue::http::get_text("config.json", false).await {
+        Ok(Ok(text)) => parse_config_file(&text),
+        Ok(Err(404)) => Ok(ConfigFile::default()),
+        Ok(Err(status)) => Err(ConfigError::FileStatus(status)),
+        Err(why) => Err(ConfigError::FileUnavailable(why)),
     }
-    if !response.ok() {
-        return Err(ConfigError::FileStatus(response.status()));
-    }
-    let text = response
-        .text()
-        .await
-        .map_err(|err| ConfigError::FileUnavailable(err.to_string()))?;
-    parse_config_file(&text)
 }

@@ -242,34 +242,44 @@ impl Tr {
 
     /// Status after a failed sign-in: why, and when the next attempt starts.
     pub fn sign_in_failed(lang: Lang, problem: &SignInProblem, secs: u64) -> String {
-        let why = match (lang, problem) {
-            (Lang::En, SignInProblem::NoToken(why)) if why.is_empty() => {
-                "could not get a sign-in token".to_owned()
-            }
+        // One sentence built in place: the reason, then the app's own words when it gave any.
+        let (why, detail) = match (lang, problem) {
             (Lang::En, SignInProblem::NoToken(why)) => {
-                format!("could not get a sign-in token ({})", isolated(why))
-            }
-            (Lang::Ko, SignInProblem::NoToken(why)) if why.is_empty() => {
-                "로그인 토큰을 받지 못했습니다".to_owned()
+                ("could not get a sign-in token", why.as_str())
             }
             (Lang::Ko, SignInProblem::NoToken(why)) => {
-                format!("로그인 토큰을 받지 못했습니다 ({})", isolated(why))
+                ("로그인 토큰을 받지 못했습니다", why.as_str())
             }
-            (Lang::En, SignInProblem::NoAnswer) => "no sign-in token came in time".to_owned(),
-            (Lang::Ko, SignInProblem::NoAnswer) => "로그인 토큰이 제때 오지 않았습니다".to_owned(),
-            (Lang::En, SignInProblem::Refused) => "the server refused the sign-in token".to_owned(),
-            (Lang::Ko, SignInProblem::Refused) => "서버가 로그인 토큰을 거부했습니다".to_owned(),
-            (Lang::En, SignInProblem::SameToken) => {
-                "the sign-in token was refused before and was not sent again".to_owned()
-            }
+            (Lang::En, SignInProblem::NoAnswer) => ("no sign-in token came in time", ""),
+            (Lang::Ko, SignInProblem::NoAnswer) => ("로그인 토큰이 제때 오지 않았습니다", ""),
+            (Lang::En, SignInProblem::Refused) => ("the server refused the sign-in token", ""),
+            (Lang::Ko, SignInProblem::Refused) => ("서버가 로그인 토큰을 거부했습니다", ""),
+            (Lang::En, SignInProblem::SameToken) => (
+                "the sign-in token was refused before and was not sent again",
+                "",
+            ),
             (Lang::Ko, SignInProblem::SameToken) => {
-                "이미 거부된 로그인 토큰이라 다시 보내지 않았습니다".to_owned()
+                ("이미 거부된 로그인 토큰이라 다시 보내지 않았습니다", "")
             }
         };
-        match lang {
-            Lang::En => format!("Not signed in: {why}. Retrying in {secs} s"),
-            Lang::Ko => format!("로그인하지 못했습니다: {why}. {secs}초 후 다시 시도"),
+        let (before, after) = match lang {
+            Lang::En => ("Not signed in: ", ". Retrying in "),
+            Lang::Ko => ("로그인하지 못했습니다: ", ". "),
+        };
+        let mut text = String::from(before);
+        text.push_str(why);
+        if !detail.is_empty() {
+            text.push_str(" (\u{2068}");
+            text.push_str(detail);
+            text.push_str("\u{2069})");
         }
+        text.push_str(after);
+        text.push_str(&secs.to_string());
+        text.push_str(match lang {
+            Lang::En => " s",
+            Lang::Ko => "초 후 다시 시도",
+        });
+        text
     }
 
     /// Who this user is signed in as.

@@ -41,3 +41,40 @@ fn the_code_and_the_servers_own_words_are_kept() {
         assert!(said.contains("\u{2068}origin\u{2069}"), "{said}");
     }
 }
+
+/// The status after a failed sign-in, word for word in both languages: the reason, the app's
+/// own words isolated when it gave any, and the wait before the next attempt.
+#[wasm_bindgen_test]
+fn a_failed_sign_in_says_why_and_when_it_retries() {
+    use wirechat_session::SignInProblem;
+    let cases = [
+        (
+            Lang::En,
+            SignInProblem::NoToken(String::new()),
+            "Not signed in: could not get a sign-in token. Retrying in 7 s",
+        ),
+        (
+            Lang::En,
+            SignInProblem::NoToken("HTTP 503".into()),
+            "Not signed in: could not get a sign-in token (\u{2068}HTTP 503\u{2069}). Retrying in 7 s",
+        ),
+        (
+            Lang::En,
+            SignInProblem::SameToken,
+            "Not signed in: the sign-in token was refused before and was not sent again. Retrying in 7 s",
+        ),
+        (
+            Lang::Ko,
+            SignInProblem::NoToken("HTTP 503".into()),
+            "로그인하지 못했습니다: 로그인 토큰을 받지 못했습니다 (\u{2068}HTTP 503\u{2069}). 7초 후 다시 시도",
+        ),
+        (
+            Lang::Ko,
+            SignInProblem::Refused,
+            "로그인하지 못했습니다: 서버가 로그인 토큰을 거부했습니다. 7초 후 다시 시도",
+        ),
+    ];
+    for (lang, problem, expected) in cases {
+        assert_eq!(Tr::sign_in_failed(lang, &problem, 7), expected);
+    }
+}

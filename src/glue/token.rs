@@ -17,15 +17,9 @@ pub fn fixed(token: String) -> TokenProvider {
 }
 
 async fn fetch_token(url: String) -> Result<String, String> {
-    let response = gloo_net::http::Request::get(&url)
-        .credentials(web_sys::RequestCredentials::Include)
-        .send()
-        .await
-        .map_err(|err| err.to_string())?;
-    if !response.ok() {
-        return Err(format!("HTTP {}", response.status()));
-    }
-    let text = response.text().await.map_err(|err| err.to_string())?;
+    let text = super::http::get_text(&url, true)
+        .await?
+        .map_err(|status| format!("HTTP {status}"))?;
     // The browser's own JSON parser: one string field does not need a serde decoder in the
     // bundle.
     js_sys::JSON::parse(&text)
