@@ -322,3 +322,68 @@ async fn a_link_with_a_token_does_not_sign_the_visitor_in() {
     .await;
     harness.shutdown().await;
 }
+
+/// The "nothing lost or duplicated across the refresh": a steady stream from a user
+/// whose token is renewed on the open connection, and whose first token expires in the
+/// middle of it, reaches a reader exactly once each, and each reads as delivered to its sender.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_across_a_token_renewal_arrive_exactly_once() {
+    let harness = signed_in_harness().await;
+    let ten_seconds = Duration::from_secs(10);
+    let alice_site = TokenEndpoint::start(
+        SECRET,
+        TokenAnswer::Valid(user("u-alice", "Alice", &[], ten_seconds)),
+    )
+    .await;
+    let bob_site = TokenEndpoint::start(
+        SECRET,
+        TokenAnswer::Valid(user("u-bob", "Bob", &[], Duration::from_secs(600))),
+    )
+    .await;
+    // Two browsers start, then 14 s of sending: more than the usual bound on a busy machine.
+    bounded(2 * TEST_BOUND, async {
+        let alice = harness
+            .open_url(&endpoint_page(&harness, &alice_site), "alice")
+            .await;
+        let bob = harness
+            .open_url(&endpoint_page(&harness, &bob_site), "bob")
+            .await;
+        alice.wait_for_status("Connected").await;
+        bob.wait_for_status("Connected").await;
+
+        // One message every 700 ms for 14 s: the renewal, and the first token's expiry 10 s
+        // after sign-in, both fall within the stream.
+        let texts: Vec<String> = (1..=20)
+            .map(|i| format!("across the renewal {i}"))
+            .collect();
+        for text in &texts {
+            alice.send(text).await;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+        }
+        assert!(
+            alice_site.requests() >= 2,
+            "the token was renewed during the stream ({} requests)",
+            alice_site.requests()
+        );
+
+        let expected: Vec<(&str, &str)> = texts.iter().map(|t| ("Alice", t.as_str())).collect();
+        let rows = bob.wait_for_messages(&expected).await;
+        for text in &texts {
+            let shown = rows.iter().filter(|r| &r.text == text).count();
+            assert_eq!(shown, 1, "bob sees {text:?} {shown} times: {rows:?}");
+        }
+        let last = texts.last().expect("messages were sent");
+        let own = wait_for_own(&alice, last).await;
+        for text in &texts {
+            let mine: Vec<&MessageRow> = own.iter().filter(|r| &r.text == text).collect();
+            assert_eq!(mine.len(), 1, "alice sees {text:?} once: {own:?}");
+            assert_eq!(
+                mine[0].delivery.as_deref(),
+                Some("Delivered"),
+                "{text:?} is delivered: {own:?}"
+            );
+        }
+    })
+    .await;
+    harness.shutdown().await;
+}
