@@ -21,12 +21,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { parseArgs } from "./lib/args.mjs";
 import { startProxy } from "./lib/compare/proxy.mjs";
 import { TRANSPORTS } from "./lib/compare/transports.mjs";
 import { runWorkload } from "./lib/compare/workload.mjs";
 import { renderChart, renderDoc } from "./lib/compare/report.mjs";
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(
+  process.argv.slice(2),
+  "usage: node bench/compare.mjs --server PATH [--out DIR] [--sequential] | --report-only [--out DIR]",
+  (flags) => flags.server || flags["report-only"],
+);
 const WORKLOAD = {
   messages: Number(args.messages ?? 500),
   rate: Number(args.rate ?? 10),
@@ -35,18 +40,6 @@ const WORKLOAD = {
 const OUT = args.out ?? "docs";
 const TICKS_PER_SECOND = Number(execSync("getconf CLK_TCK").toString().trim());
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const [flag, inline] = argv[i].split("=", 2);
-    const takesNext = inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--");
-    out[flag.replace(/^--/, "")] = inline ?? (takesNext ? argv[++i] : "true");
-  }
-  if (!out.server && !out["report-only"]) {
-    throw new Error("usage: node bench/compare.mjs --server PATH [--out DIR] [--sequential] | --report-only [--out DIR]");
-  }
-  return out;
-}
 
 const log = (...parts) => console.log(`[compare ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 

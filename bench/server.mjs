@@ -20,8 +20,13 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import WebSocket from "ws";
+import { parseArgs } from "./lib/args.mjs";
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(
+  process.argv.slice(2),
+  "usage: node bench/server.mjs --server PATH [--out DIR]",
+  (flags) => flags.server || flags["report-only"] !== undefined,
+);
 const IDLE_N = Number(args.connections ?? 10_000);
 const SOURCES = Number(args.sources ?? 8);
 const FAN_MEMBERS = Number(args["fanout-members"] ?? 100);
@@ -32,16 +37,6 @@ const DISK_MESSAGES = Number(args["disk-messages"] ?? 50_000);
 const DISK_TEXT = 3_900;
 const SUBPROTOCOL = "chat";
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const [flag, inline] = argv[i].split("=", 2);
-    const takesNext = inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith("--");
-    out[flag.replace(/^--/, "")] = inline ?? (takesNext ? argv[++i] : "true");
-  }
-  if (!out.server && out["report-only"] === undefined) throw new Error("usage: node bench/server.mjs --server PATH [--out DIR]");
-  return out;
-}
 
 const log = (...parts) => console.log(`[server-bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
