@@ -3,26 +3,25 @@
 
 use proptest::prelude::*;
 use wirechat_protocol::{
-    close_code, decode, encode, error_code, feature, Authed, ChatMessage, ErrorFrame, Frame, Hello,
+    close_code, decode, encode, error_code, feature, Authed, ChatMessage, ErrorFrame, Frame,
     History, Presence, Timestamp,
 };
 use wirechat_session::{
     ClosedReason, Command, Delivery, Input, Session, SessionConfig, SignInProblem, Status,
 };
 
+mod support;
+
+use support::sent;
+
 const T0: u64 = 1_764_000_000_000;
 
 fn hello(auth: bool) -> Input {
-    let mut features = vec![feature::HISTORY.into(), feature::PRESENCE.into()];
+    let mut features = vec![feature::HISTORY, feature::PRESENCE];
     if auth {
-        features.push(feature::AUTH.into());
+        features.push(feature::AUTH);
     }
-    Input::Text(encode(&Frame::Hello(Hello {
-        server: "test".into(),
-        epoch: "e1".into(),
-        features,
-        max_text: None,
-    })))
+    support::hello(&features)
 }
 
 fn authed(uid: &str, name: &str, exp: Option<u64>, resume: Option<&str>) -> Input {
@@ -55,16 +54,6 @@ fn opened() -> Input {
     Input::Opened {
         protocol: String::new(),
     }
-}
-
-fn sent(commands: &[Command]) -> Vec<Frame> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::Send(t) => Some(decode(t).expect("the session writes valid frames")),
-            _ => None,
-        })
-        .collect()
 }
 
 fn tokens_sent(commands: &[Command]) -> Vec<String> {

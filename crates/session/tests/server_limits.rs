@@ -1,31 +1,14 @@
 //! What a session does with a server's presence changes (`presence_deltas`) and with
 //! `rate_limited` refusals, driven by frames as the reference server sends them.
 
-use wirechat_protocol::{
-    decode, encode, error_code, feature, ErrorFrame, Frame, Hello, Presence, PresenceChange,
-};
+use wirechat_protocol::{encode, error_code, feature, ErrorFrame, Frame, Presence, PresenceChange};
 use wirechat_session::{Command, Delivery, Input, Session, SessionConfig};
 
+mod support;
+
+use support::{hello, sent};
+
 const T0: u64 = 1_764_000_000_000;
-
-fn hello(features: &[&str]) -> Input {
-    Input::Text(encode(&Frame::Hello(Hello {
-        server: "test".into(),
-        epoch: "e1".into(),
-        features: features.iter().map(|f| (*f).to_owned()).collect(),
-        max_text: None,
-    })))
-}
-
-fn sent(commands: &[Command]) -> Vec<Frame> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::Send(t) => Some(decode(t).expect("the session writes valid frames")),
-            _ => None,
-        })
-        .collect()
-}
 
 /// A session named alice, connected to a server with `features`; returns it and what it sent.
 fn connected(features: &[&str]) -> (Session, Vec<Frame>) {

@@ -1,0 +1,25 @@
+//! What the session tests share: a server's `hello` and the frames a session wrote.
+
+use wirechat_protocol::{decode, encode, Frame, Hello};
+use wirechat_session::{Command, Input};
+
+/// The `hello` of a server announcing `features`.
+pub fn hello(features: &[&str]) -> Input {
+    Input::Text(encode(&Frame::Hello(Hello {
+        server: "test".into(),
+        epoch: "e1".into(),
+        features: features.iter().map(|f| (*f).to_owned()).collect(),
+        max_text: None,
+    })))
+}
+
+/// The frames among `commands` that the session asked to send.
+pub fn sent(commands: &[Command]) -> Vec<Frame> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Send(t) => Some(decode(t).expect("the session writes valid frames")),
+            _ => None,
+        })
+        .collect()
+}
