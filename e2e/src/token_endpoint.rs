@@ -8,11 +8,17 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, Request};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
 use wirechat_server::{mint_token, TokenRequest};
 
 use crate::served_app::dist_dir;
@@ -53,11 +59,13 @@ impl TokenEndpoint {
             requests: AtomicUsize::new(0),
             config: Mutex::new(None),
         });
-        let serving = Arc::clone(&shared);
+        let site = Router::new()
+            .route("/config.json", get(config_json))
+            .route("/token", get(token))
+            .fallback_service(ServeDir::new(dist_dir()))
+            .with_state(Arc::clone(&shared));
         let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer_one(stream, Arc::clone(&serving)));
-            }
+            let _ = axum::serve(listener, site).await;
         });
         Self { addr, shared, task }
     }
@@ -89,79 +97,35 @@ impl Drop for TokenEndpoint {
     }
 }
 
-async fn answer_one(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 2048];
-    // Only the head matters; a GET has no body.
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => request.extend_from_slice(&buf[..n]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&request);
-    let path = head
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .split('?')
-        .next()
-        .unwrap_or("/");
+async fn config_json(State(shared): State<Arc<Shared>>) -> Response {
+    // The lock is let go before the file is read.
     let config = shared.config.lock().expect("config lock").clone();
-    let body = match (path, config) {
-        ("/config.json", Some(config)) => config,
-        ("/token", _) => {
-            shared.requests.fetch_add(1, Ordering::SeqCst);
-            let answer = shared.answer.lock().expect("answer lock").clone();
-            let token = match answer {
-                TokenAnswer::Valid(request) => {
-                    mint_token(&shared.secret, &request).expect("mint a token")
-                }
-                TokenAnswer::Invalid => "not.a.token".to_owned(),
-            };
-            serde_json::json!({ "token": token }).to_string()
-        }
-        _ => return serve_file(&mut stream, path).await,
-    };
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
+    match config {
+        Some(config) => json_answer(config),
+        None => ServeFile::new(dist_dir().join("config.json"))
+            .oneshot(Request::new(Body::empty()))
+            .await
+            .into_response(),
+    }
 }
 
-/// Serves a file of the built frontend (`/` is `index.html`), or 404.
-async fn serve_file(stream: &mut tokio::net::TcpStream, path: &str) {
-    let name = match path.trim_start_matches('/') {
-        "" => "index.html",
-        name if name.contains("..") => "",
-        name => name,
+async fn token(State(shared): State<Arc<Shared>>) -> Response {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let answer = shared.answer.lock().expect("answer lock").clone();
+    let token = match answer {
+        TokenAnswer::Valid(request) => mint_token(&shared.secret, &request).expect("mint a token"),
+        TokenAnswer::Invalid => "not.a.token".to_owned(),
     };
-    let file = dist_dir().join(name);
-    let (status, kind, body) = match std::fs::read(&file) {
-        Ok(body) if !name.is_empty() => {
-            let kind = match file.extension().and_then(|e| e.to_str()) {
-                Some("html") => "text/html; charset=utf-8",
-                Some("js") => "text/javascript",
-                Some("wasm") => "application/wasm",
-                Some("css") => "text/css",
-                Some("json") | Some("webmanifest") => "application/json",
-                Some("svg") => "image/svg+xml",
-                Some("png") => "image/png",
-                _ => "application/octet-stream",
-            };
-            ("200 OK", kind, body)
-        }
-        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(&body).await;
-    let _ = stream.shutdown().await;
+    json_answer(serde_json::json!({ "token": token }).to_string())
+}
+
+fn json_answer(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
