@@ -50,35 +50,36 @@ server:
 dev: setup
 	trunk serve
 
+## The app (package wirechat) runs only in browsers, so it is linted for wasm32 alone: a native
+## lint of it would check the whole Leptos tree a second time, for a target it never runs on.
 lint:
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --exclude wirechat --all-targets -- -D warnings
 	cargo clippy -p wirechat --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 # The app's own tests run in browsers (below); its documentation examples are the files in
-# examples/, which the lint builds for both targets.
+# examples/, which the lint builds for wasm32.
 test-native:
 	cargo test --workspace --exclude wirechat --exclude wirechat-e2e
 
-## Browser tests (wasm-bindgen-test), one target per engine: every file in Chromium, the
-## files where engines differ in Firefox and WebKit (BROWSER_CORE below).
+## Browser tests (wasm-bindgen-test), one target per engine: every test binary in Chromium,
+## the ones where engines differ in Firefox and WebKit (BROWSER_CORE below).
 ##
-## Each test file starts a browser of its own (Firefox takes 10 to 20 s to start on two busy
-## cores), so Firefox and WebKit run only the files that exercise what engines do
-## differently: the composer's keys and IME events, rendering and the basics (browser), the
-## message list's layout and scrolling (message_list), isolation of right-to-left names
-## (deceptive_names), pageshow and online events (page_lifecycle) and the panic notice
-## (crash). The rest tests the app's own rules, which no engine changes.
+## Each test binary starts a browser of its own (Firefox takes 10 to 20 s to start on two
+## busy cores), so the tests are grouped into few binaries: `engines` holds what engines do
+## differently (the composer's keys and IME events, rendering and the basics, the message
+## list's layout and scrolling, isolation of right-to-left names, pageshow and online
+## events), `crash` the panic notice (a panic ends its page, so it has a page of its own), and
+## `app_rules` the app's own rules, which no engine changes and which run in Chromium only.
 ##
 ## wasm-bindgen-test-runner kills the driver right after closing the window, so a browser
 ## still shutting down leaves its profile behind in TMPDIR (chromedriver's is about 77 MB);
 ## each run gets a TMPDIR of its own, removed afterwards whatever the outcome.
 WASM_TEST := cargo test -p wirechat --target wasm32-unknown-unknown
-# The runner gives each test file 20 s unless told otherwise; message_list alone takes longer
-# in WebKit, whose animation frames, on which the app renders, come 200 ms and more apart.
-export WASM_BINDGEN_TEST_TIMEOUT ?= 180
-BROWSER_CORE := --test browser --test message_list --test deceptive_names --test page_lifecycle \
-	--test crash
+# The runner gives each test binary 20 s unless told otherwise; the message list alone takes
+# longer in WebKit, whose animation frames, on which the app renders, come 200 ms and more apart.
+export WASM_BINDGEN_TEST_TIMEOUT ?= 300
+BROWSER_CORE := --test engines --test message_list --test crash
 OWN_TMPDIR := scratch=$$(mktemp -d -t wirechat-browser-tests-XXXXXX) && \
 	trap 'rm -rf "$$scratch"' EXIT && TMPDIR=$$scratch
 

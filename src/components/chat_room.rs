@@ -13,7 +13,7 @@ use leptos::prelude::*;
 /// A complete chat: rooms, status line, message list and composer, on one connection.
 ///
 /// Embed it in any Leptos app: `examples/embed_chat_room.rs` shows how, in a few lines (the
-/// lint builds the examples for both targets, so they keep up with the API).
+/// lint builds the examples for wasm32, so they keep up with the API).
 #[component]
 pub fn ChatRoom(
     /// Server, rooms, name and timings.

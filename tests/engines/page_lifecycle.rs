@@ -2,15 +2,9 @@
 //! (with `persisted`) rather than `visibilitychange`, and the chat must come back at once
 //! instead of waiting out a backoff it started before the page was frozen.
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
-use support::*;
+use crate::support::*;
 use wasm_bindgen_test::*;
 use wirechat_session::BackoffConfig;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A chat whose reconnects wait ten minutes, so only the page's events can bring it back
 /// within a test.

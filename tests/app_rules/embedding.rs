@@ -1,18 +1,12 @@
 //! Two chats embedded on one page: every id is unique, and every reference by id
 //! (`for`, `aria-describedby`, `aria-controls`, `aria-labelledby`) stays inside its own chat.
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
+use crate::support::*;
 use leptos::prelude::*;
 use std::collections::HashSet;
-use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wirechat::{ChatOptions, ChatRoom};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Attributes that name other elements by id, space-separated.
 const ID_REFERENCES: [&str; 4] = [

@@ -10,8 +10,6 @@ use wirechat::transport::{Connection, EventSink, Transport, TransportEvent};
 use wirechat_protocol::{decode, encode, feature, Ack, Frame, Hello, History};
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
 
-wasm_bindgen_test_configure!(run_in_browser);
-
 #[derive(Default)]
 struct Wire {
     sink: Option<EventSink>,

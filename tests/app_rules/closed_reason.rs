@@ -5,8 +5,6 @@ use wasm_bindgen_test::*;
 use wirechat::i18n::{Lang, Tr};
 use wirechat_session::ClosedReason;
 
-wasm_bindgen_test_configure!(run_in_browser);
-
 fn reasons() -> [ClosedReason; 3] {
     [
         ClosedReason::Deliberate,

@@ -1,12 +1,8 @@
 //! The server's `rate_limited` answer, as the user meets it: a notice that says the messages
 //! wait, and the message stays pending (never failed) until it goes out again.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn a_message_refused_for_its_rate_waits_and_the_user_is_told() {

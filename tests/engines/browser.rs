@@ -1,14 +1,8 @@
 //! Browser tests: the real components, session and glue in headless Chromium, with the
 //! socket replaced by an in-memory far end so each test controls exactly what arrives.
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
-use support::*;
+use crate::support::*;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn msg_frame(id: &str, from: &str, text: &str, seq: u64) -> String {
     serde_json::json!({

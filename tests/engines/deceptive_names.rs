@@ -2,14 +2,8 @@
 //! rendered isolated, so its direction cannot reorder what is shown around it. (Names with
 //! bidi controls never get this far: decoding refuses them, see PROTOCOL.md "Limits".)
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
-use support::*;
+use crate::support::*;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A right-to-left name ending in digits: unisolated, the digits and the punctuation after
 /// it join its run and change places with what follows on the line.

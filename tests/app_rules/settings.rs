@@ -1,19 +1,13 @@
 //! The settings panel in the reader's language: a setting it refuses is explained in Korean
 //! on a Korean page, not in English.
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
+use crate::support::*;
 use leptos::prelude::*;
-use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wirechat::components::SettingsPanel;
 use wirechat::config::{ClientConfig, ConfigFile, SignInSource};
 use wirechat::i18n::Lang;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// The panel's text fields in order: server, room, name, subprotocols.
 fn fields(root: &web_sys::HtmlElement) -> Vec<web_sys::HtmlInputElement> {

@@ -1,13 +1,9 @@
 //! Configuration merging, in the browser like the app itself.
 
-#![cfg(target_arch = "wasm32")]
-
 use wasm_bindgen_test::*;
 use wirechat::config::*;
 use wirechat::i18n::{Lang, Tr};
 use wirechat_protocol::LabelProblem;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn http_page() -> PageOrigin {
     PageOrigin {

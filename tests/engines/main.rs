@@ -1,0 +1,21 @@
+//! The browser tests where engines differ, run in Chromium, Firefox and WebKit: the composer's
+//! keys and IME events, rendering and the basics (`browser`), isolation of right-to-left names
+//! (`deceptive_names`), and the page's `pageshow` and `online` events (`page_lifecycle`). The
+//! message list's layout and scrolling (`tests/message_list.rs`) keeps a page of its own: it
+//! puts the app's stylesheet into the page, which the unstyled tests here do not expect.
+//!
+//! They are modules of one test binary rather than files of their own: each test binary is
+//! linked, prepared by wasm-bindgen and given a browser of its own, which costs seconds per
+//! file in Chromium and 10 to 20 s in Firefox. Every test mounts into a fresh element
+//! (`support`), so sharing the page is safe.
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod browser;
+mod deceptive_names;
+mod page_lifecycle;
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
