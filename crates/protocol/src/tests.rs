@@ -15,6 +15,10 @@ fn msg() -> ChatMessage {
         text: "Hello".into(),
         ts: Timestamp::from_millis(1_764_000_000_000).unwrap(),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -77,6 +81,7 @@ fn every_frame_type_round_trips() {
             more: true,
             latest: Some(9),
             req: Some(8),
+            read: None,
         }),
         Frame::Presence(Presence {
             room: "lobby".into(),

@@ -255,6 +255,10 @@ mod tests {
             text: format!("text of {id}"),
             ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -734,6 +734,7 @@ impl Answer<'_> {
             more,
             latest,
             req: self.req,
+            read: None,
         })
     }
 }
@@ -823,6 +824,10 @@ mod tests {
             text: "boo".into(),
             ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         };
         assert_eq!(hub.post(&ghost, boo), Err(Refused::NotJoined));
     }

@@ -259,6 +259,10 @@ fn message(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         // Rows written before times were checked may hold any u64; they read as the latest
         // time a reader can show.
         ts: Timestamp::saturating_from_millis(from_sql(row.get(5)?)),
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     })
 }
 

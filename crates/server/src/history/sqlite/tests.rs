@@ -13,6 +13,10 @@ fn msg(id: &str) -> ChatMessage {
         text: format!("text of {id}"),
         ts: wirechat_protocol::Timestamp::EPOCH,
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -89,6 +93,10 @@ fn messages_come_back_field_for_field() {
         text: "line one\nline two 🎉 '; DROP TABLE messages; --".into(),
         ts: wirechat_protocol::Timestamp::MAX,
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     };
     let Appended::Stored(stored) = store.append(sent.clone()).unwrap() else {
         panic!("stored")
