@@ -3,10 +3,10 @@
 //! drop the frame; a few repair the value and let the rest of the frame through.
 
 use crate::{
-    check_emoji, validate_name, validate_room, validate_uid, ChatMessage, ErrorFrame, Frame, Hello, Presence,
-    PresenceChange, Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS, MAX_ERROR_MESSAGE_BYTES,
-    MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS, MAX_RETRY_AFTER_MS, MAX_SEQ,
-    MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
+    check_emoji, validate_name, validate_room, validate_uid, ChatMessage, ErrorFrame, Frame, Hello,
+    Presence, PresenceChange, Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS,
+    MAX_ERROR_MESSAGE_BYTES, MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS,
+    MAX_RETRY_AFTER_MS, MAX_SEQ, MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
 };
 use crate::{
     Reaction, MAX_QUERY_BYTES, MAX_REACTION_KINDS, MAX_REACTION_USERS, MAX_SEARCH_RESULTS,
@@ -246,8 +246,7 @@ fn check_reactions(reactions: &[Reaction]) -> Result<(), String> {
     for reaction in reactions {
         check_emoji(&reaction.emoji)?;
         seq_within("count", Some(reaction.count))?;
-        if reaction.users.len() > MAX_REACTION_USERS
-            || reaction.count < reaction.users.len() as u64
+        if reaction.users.len() > MAX_REACTION_USERS || reaction.count < reaction.users.len() as u64
         {
             return Err(format!(
                 "a reaction listing {} users with a count of {}",

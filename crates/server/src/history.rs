@@ -1,6 +1,7 @@
 //! Where rooms keep their messages: the [`HistoryStore`] trait, the in-memory store and the
 //! SQLite store ([`SqliteHistory`]).
 
+mod actions;
 mod sqlite;
 
 use std::collections::hash_map::RandomState;
@@ -9,8 +10,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wirechat_protocol::{encode, ChatMessage, Frame};
+use wirechat_protocol::{encode, ChatMessage, Frame, Timestamp};
 
+pub use actions::{fts_query, ActionRefused, Capabilities};
 pub use sqlite::{SqliteHistory, DATABASE_FILE};
 
 /// Why a store could not answer; the server logs it and answers the client's request with
@@ -113,6 +115,88 @@ pub trait HistoryStore: Send {
     /// The newest `seq` of `room` (`None` for a room without messages), sent with every
     /// history page so a client whose page stopped short knows more follows.
     fn latest(&self, room: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Which message actions this store keeps; the server announces them in `hello`.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// Replaces the text of the message `id` of `room`, written by the user `uid`, and
+    /// stamps it `edited` at `at`. Deleted messages cannot be edited.
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, uid, text, at);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Turns the message `id` of `room`, written by the user `uid`, into a tombstone at
+    /// `at`: its text and reactions are removed from storage, not only hidden. Deleting a
+    /// tombstone again changes nothing.
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, uid, at);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Adds (`on`) or removes the reaction `emoji` of the user `uid`, shown as `name`, on
+    /// the message `id` of `room`. Adding twice or removing what is not there changes
+    /// nothing. A new emoji on a message that has `MAX_REACTION_KINDS` is refused.
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, reactor, emoji, on);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Records that the user `uid` read `room` up to `seq`; a lower `seq` than the one
+    /// kept changes nothing. Returns the position now kept.
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        let _ = (room, uid, seq);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// How far the user `uid` has read `room`, if it ever said.
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        let _ = (room, uid);
+        Ok(None)
+    }
+
+    /// The newest `limit` messages of `room` holding every word of `query` (plain words, no
+    /// query syntax), oldest first.
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        let _ = (room, query, limit);
+        Err(ActionRefused::Unsupported)
+    }
+}
+
+/// Who reacts: the user id that makes a reaction one per user, and the name shown for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reactor<'a> {
+    /// The user id.
+    pub uid: &'a str,
+    /// The display name in the room when reacting.
+    pub name: &'a str,
 }
 
 /// Keeps the newest messages of every room in memory; everything is gone at restart, so
