@@ -2,6 +2,7 @@
 //! SQLite store ([`SqliteHistory`]).
 
 mod actions;
+mod memory_actions;
 mod sqlite;
 
 use std::collections::hash_map::RandomState;
@@ -208,6 +209,8 @@ pub struct MemoryHistory {
     epoch: String,
     per_room: usize,
     rooms: HashMap<String, RoomLog>,
+    /// How far each user read each room: `(uid, room)` to `seq`.
+    reads: HashMap<(String, String), u64>,
 }
 
 #[derive(Debug, Default)]
@@ -217,6 +220,8 @@ struct RoomLog {
     msgs: VecDeque<ChatMessage>,
     /// Id to `seq` of exactly the messages in `msgs`, so the index is bounded with them.
     ids: HashMap<String, u64>,
+    /// Who reacted how to the messages in `msgs`, by `seq`, in the order they reacted.
+    reactors: HashMap<u64, Vec<memory_actions::Reacted>>,
 }
 
 impl RoomLog {
@@ -240,6 +245,7 @@ impl MemoryHistory {
             epoch: fresh_epoch(),
             per_room,
             rooms: HashMap::new(),
+            reads: HashMap::new(),
         }
     }
 }
@@ -262,6 +268,7 @@ impl HistoryStore for MemoryHistory {
             while log.msgs.len() > self.per_room {
                 if let Some(old) = log.msgs.pop_front() {
                     log.ids.remove(&old.id);
+                    log.reactors.remove(&old.seq.unwrap_or(0));
                 }
             }
         }
@@ -309,6 +316,74 @@ impl HistoryStore for MemoryHistory {
             .get(room)
             .map(|log| log.last_seq)
             .filter(|&seq| seq > 0))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            actions: true,
+            search: true,
+        }
+    }
+
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let msg = self.authored(room, id, uid)?;
+        if msg.deleted.is_some() {
+            return Err(ActionRefused::NotFound);
+        }
+        msg.text = text.to_owned();
+        msg.edited = Some(at);
+        Ok(())
+    }
+
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.tombstone(room, id, uid, at)
+    }
+
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        self.set_reaction(room, id, reactor, emoji, on)
+    }
+
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        let newest = self.rooms.get(room).map_or(0, |log| log.last_seq);
+        let kept = self
+            .reads
+            .entry((uid.to_owned(), room.to_owned()))
+            .or_default();
+        *kept = (*kept).max(seq.min(newest));
+        Ok(*kept)
+    }
+
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.reads.get(&(uid.to_owned(), room.to_owned())).copied())
+    }
+
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        Ok(self.find_words(room, query, limit))
     }
 }
 

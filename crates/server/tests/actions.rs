@@ -119,7 +119,12 @@ async fn two_in_lobby(server: &RunningServer) -> (Client, Client) {
 #[tokio::test]
 async fn each_action_reaches_another_client() {
     let data = tempfile::tempdir().unwrap();
-    let server = start(sqlite(&data)).await;
+    each_action_reaches_another_client_on(sqlite(&data)).await;
+    each_action_reaches_another_client_on(local()).await;
+}
+
+async fn each_action_reaches_another_client_on(config: Config) {
+    let server = start(config).await;
     let (mut alice, mut bob) = two_in_lobby(&server).await;
     assert!(alice.hello.has(feature::ACTIONS) && alice.hello.has(feature::SEARCH));
     let alice_uid = alice.authed.clone().unwrap().uid;
@@ -168,7 +173,12 @@ async fn each_action_reaches_another_client() {
 #[tokio::test]
 async fn a_non_author_cannot_edit_or_delete() {
     let data = tempfile::tempdir().unwrap();
-    let server = start(sqlite(&data)).await;
+    a_non_author_cannot_edit_or_delete_on(sqlite(&data)).await;
+    a_non_author_cannot_edit_or_delete_on(local()).await;
+}
+
+async fn a_non_author_cannot_edit_or_delete_on(config: Config) {
+    let server = start(config).await;
     let (mut alice, mut bob) = two_in_lobby(&server).await;
     post(&mut alice, "m1", "lobby", "mine").await;
 
@@ -274,7 +284,12 @@ async fn history_after_reconnect_shows_edits_tombstones_and_reactions() {
 #[tokio::test]
 async fn the_read_position_survives_a_reconnect_and_reaches_other_tabs() {
     let data = tempfile::tempdir().unwrap();
-    let server = start(sqlite(&data)).await;
+    the_read_position_survives_a_reconnect_and_reaches_other_tabs_on(sqlite(&data)).await;
+    the_read_position_survives_a_reconnect_and_reaches_other_tabs_on(local()).await;
+}
+
+async fn the_read_position_survives_a_reconnect_and_reaches_other_tabs_on(config: Config) {
+    let server = start(config).await;
     let mut alice = Client::connect(&server).await;
     let resume = alice
         .authed
@@ -330,7 +345,12 @@ async fn the_read_position_survives_a_reconnect_and_reaches_other_tabs() {
 #[tokio::test]
 async fn search_finds_words_in_the_asked_room_only() {
     let data = tempfile::tempdir().unwrap();
-    let server = start(sqlite(&data)).await;
+    search_finds_words_in_the_asked_room_only_on(sqlite(&data)).await;
+    search_finds_words_in_the_asked_room_only_on(local()).await;
+}
+
+async fn search_finds_words_in_the_asked_room_only_on(config: Config) {
+    let server = start(config).await;
     let mut alice = Client::connect(&server).await;
     alice.join("lobby", "alice").await;
     alice.join("dev", "alice").await;
@@ -373,7 +393,12 @@ async fn search_finds_words_in_the_asked_room_only() {
 #[tokio::test]
 async fn hostile_queries_get_results_or_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
-    let server = start(sqlite(&data)).await;
+    hostile_queries_get_results_or_a_clear_error_on(sqlite(&data)).await;
+    hostile_queries_get_results_or_a_clear_error_on(local()).await;
+}
+
+async fn hostile_queries_get_results_or_a_clear_error_on(config: Config) {
+    let server = start(config).await;
     let mut alice = Client::connect(&server).await;
     alice.join("lobby", "alice").await;
     post(
@@ -451,20 +476,4 @@ async fn actions_count_against_the_message_rate_limit_and_edits_against_its_leng
         error_in(&answers).map(|e| e.code.as_str()),
         Some(error_code::RATE_LIMITED)
     );
-}
-
-#[tokio::test]
-async fn a_server_without_an_action_store_says_unsupported() {
-    let server = start(local()).await;
-    let mut alice = Client::connect(&server).await;
-    assert!(!alice.hello.has(feature::ACTIONS) && !alice.hello.has(feature::SEARCH));
-    alice.join("lobby", "alice").await;
-    post(&mut alice, "m1", "lobby", "hi").await;
-    alice.send(edit("lobby", "m1", "hey")).await;
-    let answers = alice.sync().await;
-    assert_eq!(error_in(&answers).unwrap().code, error_code::UNSUPPORTED);
-    let Frame::Error(refused) = results(&mut alice, "lobby", "hi", 1).await else {
-        panic!("an error")
-    };
-    assert_eq!(refused.code, error_code::UNSUPPORTED);
 }

@@ -1,6 +1,8 @@
 //! What a store may refuse about message actions, what it supports, and the one rule for
 //! turning a user's search words into a full-text query that cannot be misread.
 
+use wirechat_protocol::{Reaction, MAX_REACTION_USERS};
+
 use super::StoreError;
 
 /// Which message actions a store keeps.
@@ -47,15 +49,46 @@ const MAX_QUERY_WORDS: usize = 16;
 /// quoted string (a `"` inside doubled), so that `AND`, `NEAR(…)`, `*`, `:` or a stray quote
 /// are words to find, never syntax; all of them must occur. `None` when there is no word.
 pub fn fts_query(words: &str) -> Option<String> {
-    let quoted: Vec<String> = words
-        .split_whitespace()
-        // Words without a letter or digit hold nothing the tokenizer indexes; quoting them
-        // would give an empty phrase, which FTS5 refuses.
-        .filter(|word| word.chars().any(char::is_alphanumeric))
-        .take(MAX_QUERY_WORDS)
+    let quoted: Vec<String> = query_words(words)
         .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
         .collect();
     (!quoted.is_empty()).then(|| quoted.join(" "))
+}
+
+/// The words of a query that are searched for: the first [`MAX_QUERY_WORDS`] with a letter
+/// or digit. Words without one hold nothing a text index keeps (and quoted for FTS5 they
+/// would make an empty phrase, which it refuses).
+pub(super) fn query_words(query: &str) -> impl Iterator<Item = &str> {
+    query
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .take(MAX_QUERY_WORDS)
+}
+
+/// The reactions of one message as history shows them, from `(emoji, name)` pairs in the
+/// order users reacted: by emoji in the order first used, each with its count and up to
+/// [`MAX_REACTION_USERS`] names.
+pub(super) fn tally(reacted: impl IntoIterator<Item = (String, String)>) -> Vec<Reaction> {
+    let mut summary: Vec<Reaction> = Vec::new();
+    for (emoji, name) in reacted {
+        let at = match summary.iter().position(|r| r.emoji == emoji) {
+            Some(at) => at,
+            None => {
+                summary.push(Reaction {
+                    emoji,
+                    count: 0,
+                    users: Vec::new(),
+                });
+                summary.len() - 1
+            }
+        };
+        let reaction = &mut summary[at];
+        reaction.count += 1;
+        if reaction.users.len() < MAX_REACTION_USERS && !reaction.users.contains(&name) {
+            reaction.users.push(name);
+        }
+    }
+    summary
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
-use wirechat_protocol::{ChatMessage, Reaction, Timestamp, MAX_REACTION_KINDS, MAX_REACTION_USERS};
+use wirechat_protocol::{ChatMessage, Timestamp, MAX_REACTION_KINDS};
 
 use super::{from_sql, message, sql_bound, sql_count, to_sql, SqliteHistory};
+use crate::history::actions::tally;
 use crate::history::{fts_query, ActionRefused, Reactor, StoreError};
 
 /// The stored message an action is about.
@@ -222,32 +223,18 @@ impl SqliteHistory {
               ORDER BY seq, at, emoji",
         )?;
         let mut rows = statement.query(params![room, to_sql(first), to_sql(last)])?;
-        // seq -> the message's reactions, in the order each emoji was first used.
-        let mut found: BTreeMap<u64, Vec<Reaction>> = BTreeMap::new();
+        // seq -> (emoji, name) in the order users reacted.
+        let mut found: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
         while let Some(row) = rows.next()? {
             let seq = from_sql(row.get(0)?);
-            let (emoji, name): (String, String) = (row.get(1)?, row.get(2)?);
-            let reactions = found.entry(seq).or_default();
-            let at = match reactions.iter().position(|r| r.emoji == emoji) {
-                Some(at) => at,
-                None => {
-                    reactions.push(Reaction {
-                        emoji,
-                        count: 0,
-                        users: Vec::new(),
-                    });
-                    reactions.len() - 1
-                }
-            };
-            let reaction = &mut reactions[at];
-            reaction.count += 1;
-            if reaction.users.len() < MAX_REACTION_USERS && !reaction.users.contains(&name) {
-                reaction.users.push(name);
-            }
+            found
+                .entry(seq)
+                .or_default()
+                .push((row.get(1)?, row.get(2)?));
         }
         for msg in msgs {
-            if let Some(reactions) = msg.seq.and_then(|seq| found.remove(&seq)) {
-                msg.reactions = reactions;
+            if let Some(reacted) = msg.seq.and_then(|seq| found.remove(&seq)) {
+                msg.reactions = tally(reacted);
             }
         }
         Ok(())
