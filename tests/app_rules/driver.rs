@@ -69,6 +69,7 @@ impl Connection for SameStackConnection {
                 latest: None,
                 req: join.req,
                 name: None,
+                read: None,
             }),
             Ok(Frame::Msg(msg)) => Frame::Ack(Ack {
                 id: msg.id,

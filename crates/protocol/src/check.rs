@@ -3,10 +3,13 @@
 //! drop the frame; a few repair the value and let the rest of the frame through.
 
 use crate::{
-    validate_name, validate_room, validate_uid, ChatMessage, ErrorFrame, Frame, Hello, Presence,
-    PresenceChange, Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS, MAX_ERROR_MESSAGE_BYTES,
-    MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS, MAX_RETRY_AFTER_MS, MAX_SEQ,
-    MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
+    check_emoji, validate_name, validate_room, validate_uid, ChatMessage, ErrorFrame, Frame, Hello,
+    Presence, PresenceChange, Timestamp, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS,
+    MAX_ERROR_MESSAGE_BYTES, MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS,
+    MAX_RETRY_AFTER_MS, MAX_SEQ, MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
+};
+use crate::{
+    Reaction, MAX_QUERY_BYTES, MAX_REACTION_KINDS, MAX_REACTION_USERS, MAX_SEARCH_RESULTS,
 };
 
 /// A frame within the limits, and whether reaching them meant changing a value.
@@ -27,6 +30,7 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             validate_room(&history.room)?;
             seq_within("latest", history.latest)?;
             seq_within("req", history.req)?;
+            seq_within("read", history.read)?;
             if let Some(name) = &history.name {
                 validate_name(name)?;
             }
@@ -136,6 +140,48 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             repaired |= answer.msgs.len() != before;
             Frame::Missed(answer)
         }
+        Frame::Edit(edit) => {
+            check_target(&edit.room, &edit.id)?;
+            text_within(&edit.text)?;
+            check_actor(edit.from.as_deref(), edit.uid.as_deref())?;
+            Frame::Edit(edit)
+        }
+        Frame::Delete(delete) => {
+            check_target(&delete.room, &delete.id)?;
+            check_actor(delete.from.as_deref(), delete.uid.as_deref())?;
+            Frame::Delete(delete)
+        }
+        Frame::React(react) => {
+            check_target(&react.room, &react.id)?;
+            check_emoji(&react.emoji)?;
+            check_actor(react.from.as_deref(), react.uid.as_deref())?;
+            Frame::React(react)
+        }
+        Frame::Read(read) => {
+            validate_room(&read.room)?;
+            seq_within("seq", Some(read.seq))?;
+            Frame::Read(read)
+        }
+        Frame::Search(search) => {
+            validate_room(&search.room)?;
+            seq_within("req", search.req)?;
+            if search.q.len() > MAX_QUERY_BYTES {
+                return Err(format!(
+                    "query of {} bytes over the {MAX_QUERY_BYTES} byte limit",
+                    search.q.len()
+                ));
+            }
+            Frame::Search(search)
+        }
+        Frame::Results(mut results) => {
+            validate_room(&results.room)?;
+            seq_within("req", results.req)?;
+            let before = results.msgs.len();
+            results.msgs.truncate(MAX_SEARCH_RESULTS);
+            results.msgs.retain(|msg| check_message(msg).is_ok());
+            repaired |= results.msgs.len() != before;
+            Frame::Results(results)
+        }
         // `leave` names a room the server looks up; `ping` carries an opaque number that is
         // only echoed back.
         frame @ (Frame::Leave(_) | Frame::Ping(_) | Frame::Pong(_) | Frame::Unknown) => frame,
@@ -151,13 +197,68 @@ pub(crate) fn check_message(msg: &ChatMessage) -> Result<(), String> {
     if let Some(uid) = &msg.uid {
         validate_uid(uid)?;
     }
-    if msg.text.len() > MAX_TEXT_BYTES_LIMIT {
+    text_within(&msg.text)?;
+    if let Some(original) = &msg.reply_to {
+        check_id(original)?;
+    }
+    // A tombstone with text would be a message that is not gone.
+    if msg.deleted.is_some() && !msg.text.is_empty() {
+        return Err("a deleted message with text".to_owned());
+    }
+    check_reactions(&msg.reactions)?;
+    seq_within("seq", msg.seq)
+}
+
+fn text_within(text: &str) -> Result<(), String> {
+    if text.len() > MAX_TEXT_BYTES_LIMIT {
         return Err(format!(
             "text of {} bytes over the {MAX_TEXT_BYTES_LIMIT} byte limit",
-            msg.text.len()
+            text.len()
         ));
     }
-    seq_within("seq", msg.seq)
+    Ok(())
+}
+
+/// The message an action is about.
+fn check_target(room: &str, id: &str) -> Result<(), String> {
+    validate_room(room)?;
+    check_id(id)
+}
+
+/// Who did an action, when the frame says so.
+fn check_actor(from: Option<&str>, uid: Option<&str>) -> Result<(), String> {
+    if let Some(from) = from {
+        validate_name(from)?;
+    }
+    if let Some(uid) = uid {
+        validate_uid(uid)?;
+    }
+    Ok(())
+}
+
+fn check_reactions(reactions: &[Reaction]) -> Result<(), String> {
+    if reactions.len() > MAX_REACTION_KINDS {
+        return Err(format!(
+            "{} kinds of reaction, more than {MAX_REACTION_KINDS}",
+            reactions.len()
+        ));
+    }
+    for reaction in reactions {
+        check_emoji(&reaction.emoji)?;
+        seq_within("count", Some(reaction.count))?;
+        if reaction.users.len() > MAX_REACTION_USERS || reaction.count < reaction.users.len() as u64
+        {
+            return Err(format!(
+                "a reaction listing {} users with a count of {}",
+                reaction.users.len(),
+                reaction.count
+            ));
+        }
+        for user in &reaction.users {
+            validate_name(user)?;
+        }
+    }
+    Ok(())
 }
 
 fn check_change(change: &PresenceChange) -> Result<(), String> {

@@ -47,6 +47,19 @@ pub enum Frame {
     Catchup(crate::Catchup),
     /// Client → peers on a relay: one peer's answer to a `catchup`.
     Missed(crate::Missed),
+    /// Either way: the author changed a message's text.
+    Edit(crate::Edit),
+    /// Either way: the author took a message back.
+    Delete(crate::Delete),
+    /// Either way: someone added or took back an emoji reaction.
+    React(crate::React),
+    /// Client → server: how far the user has read a room; relayed to the user's other
+    /// connections.
+    Read(crate::Read),
+    /// Client → server: find messages of a room by their words.
+    Search(crate::Search),
+    /// Server → client: what a `search` found.
+    Results(crate::Results),
     /// Any `type` this version does not know. Receivers ignore it.
     #[serde(other)]
     Unknown,
@@ -73,6 +86,18 @@ pub struct ChatMessage {
     /// Absent on relays and from servers that predate identities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// The id of the message this one answers, so receivers can quote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// In history: when the text was last changed by an `edit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<Timestamp>,
+    /// In history: when the message was deleted. Such a tombstone has an empty `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Timestamp>,
+    /// In history: the emoji people reacted with, in the order first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<crate::Reaction>,
 }
 
 /// `{"type":"auth","token":"eyJ…"}`
@@ -128,6 +153,10 @@ pub mod feature {
     pub const PRESENCE_DELTAS: &str = "presence_deltas";
     /// The server requires a signed-in user: the client's first frame must be `auth`.
     pub const AUTH: &str = "auth";
+    /// The server stores and relays `edit`, `delete`, `react` and `read`.
+    pub const ACTIONS: &str = "actions";
+    /// The server answers `search` with `results`.
+    pub const SEARCH: &str = "search";
 }
 
 /// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000}`
@@ -242,6 +271,10 @@ pub struct History {
     /// carried none, and from servers that predate request ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub req: Option<u64>,
+    /// In the page answering a `join`: the newest `seq` this user marked as read in the
+    /// room with `read`, on any of its connections; absent when it never did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<u64>,
 }
 
 /// `{"type":"presence","room":"lobby","users":["alice","bob"]}`
@@ -312,6 +345,11 @@ pub mod error_code {
     pub const UNAUTHORIZED: &str = "unauthorized";
     /// The signed-in user may not use this room; the connection stays open.
     pub const FORBIDDEN: &str = "forbidden";
+    /// An action names a message the server does not have (or no longer has).
+    pub const NOT_FOUND: &str = "not_found";
+    /// The server does not do this kind of request (for example `search` on an engine
+    /// without a text index).
+    pub const UNSUPPORTED: &str = "unsupported";
 }
 
 /// `{"type":"error","code":"too_large","message":"…","id":"m1"}`, or for a refused

@@ -21,17 +21,19 @@
 //! assert_eq!(decode(&encode(&frame)).unwrap(), frame);
 //! ```
 
+mod actions;
 mod by_type;
 mod catchup;
 mod check;
 mod frame;
-#[cfg(feature = "generate")]
+#[cfg(any(test, feature = "generate"))]
 pub mod generate;
 mod invisible;
 mod limits;
 mod repair;
 mod time;
 
+pub use actions::*;
 pub use catchup::*;
 pub use frame::*;
 pub use limits::*;

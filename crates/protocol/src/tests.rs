@@ -15,6 +15,10 @@ fn msg() -> ChatMessage {
         text: "Hello".into(),
         ts: Timestamp::from_millis(1_764_000_000_000).unwrap(),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -77,6 +81,7 @@ fn every_frame_type_round_trips() {
             more: true,
             latest: Some(9),
             req: Some(8),
+            read: None,
         }),
         Frame::Presence(Presence {
             room: "lobby".into(),
@@ -533,4 +538,231 @@ fn a_token_never_shows_in_debug_output() {
 fn unauthorized_closes_are_retried_with_a_fresh_token_and_forbidden_ones_not() {
     assert!(close_code::should_retry(close_code::UNAUTHORIZED));
     assert!(!close_code::should_retry(close_code::FORBIDDEN));
+}
+
+/// Values for the fields of message actions: valid ones of every shape and length, which
+/// must survive a round trip unchanged.
+mod actions {
+    use super::*;
+    use crate::generate::Rng;
+
+    const EMOJI: &[&str] = &["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇰🇷", "#️⃣", "©"];
+    const TEXTS: &[&str] = &[
+        "",
+        "fixed",
+        "<b>x</b>",
+        "\"quoted\" \\ back",
+        "한국어",
+        "\u{202e}x",
+    ];
+
+    fn id(rng: &mut Rng) -> String {
+        "i".repeat(1 + rng.below(MAX_ID_BYTES))
+    }
+
+    fn maybe<T>(rng: &mut Rng, make: impl FnOnce(&mut Rng) -> T) -> Option<T> {
+        if rng.one_in(2) {
+            Some(make(rng))
+        } else {
+            None
+        }
+    }
+
+    fn action(rng: &mut Rng) -> Frame {
+        let (room, id) = (crate::generate::ROOM.to_owned(), id(rng));
+        let from = maybe(rng, |_| "alice".to_owned());
+        let uid = maybe(rng, |_| "u-42".to_owned());
+        let ts = maybe(rng, |rng| Timestamp::saturating_from_millis(rng.next_u64()));
+        match rng.below(7) {
+            0 => Frame::Edit(Edit {
+                room,
+                id,
+                text: rng.pick(TEXTS).to_owned(),
+                from,
+                uid,
+                ts,
+            }),
+            1 => Frame::Delete(Delete {
+                room,
+                id,
+                from,
+                uid,
+                ts,
+            }),
+            2 => Frame::React(React {
+                room,
+                id,
+                emoji: rng.pick(EMOJI).to_owned(),
+                on: rng.one_in(2),
+                from,
+                uid,
+            }),
+            3 => Frame::Read(Read {
+                room,
+                seq: rng.next_u64() % (MAX_SEQ + 1),
+            }),
+            4 => Frame::Search(Search {
+                room,
+                q: "q".repeat(rng.below(MAX_QUERY_BYTES + 1)),
+                req: maybe(rng, |rng| rng.next_u64() % (MAX_SEQ + 1)),
+            }),
+            5 => Frame::Results(Results {
+                room,
+                msgs: (0..rng.below(4)).map(|_| state(rng)).collect(),
+                req: maybe(rng, |_| 7),
+            }),
+            _ => Frame::History(History {
+                room,
+                msgs: (0..rng.below(4)).map(|_| state(rng)).collect(),
+                more: rng.one_in(2),
+                latest: None,
+                name: None,
+                req: None,
+                read: maybe(rng, |rng| rng.next_u64() % (MAX_SEQ + 1)),
+            }),
+        }
+    }
+
+    /// A message with the state history gives it.
+    fn state(rng: &mut Rng) -> ChatMessage {
+        let deleted = maybe(rng, |rng| Timestamp::saturating_from_millis(rng.next_u64()));
+        let reactions = (0..rng.below(MAX_REACTION_KINDS + 1))
+            .map(|n| Reaction {
+                emoji: EMOJI[n % EMOJI.len()].to_owned(),
+                count: 3 + rng.below(100) as u64,
+                users: vec!["bob".into(), "carol".into()],
+            })
+            .collect();
+        ChatMessage {
+            text: if deleted.is_some() {
+                String::new()
+            } else {
+                rng.pick(TEXTS).to_owned()
+            },
+            reply_to: maybe(rng, id),
+            edited: maybe(rng, |rng| Timestamp::saturating_from_millis(rng.next_u64())),
+            deleted,
+            reactions,
+            seq: Some(1 + rng.below(1000) as u64),
+            ..msg()
+        }
+    }
+
+    #[test]
+    fn generated_actions_round_trip() {
+        let mut rng = Rng::new(0x5eed_ac71);
+        for _ in 0..2_000 {
+            let frame = action(&mut rng);
+            let text = encode(&frame);
+            assert_eq!(decode(&text).as_ref(), Ok(&frame), "{text}");
+            assert_eq!(
+                decode_received(&text, Timestamp::EPOCH).map(|r| (r.frame, r.repaired)),
+                Ok((frame, false))
+            );
+        }
+    }
+
+    #[test]
+    fn empty_fields_are_left_out_so_old_readers_see_the_old_frames() {
+        assert_eq!(encode(&Frame::Msg(msg())), CORE);
+        let history = Frame::History(History {
+            room: "lobby".into(),
+            msgs: vec![],
+            more: false,
+            latest: None,
+            name: None,
+            req: None,
+            read: None,
+        });
+        assert_eq!(
+            encode(&history),
+            r#"{"type":"history","room":"lobby","msgs":[],"more":false}"#
+        );
+    }
+
+    /// Mutates one field of a valid action frame to a hostile value: the frame must be
+    /// dropped, never decoded with the value, and never panic.
+    #[test]
+    fn hostile_action_values_drop_the_frame() {
+        let long_id = "i".repeat(MAX_ID_BYTES + 1);
+        let huge_q = "q".repeat(10 * 1024);
+        let dropped = [
+            format!(r#"{{"type":"edit","room":"lobby","id":"{long_id}","text":"x"}}"#),
+            r#"{"type":"edit","room":"lobby","id":"","text":"x"}"#.to_owned(),
+            format!(
+                r#"{{"type":"edit","room":"lobby","id":"m1","text":"{}"}}"#,
+                "x".repeat(MAX_TEXT_BYTES_LIMIT + 1)
+            ),
+            r#"{"type":"edit","room":" lobby","id":"m1","text":"x"}"#.to_owned(),
+            r#"{"type":"edit","room":"lobby","id":"m1","text":"x","from":"al\u202eice"}"#
+                .to_owned(),
+            r#"{"type":"delete","room":"lobby","id":"m1","uid":"has space"}"#.to_owned(),
+            r#"{"type":"delete","room":"lobby","id":7}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"👍👍","on":true}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"ok","on":true}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"👍\u200b","on":true}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"","on":true}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"👍","on":"yes"}"#.to_owned(),
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"👍"}"#.to_owned(),
+            r#"{"type":"read","room":"lobby","seq":9007199254740992}"#.to_owned(),
+            r#"{"type":"read","room":"lobby","seq":-1}"#.to_owned(),
+            format!(r#"{{"type":"search","room":"lobby","q":"{huge_q}"}}"#),
+            format!(
+                r#"{{"type":"search","room":"lobby","q":"{}"}}"#,
+                "q".repeat(MAX_QUERY_BYTES + 1)
+            ),
+            r#"{"type":"search","room":"lobby","q":"x","req":9007199254740992}"#.to_owned(),
+            r#"{"type":"history","room":"lobby","msgs":[],"read":9007199254740992}"#.to_owned(),
+        ];
+        for text in &dropped {
+            assert!(decode(text).is_err(), "{text}");
+            assert!(decode_received(text, Timestamp::EPOCH).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_history_message_with_hostile_state_is_left_out_alone() {
+        let good = r#"{"id":"ok","room":"lobby","from":"a","text":"t","ts":1}"#;
+        let many = (0..=MAX_REACTION_KINDS)
+            .map(|n| format!(r#"{{"emoji":"{}","count":1}}"#, EMOJI[n % EMOJI.len()]))
+            .collect::<Vec<_>>()
+            .join(",");
+        let bad = [
+            r#"{"id":"b","room":"lobby","from":"a","text":"still here","ts":1,"deleted":2}"#
+                .to_owned(),
+            format!(
+                r#"{{"id":"b","room":"lobby","from":"a","text":"t","ts":1,"reply_to":"{}"}}"#,
+                "r".repeat(MAX_ID_BYTES + 1)
+            ),
+            format!(r#"{{"id":"b","room":"lobby","from":"a","text":"t","ts":1,"reactions":[{many}]}}"#),
+            r#"{"id":"b","room":"lobby","from":"a","text":"t","ts":1,"reactions":[{"emoji":"👍","count":1,"users":["a","b"]}]}"#.to_owned(),
+            r#"{"id":"b","room":"lobby","from":"a","text":"t","ts":1,"reactions":[{"emoji":"👍 👍","count":1}]}"#.to_owned(),
+        ];
+        for message in &bad {
+            let text = format!(r#"{{"type":"history","room":"lobby","msgs":[{good},{message}]}}"#);
+            let received = decode_received(&text, Timestamp::EPOCH);
+            let Ok(Received {
+                frame: Frame::History(history),
+                repaired: true,
+            }) = received
+            else {
+                // A time of the wrong range fails the whole page's parse; that is dropped.
+                assert!(received.is_err(), "{text}: {received:?}");
+                continue;
+            };
+            let ids: Vec<&str> = history.msgs.iter().map(|m| m.id.as_str()).collect();
+            assert_eq!(ids, ["ok"], "{message}");
+        }
+        // A time out of range is a time a reader can repair, as `ts` is.
+        let text = r#"{"type":"history","room":"lobby","msgs":[{"id":"b","room":"lobby","from":"a","text":"t","ts":1,"edited":-5}]}"#;
+        assert!(decode(text).is_err());
+        let Ok(Received {
+            frame: Frame::History(history),
+            repaired: true,
+        }) = decode_received(text, Timestamp::EPOCH)
+        else {
+            panic!("repaired")
+        };
+        assert_eq!(history.msgs[0].edited, Some(Timestamp::EPOCH));
+    }
 }

@@ -10,7 +10,13 @@ pub(crate) fn stamp(msg: &mut ChatMessage) {
     msg.ts = Timestamp::saturating_from_millis(now_ms());
 }
 
-fn now_ms() -> u64 {
+/// The server's time now, as every stored time is kept.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::saturating_from_millis(now_ms())
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

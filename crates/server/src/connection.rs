@@ -17,15 +17,16 @@ use tokio::task::AbortHandle;
 use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
-    DecodeError, ErrorFrame, Fetch, Frame, Join, MAX_ID_BYTES,
+    DecodeError, ErrorFrame, Fetch, Frame, Join, Search, MAX_ID_BYTES, MAX_REACTION_KINDS,
 };
 
 use crate::flow::{ROOM_FULL, TOO_MANY_ROOMS};
+use crate::history::ActionRefused;
 use crate::identity::Identity;
 use crate::peer::{text, Outgoing, Peer};
 use crate::rate::{Meter, Metered, Verdict};
 use crate::refusal::Regarding;
-use crate::rooms::{Hub, Refused};
+use crate::rooms::{Action, ActionError, Hub, Refused};
 use crate::state::AppState;
 
 /// How often the writer pings an otherwise quiet socket.
@@ -411,6 +412,17 @@ impl Session {
                 }
             }
             Frame::Ping(ping) => self.peer.send(&Frame::Pong(ping)),
+            Frame::Edit(edit) => self.act(Action::Edit(edit)).await,
+            Frame::Delete(delete) => self.act(Action::Delete(delete)).await,
+            Frame::React(react) => self.act(Action::React(react)).await,
+            Frame::Read(read) => {
+                let room = read.room.clone();
+                let done = self.with_store(move |hub, peer| hub.read(peer, read)).await;
+                if let Some(Err(err)) = done {
+                    self.action_failed(err, &room, Regarding::NOTHING);
+                }
+            }
+            Frame::Search(search) => self.search(search).await,
             // `here` is for servers without presence; the rest are frames only a server sends,
             // or types this version does not know.
             _ => {}
@@ -562,6 +574,80 @@ impl Session {
         }
     }
 
+    /// An edit, delete or reaction: the edited text is held to the limit of a message's.
+    async fn act(&self, action: Action) {
+        let (room, id) = match &action {
+            Action::Edit(edit) => (edit.room.clone(), edit.id.clone()),
+            Action::Delete(delete) => (delete.room.clone(), delete.id.clone()),
+            Action::React(react) => (react.room.clone(), react.id.clone()),
+        };
+        let regarding = Regarding::message(id);
+        if let Action::Edit(edit) = &action {
+            let max = self.state.config().max_text_bytes;
+            if edit.text.len() > max {
+                let reason = format!(
+                    "The text is {} bytes long; this server accepts at most {max}.",
+                    edit.text.len()
+                );
+                return self.refuse(error_code::TOO_LARGE, reason, regarding);
+            }
+        }
+        if self.allowed_in(&room, regarding.clone()).is_none() {
+            return;
+        }
+        let done = self
+            .with_store(move |hub, peer| hub.act(peer, action))
+            .await;
+        if let Some(Err(err)) = done {
+            self.action_failed(err, &room, regarding);
+        }
+    }
+
+    async fn search(&self, search: Search) {
+        let regarding = Regarding::request(search.req);
+        if self.allowed_in(&search.room, regarding.clone()).is_none() {
+            return;
+        }
+        let room = search.room.clone();
+        let done = self
+            .with_store(move |hub, peer| hub.search(peer, &search))
+            .await;
+        if let Some(Err(err)) = done {
+            self.action_failed(err, &room, regarding);
+        }
+    }
+
+    /// Tells the client why an action, read position or search about `room` was refused.
+    fn action_failed(&self, err: ActionError, room: &str, regarding: Regarding) {
+        let (code, reason) = match err {
+            ActionError::Refused(refused) => return self.refused(refused, room, regarding),
+            ActionError::Store(ActionRefused::NotFound) => (
+                error_code::NOT_FOUND,
+                "No such message in this room, or it was deleted.".to_owned(),
+            ),
+            ActionError::Store(ActionRefused::NotAuthor) => (
+                error_code::FORBIDDEN,
+                "Only the author of a message may edit or delete it.".to_owned(),
+            ),
+            ActionError::Store(ActionRefused::TooManyReactions) => (
+                error_code::TOO_LARGE,
+                format!("A message carries at most {MAX_REACTION_KINDS} kinds of reaction."),
+            ),
+            ActionError::Store(ActionRefused::Unsupported) => (
+                error_code::UNSUPPORTED,
+                "This server does not keep this kind of request.".to_owned(),
+            ),
+            ActionError::Store(ActionRefused::Failed(err)) => {
+                tracing::error!(%err, "a message action could not be stored");
+                (
+                    error_code::UNAVAILABLE,
+                    "The request could not be carried out now.".to_owned(),
+                )
+            }
+        };
+        self.refuse(code, reason, regarding);
+    }
+
     /// Tells the client why the hub did not act on its frame about `room`.
     fn refused(&self, refused: Refused, room: &str, regarding: Regarding) {
         let (code, reason) = match refused {
@@ -615,7 +701,11 @@ impl Session {
 /// The rate limit a frame counts against, if any.
 fn metered(frame: &Frame) -> Option<Metered> {
     match frame {
-        Frame::Msg(_) => Some(Metered::Msg),
+        // Every action on a message costs as much as a message.
+        Frame::Msg(_) | Frame::Edit(_) | Frame::Delete(_) | Frame::React(_) | Frame::Read(_) => {
+            Some(Metered::Msg)
+        }
+        Frame::Search(_) => Some(Metered::Fetch),
         Frame::Typing(_) => Some(Metered::Typing),
         Frame::Join(_) | Frame::Leave(_) => Some(Metered::Membership),
         Frame::Fetch(_) => Some(Metered::Fetch),

@@ -1,6 +1,8 @@
 //! Where rooms keep their messages: the [`HistoryStore`] trait, the in-memory store and the
 //! SQLite store ([`SqliteHistory`]).
 
+mod actions;
+mod memory_actions;
 mod sqlite;
 
 use std::collections::hash_map::RandomState;
@@ -9,8 +11,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wirechat_protocol::{encode, ChatMessage, Frame};
+use wirechat_protocol::{encode, ChatMessage, Frame, Timestamp};
 
+pub use actions::{fts_query, ActionRefused, Capabilities};
 pub use sqlite::{SqliteHistory, DATABASE_FILE};
 
 /// Why a store could not answer; the server logs it and answers the client's request with
@@ -18,6 +21,8 @@ pub use sqlite::{SqliteHistory, DATABASE_FILE};
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What [`HistoryStore::append`] did with a message.
+// Made once per message and taken apart at once: a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Appended {
     /// Stored under a new `seq`, which the returned copy carries.
@@ -113,6 +118,88 @@ pub trait HistoryStore: Send {
     /// The newest `seq` of `room` (`None` for a room without messages), sent with every
     /// history page so a client whose page stopped short knows more follows.
     fn latest(&self, room: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Which message actions this store keeps; the server announces them in `hello`.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// Replaces the text of the message `id` of `room`, written by the user `uid`, and
+    /// stamps it `edited` at `at`. Deleted messages cannot be edited.
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, uid, text, at);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Turns the message `id` of `room`, written by the user `uid`, into a tombstone at
+    /// `at`: its text and reactions are removed from storage, not only hidden. Deleting a
+    /// tombstone again changes nothing.
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, uid, at);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Adds (`on`) or removes the reaction `emoji` of the user `uid`, shown as `name`, on
+    /// the message `id` of `room`. Adding twice or removing what is not there changes
+    /// nothing. A new emoji on a message that has `MAX_REACTION_KINDS` is refused.
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        let _ = (room, id, reactor, emoji, on);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// Records that the user `uid` read `room` up to `seq`; a lower `seq` than the one
+    /// kept changes nothing. Returns the position now kept.
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        let _ = (room, uid, seq);
+        Err(ActionRefused::Unsupported)
+    }
+
+    /// How far the user `uid` has read `room`, if it ever said.
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        let _ = (room, uid);
+        Ok(None)
+    }
+
+    /// The newest `limit` messages of `room` holding every word of `query` (plain words, no
+    /// query syntax), oldest first.
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        let _ = (room, query, limit);
+        Err(ActionRefused::Unsupported)
+    }
+}
+
+/// Who reacts: the user id that makes a reaction one per user, and the name shown for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reactor<'a> {
+    /// The user id.
+    pub uid: &'a str,
+    /// The display name in the room when reacting.
+    pub name: &'a str,
 }
 
 /// Keeps the newest messages of every room in memory; everything is gone at restart, so
@@ -122,6 +209,8 @@ pub struct MemoryHistory {
     epoch: String,
     per_room: usize,
     rooms: HashMap<String, RoomLog>,
+    /// How far each user read each room: `(uid, room)` to `seq`.
+    reads: HashMap<(String, String), u64>,
 }
 
 #[derive(Debug, Default)]
@@ -131,6 +220,8 @@ struct RoomLog {
     msgs: VecDeque<ChatMessage>,
     /// Id to `seq` of exactly the messages in `msgs`, so the index is bounded with them.
     ids: HashMap<String, u64>,
+    /// Who reacted how to the messages in `msgs`, by `seq`, in the order they reacted.
+    reactors: HashMap<u64, Vec<memory_actions::Reacted>>,
 }
 
 impl RoomLog {
@@ -154,6 +245,7 @@ impl MemoryHistory {
             epoch: fresh_epoch(),
             per_room,
             rooms: HashMap::new(),
+            reads: HashMap::new(),
         }
     }
 }
@@ -176,6 +268,7 @@ impl HistoryStore for MemoryHistory {
             while log.msgs.len() > self.per_room {
                 if let Some(old) = log.msgs.pop_front() {
                     log.ids.remove(&old.id);
+                    log.reactors.remove(&old.seq.unwrap_or(0));
                 }
             }
         }
@@ -224,6 +317,74 @@ impl HistoryStore for MemoryHistory {
             .map(|log| log.last_seq)
             .filter(|&seq| seq > 0))
     }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            actions: true,
+            search: true,
+        }
+    }
+
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        let msg = self.authored(room, id, uid)?;
+        if msg.deleted.is_some() {
+            return Err(ActionRefused::NotFound);
+        }
+        msg.text = text.to_owned();
+        msg.edited = Some(at);
+        Ok(())
+    }
+
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.tombstone(room, id, uid, at)
+    }
+
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        self.set_reaction(room, id, reactor, emoji, on)
+    }
+
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        let newest = self.rooms.get(room).map_or(0, |log| log.last_seq);
+        let kept = self
+            .reads
+            .entry((uid.to_owned(), room.to_owned()))
+            .or_default();
+        *kept = (*kept).max(seq.min(newest));
+        Ok(*kept)
+    }
+
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.reads.get(&(uid.to_owned(), room.to_owned())).copied())
+    }
+
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        Ok(self.find_words(room, query, limit))
+    }
 }
 
 /// 16 hex digits that differ between processes and between stores of one process.
@@ -255,6 +416,10 @@ mod tests {
             text: format!("text of {id}"),
             ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -9,9 +9,11 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use wirechat_protocol::{close_code, ChatMessage};
+use wirechat_protocol::{close_code, ChatMessage, Timestamp};
 
-use crate::history::{Appended, HistoryStore, Page, StoreError};
+use crate::history::{
+    ActionRefused, Appended, Capabilities, HistoryStore, Page, Reactor, StoreError,
+};
 
 /// Close codes counted one by one; any other code is counted as `other`.
 const CLOSE_CODES: [u16; 8] = [
@@ -264,6 +266,59 @@ impl<S: HistoryStore> HistoryStore for Counted<S> {
 
     fn latest(&self, room: &str) -> Result<Option<u64>, StoreError> {
         self.count(self.store.latest(room))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.store.capabilities()
+    }
+
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.store.edit(room, id, uid, text, at)
+    }
+
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.store.delete(room, id, uid, at)
+    }
+
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        self.store.react(room, id, reactor, emoji, on)
+    }
+
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        self.store.mark_read(room, uid, seq)
+    }
+
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        self.count(self.store.read_position(room, uid))
+    }
+
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        self.store.search(room, query, limit)
     }
 }
 

@@ -38,6 +38,10 @@ impl Regarding {
             Frame::Msg(msg) => Self::message(msg.id.clone()),
             Frame::Join(join) => Self::request(join.req),
             Frame::Fetch(fetch) => Self::request(fetch.req),
+            Frame::Search(search) => Self::request(search.req),
+            Frame::Edit(edit) => Self::message(edit.id.clone()),
+            Frame::Delete(delete) => Self::message(delete.id.clone()),
+            Frame::React(react) => Self::message(react.id.clone()),
             _ => Self::NOTHING,
         }
     }

@@ -196,6 +196,10 @@ mod tests {
             from: "ann".into(),
             text: format!("message {n}"),
             ts: wirechat_protocol::Timestamp::saturating_from_millis(ts as u64),
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -37,6 +37,10 @@ use crate::log_throttle::Throttle;
 use crate::peer::{lock, text, ConnId, Peer};
 use crate::refusal::Regarding;
 
+mod actions;
+
+pub use actions::{Action, ActionError};
+
 /// Messages a `join` without a resumable cursor replays.
 pub const JOIN_RECENT: usize = 100;
 /// Messages a `fetch` returns when it names no limit.
@@ -306,12 +310,15 @@ impl Hub {
                 Some(after) => store.after(&join.room, after, self.resume_limit),
                 None => store.recent(&join.room, JOIN_RECENT),
             };
+            // Without it the client only shows no "new messages" line; the join goes on.
+            let read = store.read_position(&join.room, uid).unwrap_or_default();
             (
                 resume.is_some(),
                 page.and_then(|page| Ok((page, store.latest(&join.room)?))),
+                read,
             )
         };
-        let (resumed, page) = page;
+        let (resumed, page, read) = page;
         let claimed = self.claim_shared_name(&join.room, &join.name, uid, stripe);
         let mut rooms = lock(&self.members[stripe]);
         {
@@ -342,6 +349,7 @@ impl Hub {
             req: join.req,
             oldest_first: resumed,
             name: Some(&name),
+            read,
         };
         answer.send(peer, page);
         peer.presence_changed(&join.room);
@@ -599,6 +607,7 @@ impl Hub {
             req: fetch.req,
             oldest_first: fetch.before.is_none() && fetch.after.is_some(),
             name: None,
+            read: None,
         };
         answer.send(peer, page);
         Ok(())
@@ -695,6 +704,8 @@ struct Answer<'a> {
     oldest_first: bool,
     /// For a `join`: the name the connection got in the room.
     name: Option<&'a str>,
+    /// For a `join`: how far the user has read the room.
+    read: Option<u64>,
 }
 
 impl Answer<'_> {
@@ -734,6 +745,7 @@ impl Answer<'_> {
             more,
             latest,
             req: self.req,
+            read: self.read,
         })
     }
 }
@@ -823,6 +835,10 @@ mod tests {
             text: "boo".into(),
             ts: wirechat_protocol::Timestamp::EPOCH,
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         };
         assert_eq!(hub.post(&ghost, boo), Err(Refused::NotJoined));
     }

@@ -105,6 +105,7 @@ impl AppState {
             None
         };
         let metrics = Arc::new(Metrics::default());
+        let capabilities = store.capabilities();
         let store = Counted::new(store, Arc::clone(&metrics));
         // A resume replays what a room keeps, and never less than a plain join shows.
         let resume_limit = config.history_per_room.max(JOIN_RECENT);
@@ -131,6 +132,12 @@ impl AppState {
         .to_vec();
         if config.auth.is_some() {
             features.push(feature::AUTH.to_owned());
+        }
+        if capabilities.actions {
+            features.push(feature::ACTIONS.to_owned());
+        }
+        if capabilities.search {
+            features.push(feature::SEARCH.to_owned());
         }
         let hello = Hello {
             server: format!("wirechat-server/{}", env!("CARGO_PKG_VERSION")),

@@ -155,6 +155,10 @@ fn msg(id: &str, room: &str, text: &str, ts: u64) -> Message {
         text: text.into(),
         ts: Timestamp::saturating_from_millis(ts),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     })))
 }
 

@@ -469,3 +469,52 @@ async fn names_are_unique_across_nodes_and_shared_by_one_users_tabs() {
     );
     presence_becomes(&mut tab, "lobby", &both, Duration::from_secs(10)).await;
 }
+
+/// On Redis replies are kept and cross nodes; edits, deletes, reactions, read positions
+/// and search are not kept, which the nodes say in `hello` and with `unsupported`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_cross_nodes_and_actions_are_unsupported() {
+    use wirechat_protocol::{feature, Edit, Read, Search};
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    assert!(!alice.hello.has(feature::ACTIONS) && !alice.hello.has(feature::SEARCH));
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    let Frame::Msg(mut reply) = msg("r1", "lobby", "yes") else {
+        unreachable!()
+    };
+    reply.reply_to = Some("m0".into());
+    alice.send(Frame::Msg(reply)).await;
+    let Frame::Msg(got) = bob.recv_until(answers("r1")).await else {
+        panic!("the reply")
+    };
+    assert_eq!(got.reply_to.as_deref(), Some("m0"));
+    let refused = [
+        Frame::Edit(Edit {
+            room: "lobby".into(),
+            id: "r1".into(),
+            text: "no".into(),
+            from: None,
+            uid: None,
+            ts: None,
+        }),
+        Frame::Read(Read {
+            room: "lobby".into(),
+            seq: 1,
+        }),
+        Frame::Search(Search {
+            room: "lobby".into(),
+            q: "yes".into(),
+            req: Some(1),
+        }),
+    ];
+    for frame in refused {
+        alice.send(frame).await;
+        let Frame::Error(error) = alice.recv_until(|f| matches!(f, Frame::Error(_))).await else {
+            unreachable!()
+        };
+        assert_eq!(error.code, error_code::UNSUPPORTED);
+    }
+}

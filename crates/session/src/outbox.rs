@@ -292,6 +292,10 @@ mod tests {
             text: format!("text of {id}"),
             ts: wirechat_protocol::Timestamp::saturating_from_millis(1),
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -410,6 +410,10 @@ impl Session {
             text,
             ts: Timestamp::saturating_from_millis(now),
             seq: None,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         };
         self.queue_own(now, msg);
         self.flush_outbox(now, out);

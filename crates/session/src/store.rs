@@ -250,6 +250,10 @@ mod tests {
             text: id.into(),
             ts: Timestamp::EPOCH,
             seq,
+            reply_to: None,
+            edited: None,
+            deleted: None,
+            reactions: Vec::new(),
         }
     }
 

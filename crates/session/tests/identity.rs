@@ -101,6 +101,10 @@ fn msg(id: &str, from: &str, uid: &str, seq: u64) -> ChatMessage {
         text: "hi".into(),
         ts: Timestamp::saturating_from_millis(T0),
         seq: Some(seq),
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -188,6 +192,7 @@ fn two_guests_with_one_name_are_told_apart() {
             latest: Some(1),
             name: Some("alice (2)".into()),
             req,
+            read: None,
         }))),
     );
     s.handle(

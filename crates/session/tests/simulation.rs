@@ -64,6 +64,7 @@ impl SimServer {
             msgs,
             latest: self.latest(),
             req: self.echo(req),
+            read: None,
         }))
     }
 
@@ -76,6 +77,7 @@ impl SimServer {
             msgs: self.log[start..].to_vec(),
             latest: self.latest(),
             req: self.echo(req),
+            read: None,
         }))
     }
 

@@ -118,6 +118,10 @@ fn msg(id: &str, room: &str, text: &str) -> Frame {
         text: text.into(),
         ts: wirechat_protocol::Timestamp::from_millis(7).unwrap(),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     })
 }
 

@@ -6,7 +6,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use wirechat_protocol::{ChatMessage, Timestamp};
 
-use super::{fresh_epoch, Appended, HistoryStore, Page, StoreError};
+use super::{
+    fresh_epoch, ActionRefused, Appended, Capabilities, HistoryStore, Page, Reactor, StoreError,
+};
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "wirechat.sqlite3";
@@ -41,6 +43,44 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE messages ADD COLUMN uid TEXT;
     "#,
+    // 3: message actions. `doc` is the message's row in the full-text index (NULL for a
+    // tombstone); the triggers keep the index and the reactions in step when retention
+    // deletes messages and when a text changes. Existing messages are indexed here.
+    r#"
+    ALTER TABLE messages ADD COLUMN reply_to TEXT;
+    ALTER TABLE messages ADD COLUMN edited INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER;
+    ALTER TABLE messages ADD COLUMN doc INTEGER;
+    CREATE INDEX messages_by_doc ON messages (doc) WHERE doc IS NOT NULL;
+    CREATE TABLE reactions (
+        room  TEXT    NOT NULL,
+        seq   INTEGER NOT NULL,
+        emoji TEXT    NOT NULL,
+        uid   TEXT    NOT NULL,
+        name  TEXT    NOT NULL,
+        at    INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, uid)
+    ) WITHOUT ROWID;
+    CREATE TABLE reads (
+        uid  TEXT    NOT NULL,
+        room TEXT    NOT NULL,
+        seq  INTEGER NOT NULL,
+        PRIMARY KEY (uid, room)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+    UPDATE messages SET doc = numbered.n
+      FROM (SELECT room, seq, row_number() OVER (ORDER BY room, seq) AS n FROM messages) AS numbered
+     WHERE messages.room = numbered.room AND messages.seq = numbered.seq;
+    INSERT INTO messages_fts (rowid, text) SELECT doc, text FROM messages;
+    CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.doc;
+        DELETE FROM reactions WHERE room = old.room AND seq = old.seq;
+    END;
+    CREATE TRIGGER messages_text AFTER UPDATE OF text ON messages WHEN new.doc IS NOT NULL BEGIN
+        UPDATE messages_fts SET text = new.text WHERE rowid = new.doc;
+    END;
+    "#,
 ];
 
 /// `SELECT` of every column of `messages`, in the order [`message`] reads them, followed by
@@ -48,7 +88,7 @@ const MIGRATIONS: &[&str] = &[
 macro_rules! select_messages {
     ($rest:literal) => {
         concat!(
-            r#"SELECT room, seq, id, "from", text, ts, uid FROM messages "#,
+            r#"SELECT room, seq, id, "from", text, ts, uid, reply_to, edited, deleted FROM messages "#,
             $rest
         )
     };
@@ -99,6 +139,8 @@ impl SqliteHistory {
         // of the last moments (never corrupting the database). Their seqs are then handed
         // out again under the same epoch, so clients that had them skip the new ones.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A deleted message's text is overwritten on disk, not only unlinked from the tree.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let setup = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         migrate(&setup)?;
         let epoch = load_epoch(&setup)?;
@@ -122,6 +164,7 @@ impl SqliteHistory {
         let more = msgs.len() > limit;
         msgs.truncate(limit);
         msgs.reverse();
+        self.attach_reactions(room, &mut msgs)?;
         Ok(Page { msgs, more })
     }
 }
@@ -184,9 +227,12 @@ impl HistoryStore for SqliteHistory {
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1")?
             .query_row([&msg.room], |row| row.get(0))?;
         let seq = last + 1;
+        tx.prepare_cached("INSERT INTO messages_fts (text) VALUES (?1)")?
+            .execute([&msg.text])?;
+        let doc = tx.last_insert_rowid();
         tx.prepare_cached(
-            r#"INSERT INTO messages (room, seq, id, "from", text, ts, uid)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
+            r#"INSERT INTO messages (room, seq, id, "from", text, ts, uid, reply_to, doc)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
         )?
         .execute(params![
             msg.room,
@@ -195,7 +241,9 @@ impl HistoryStore for SqliteHistory {
             msg.from,
             msg.text,
             to_sql(msg.ts.as_millis()),
-            msg.uid
+            msg.uid,
+            msg.reply_to,
+            doc
         ])?;
         tx.commit()?;
         msg.seq = Some(from_sql(seq));
@@ -208,13 +256,14 @@ impl HistoryStore for SqliteHistory {
 
     fn after(&self, room: &str, after: u64, limit: usize) -> Result<Page, StoreError> {
         let after = sql_bound(after);
-        let msgs = self
+        let mut msgs = self
             .conn
             .prepare_cached(select_messages!(
                 "WHERE room = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             ))?
             .query_map(params![room, after, sql_count(limit)], message)?
             .collect::<Result<Vec<_>, _>>()?;
+        self.attach_reactions(room, &mut msgs)?;
         let start = msgs
             .first()
             .and_then(|m| m.seq)
@@ -231,11 +280,14 @@ impl HistoryStore for SqliteHistory {
     }
 
     fn find_by_id(&self, room: &str, id: &str) -> Result<Option<ChatMessage>, StoreError> {
-        Ok(self
+        let found = self
             .conn
             .prepare_cached(select_messages!("WHERE room = ?1 AND id = ?2"))?
             .query_row(params![room, id], message)
-            .optional()?)
+            .optional()?;
+        let mut msgs: Vec<ChatMessage> = found.into_iter().collect();
+        self.attach_reactions(room, &mut msgs)?;
+        Ok(msgs.pop())
     }
 
     fn latest(&self, room: &str) -> Result<Option<u64>, StoreError> {
@@ -244,6 +296,62 @@ impl HistoryStore for SqliteHistory {
             .prepare_cached("SELECT MAX(seq) FROM messages WHERE room = ?1")?
             .query_row(params![room], |row| row.get(0))?;
         Ok(newest.map(from_sql))
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            actions: true,
+            search: true,
+        }
+    }
+
+    fn edit(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.edit_message(room, id, uid, text, at)
+    }
+
+    fn delete(
+        &mut self,
+        room: &str,
+        id: &str,
+        uid: &str,
+        at: Timestamp,
+    ) -> Result<(), ActionRefused> {
+        self.delete_message(room, id, uid, at)
+    }
+
+    fn react(
+        &mut self,
+        room: &str,
+        id: &str,
+        reactor: Reactor<'_>,
+        emoji: &str,
+        on: bool,
+    ) -> Result<(), ActionRefused> {
+        self.set_reaction(room, id, reactor, emoji, on)
+    }
+
+    fn mark_read(&mut self, room: &str, uid: &str, seq: u64) -> Result<u64, ActionRefused> {
+        self.set_read(room, uid, seq)
+    }
+
+    fn read_position(&self, room: &str, uid: &str) -> Result<Option<u64>, StoreError> {
+        self.get_read(room, uid)
+    }
+
+    fn search(
+        &self,
+        room: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, ActionRefused> {
+        self.find_words(room, query, limit)
     }
 }
 
@@ -259,6 +367,11 @@ fn message(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         // Rows written before times were checked may hold any u64; they read as the latest
         // time a reader can show.
         ts: Timestamp::saturating_from_millis(from_sql(row.get(5)?)),
+        reply_to: row.get(7)?,
+        edited: row.get::<_, Option<i64>>(8)?.map(time_from_sql),
+        deleted: row.get::<_, Option<i64>>(9)?.map(time_from_sql),
+        // Filled in by `attach_reactions`, one query per page.
+        reactions: Vec::new(),
     })
 }
 
@@ -272,6 +385,11 @@ fn from_sql(value: i64) -> u64 {
     value as u64
 }
 
+/// A stored time; the server wrote it from its own clock, so it is in range.
+fn time_from_sql(value: i64) -> Timestamp {
+    Timestamp::saturating_from_millis(from_sql(value))
+}
+
 /// A seq bound from a client; anything beyond i64 is beyond every stored seq.
 fn sql_bound(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
@@ -282,5 +400,6 @@ fn sql_count(count: usize) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)
 }
 
+mod actions;
 #[cfg(test)]
 mod tests;

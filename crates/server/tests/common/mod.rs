@@ -40,6 +40,10 @@ pub fn msg(id: &str, room: &str, text: &str) -> Frame {
         text: text.into(),
         ts: wirechat_protocol::Timestamp::from_millis(1_764_000_000_000).unwrap(),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     })
 }
 

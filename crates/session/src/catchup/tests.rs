@@ -11,6 +11,10 @@ fn msg(id: &str, ts: u64) -> ChatMessage {
         text: format!("text {id}"),
         ts: wirechat_protocol::Timestamp::saturating_from_millis(ts),
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 

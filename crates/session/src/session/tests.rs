@@ -26,6 +26,10 @@ fn msg(id: &str, from: &str, seq: Option<u64>) -> ChatMessage {
         text: format!("text of {id}"),
         ts: Timestamp::saturating_from_millis(T0),
         seq,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -38,6 +42,7 @@ fn empty_history() -> String {
         more: false,
         latest: None,
         req: None,
+        read: None,
     }))
 }
 
@@ -267,6 +272,7 @@ fn resume_after_reconnect_asks_for_what_was_missed() {
             more: true,
             latest: None,
             req: None,
+            read: None,
         }))),
     );
     s.handle(
@@ -336,6 +342,7 @@ fn a_gap_is_fetched_once_and_skipped_when_the_server_cannot_fill_it() {
             more: false,
             latest: None,
             req: None,
+            read: None,
         }))),
     );
     assert!(sent_frames(&answer).is_empty(), "no fetch loop: {answer:?}");
@@ -763,6 +770,7 @@ fn several_rooms_share_one_connection_with_unread_counts() {
             more: false,
             latest: None,
             req: None,
+            read: None,
         }))),
     );
     assert_eq!(s.unread("dev"), 0);
@@ -812,6 +820,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             more: true,
             latest: Some(51),
             req: None,
+            read: None,
         }))),
     );
     let cmds = s.handle(T0, Input::LoadOlder);
@@ -839,6 +848,7 @@ fn older_history_is_loaded_once_at_a_time_and_only_while_more_exists() {
             more: false,
             latest: Some(51),
             req: None,
+            read: None,
         }))),
     );
     assert_eq!(ids(&s), ["m48", "m49", "m50", "m51"]);
@@ -865,6 +875,7 @@ fn own_messages_from_history_read_as_delivered() {
             more: false,
             latest: Some(2),
             req: None,
+            read: None,
         }))),
     );
     assert_eq!(delivery(&s, "before-reload"), Some(Delivery::Delivered));
@@ -984,6 +995,7 @@ fn history(msgs: Vec<ChatMessage>, more: bool, latest: Option<u64>, req: Option<
         more,
         latest,
         req,
+        read: None,
     })))
 }
 

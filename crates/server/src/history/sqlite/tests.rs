@@ -13,6 +13,10 @@ fn msg(id: &str) -> ChatMessage {
         text: format!("text of {id}"),
         ts: wirechat_protocol::Timestamp::EPOCH,
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -89,6 +93,10 @@ fn messages_come_back_field_for_field() {
         text: "line one\nline two 🎉 '; DROP TABLE messages; --".into(),
         ts: wirechat_protocol::Timestamp::MAX,
         seq: None,
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     };
     let Appended::Stored(stored) = store.append(sent.clone()).unwrap() else {
         panic!("stored")
@@ -246,4 +254,49 @@ fn the_senders_uid_survives_reopening() {
         .unwrap();
     let uids: Vec<_> = page.msgs.iter().map(|m| m.uid.as_deref()).collect();
     assert_eq!(uids, [Some("u42"), None]);
+}
+
+#[test]
+fn messages_of_an_older_database_are_searchable_after_the_upgrade() {
+    let dir = TempDir::new().unwrap();
+    {
+        // A database as the previous version left it: two steps of the schema.
+        let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        for (seq, text) in [(1, "old lunch plan"), (2, "something else")] {
+            conn.execute(
+                r#"INSERT INTO messages (room, seq, id, "from", text, ts, uid)
+                   VALUES ('lobby', ?1, ?2, 'alice', ?3, 0, 'u1')"#,
+                params![seq, format!("m{seq}"), text],
+            )
+            .unwrap();
+        }
+    }
+    let mut store = SqliteHistory::open(dir.path()).unwrap();
+    let found = store.search("lobby", "lunch", 10).unwrap();
+    assert_eq!(
+        found.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["m1"]
+    );
+    store.append(msg("m3")).unwrap();
+    store
+        .edit("lobby", "m2", "u1", "now about lunch", Timestamp::EPOCH)
+        .unwrap();
+    let found = store.search("lobby", "lunch", 10).unwrap();
+    assert_eq!(
+        found.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["m1", "m2"]
+    );
+    // What retention deletes leaves nothing behind in the index.
+    store
+        .conn
+        .execute("DELETE FROM messages WHERE room = 'lobby' AND seq = 1", [])
+        .unwrap();
+    let indexed: i64 = store
+        .conn
+        .query_row("SELECT COUNT(*) FROM messages_fts", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(indexed, 2);
 }
