@@ -98,6 +98,7 @@ impl Client {
                 epoch: String::new(),
                 features: Vec::new(),
                 max_text: None,
+                handshake: None,
             },
             authed: None,
             pings: 0,
