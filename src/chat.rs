@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use wirechat_protocol::Timestamp;
+use wirechat_protocol::{Handshake, Timestamp};
 use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
 pub use wirechat_view::HistoryView;
 
@@ -158,6 +158,8 @@ pub struct ConnectionView {
     pub rate_limited_until: Option<u64>,
     /// The name of the signed-in user; `None` for guests.
     pub signed_in_as: Option<String>,
+    /// The opening handshake the server reported in `hello`, if it did.
+    pub handshake: Option<Handshake>,
 }
 
 impl ConnectionView {
@@ -173,6 +175,7 @@ impl ConnectionView {
             server_error: session.stats().last_server_error.clone(),
             rate_limited_until: session.rate_limited_until(),
             signed_in_as: session.signed_in_as().map(str::to_owned),
+            handshake: session.handshake().cloned(),
         }
     }
 }
@@ -205,6 +208,8 @@ pub struct ChatHandle {
     pub forbidden: Signal<bool>,
     /// The room shown now.
     pub room: Signal<String>,
+    /// The subprotocols this chat offers in the handshake (its options'), empty for none.
+    pub requested_protocols: Signal<Vec<String>>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
 
@@ -383,6 +388,7 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
         name: name.into(),
         forbidden: forbidden.into(),
         room: current_room.into(),
+        requested_protocols: Signal::stored(options.protocols.clone()),
         driver,
     }
 }

@@ -109,7 +109,21 @@ texts! {
     /// Heading of the developer details.
     connection_details => "Connection details", "연결 정보";
     /// Label of the negotiated subprotocol.
-    subprotocol => "Subprotocol", "서브프로토콜";
+    subprotocol => "Subprotocol negotiated", "협상된 서브프로토콜";
+    /// Label of the subprotocols offered in the handshake.
+    subprotocols_requested => "Subprotocols requested", "요청한 서브프로토콜";
+    /// Label of the check of the opening handshake the server reported.
+    handshake => "Handshake", "핸드셰이크";
+    /// The reported accept value is the one RFC 6455 derives from the key.
+    handshake_verified => "handshake verified", "핸드셰이크 확인됨";
+    /// The reported accept value is not the one RFC 6455 derives from the key.
+    handshake_mismatch => "handshake does not match", "핸드셰이크가 일치하지 않음";
+    /// The server's hello carried no handshake (relays, other servers, HTTP transports).
+    handshake_not_reported => "not reported by the server", "서버가 알리지 않음";
+    /// The page cannot compute SHA-1 (no SubtleCrypto outside secure pages).
+    handshake_unavailable => "cannot be checked on this page", "이 페이지에서는 확인할 수 없음";
+    /// While the accept value is being computed.
+    handshake_checking => "checking…", "확인 중…";
     /// Label of the server kind.
     server_kind => "Server", "서버";
     /// Server kind: announced itself.

@@ -4,7 +4,8 @@
 use crate::app::AppChrome;
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
 use crate::components::{
-    Composer, ConnectionStatus, MessageList, People, Preferences, RoomList, TypingIndicator,
+    Composer, ConnectionStatus, HandshakeDetails, MessageList, People, Preferences, RoomList,
+    TypingIndicator,
 };
 use crate::dom_id::unique_id;
 use crate::i18n::{use_lang, Tr};
@@ -113,20 +114,11 @@ pub fn ChatLayout() -> impl IntoView {
     }
 }
 
-/// Subprotocol, server kind and counters, where a developer looks when something is off.
+/// Handshake, server kind and counters, where a developer looks when something is off.
 #[component]
 fn ConnectionDetails() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
-    let protocol = move || {
-        chat.connection.with(|c| {
-            if c.protocol.is_empty() {
-                Tr::none(lang.get()).to_owned()
-            } else {
-                c.protocol.clone()
-            }
-        })
-    };
     let server_kind = move || {
         let lang = lang.get();
         chat.connection.with(|c| {
@@ -150,8 +142,7 @@ fn ConnectionDetails() -> impl IntoView {
         <details class="devbar">
             <summary>{move || Tr::connection_details(lang.get())}</summary>
             <dl>
-                <dt>{move || Tr::subprotocol(lang.get())}</dt>
-                <dd data-testid="subprotocol">{protocol}</dd>
+                <HandshakeDetails/>
                 <dt>{move || Tr::server_kind(lang.get())}</dt>
                 <dd>{server_kind}</dd>
                 <dt>{move || Tr::dropped_frames(lang.get())}</dt>

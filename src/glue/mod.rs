@@ -3,6 +3,7 @@
 
 pub mod crash;
 pub mod driver;
+pub mod handshake;
 pub mod http;
 pub mod lifecycle;
 pub mod notify;

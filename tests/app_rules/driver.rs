@@ -50,6 +50,7 @@ impl Transport for SameStackServer {
             epoch: "e1".into(),
             features: vec![feature::HISTORY.into(), feature::ACK.into()],
             max_text: None,
+            handshake: None,
         });
         Wire::report(&self.0, TransportEvent::Text(encode(&hello)));
         Ok(Box::new(SameStackConnection(self.0.clone())))

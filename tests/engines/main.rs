@@ -1,6 +1,7 @@
 //! The browser tests where engines differ, run in Chromium, Firefox and WebKit: the composer's
 //! keys and IME events, rendering and the basics (`browser`), isolation of right-to-left names
-//! (`deceptive_names`), and the page's `pageshow` and `online` events (`page_lifecycle`). The
+//! (`deceptive_names`), the page's `pageshow` and `online` events (`page_lifecycle`), and the
+//! engine's SHA-1, which checks the handshake a server reports (`handshake`). The
 //! message list's layout and scrolling (`tests/message_list.rs`) keeps a page of its own: it
 //! puts the app's stylesheet into the page, which the unstyled tests here do not expect.
 //!
@@ -16,6 +17,7 @@ mod support;
 
 mod browser;
 mod deceptive_names;
+mod handshake;
 mod page_lifecycle;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

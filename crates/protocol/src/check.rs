@@ -293,7 +293,7 @@ fn label_within(what: &str, label: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Returns whether `max_text` was lowered to the limit.
+/// Returns whether `max_text` was lowered to the limit or an oversized handshake left out.
 fn check_hello(hello: &mut Hello) -> Result<bool, String> {
     label_within("server", &hello.server)?;
     label_within("epoch", &hello.epoch)?;
@@ -310,7 +310,15 @@ fn check_hello(hello: &mut Hello) -> Result<bool, String> {
     if over.is_some() {
         hello.max_text = Some(MAX_TEXT_BYTES_LIMIT);
     }
-    Ok(over.is_some())
+    // The handshake is informative only: a bad one is left out, and the hello still counts.
+    let bad_handshake = hello.handshake.as_ref().is_some_and(|h| {
+        label_within("handshake key", &h.key).is_err()
+            || label_within("handshake accept", &h.accept).is_err()
+    });
+    if bad_handshake {
+        hello.handshake = None;
+    }
+    Ok(over.is_some() || bad_handshake)
 }
 
 /// Returns whether names were left out or the list was cut.

@@ -159,7 +159,7 @@ pub mod feature {
     pub const SEARCH: &str = "search";
 }
 
-/// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000}`
+/// `{"type":"hello","server":"wirechat-server/0.1.0","epoch":"…","features":[…],"max_text":4000,"handshake":{…}}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hello {
     /// Free-form server name and version.
@@ -173,6 +173,23 @@ pub struct Hello {
     /// Longest accepted message text in bytes, when the server limits it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_text: Option<usize>,
+    /// The opening handshake of this connection, when it is a WebSocket and the server
+    /// reports it. Clients must not require it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake: Option<Handshake>,
+}
+
+/// `{"key":"dGhlIHNhbXBsZSBub25jZQ==","accept":"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}`: the
+/// `Sec-WebSocket-Key` a server received and the `Sec-WebSocket-Accept` it answered. Scripts
+/// cannot read handshake headers, so this lets a client recompute the accept value
+/// (RFC 6455 §1.3) and see the handshake it made. Neither value is a secret: the key is a
+/// nonce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handshake {
+    /// The `Sec-WebSocket-Key` of the upgrade request, as received.
+    pub key: String,
+    /// The `Sec-WebSocket-Accept` of the server's answer.
+    pub accept: String,
 }
 
 impl Hello {

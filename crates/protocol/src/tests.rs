@@ -46,6 +46,10 @@ fn every_frame_type_round_trips() {
             epoch: "e1".into(),
             features: vec![feature::HISTORY.into(), feature::ACK.into()],
             max_text: Some(4000),
+            handshake: Some(Handshake {
+                key: "dGhlIHNhbXBsZSBub25jZQ==".into(),
+                accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
+            }),
         }),
         Frame::Join(Join {
             room: "lobby".into(),
@@ -417,6 +421,16 @@ fn values_past_a_soft_limit_are_repaired() {
     .unwrap();
     assert!(hello.repaired);
     assert!(matches!(hello.frame, Frame::Hello(h) if h.max_text == Some(MAX_TEXT_BYTES_LIMIT)));
+
+    // An oversized handshake is left out; the hello itself still counts.
+    let long = "A".repeat(MAX_LABEL_BYTES + 1);
+    let hello = decode_received(
+        &format!(r#"{{"type":"hello","epoch":"e","handshake":{{"key":"{long}","accept":"x"}}}}"#),
+        ARRIVAL,
+    )
+    .unwrap();
+    assert!(hello.repaired);
+    assert!(matches!(hello.frame, Frame::Hello(h) if h.handshake.is_none()));
 
     let users: Vec<String> = (0..MAX_PRESENCE_USERS + 5)
         .map(|i| format!("u{i}"))

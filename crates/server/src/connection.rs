@@ -17,7 +17,8 @@ use tokio::task::AbortHandle;
 use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use wirechat_protocol::{
     close_code, decode_with_limit, error_code, validate_name, validate_room, ChatMessage,
-    DecodeError, ErrorFrame, Fetch, Frame, Join, Search, MAX_ID_BYTES, MAX_REACTION_KINDS,
+    DecodeError, ErrorFrame, Fetch, Frame, Handshake, Join, Search, MAX_ID_BYTES,
+    MAX_REACTION_KINDS,
 };
 
 use crate::flow::{ROOM_FULL, TOO_MANY_ROOMS};
@@ -54,19 +55,35 @@ where
 /// frame; when it does not, the client is told so and closed with 4001.
 pub async fn serve_connection_as<Tx, Rx>(
     state: AppState,
-    mut tx: Tx,
+    tx: Tx,
     rx: Rx,
     cookie_token: Option<String>,
 ) where
     Tx: Sink<Message> + Unpin + Send + 'static,
     Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
 {
+    serve_opened(state, tx, rx, cookie_token, None).await;
+}
+
+/// As [`serve_connection_as`], for a WebSocket whose opening `handshake` is reported in
+/// `hello`.
+pub(crate) async fn serve_opened<Tx, Rx>(
+    state: AppState,
+    mut tx: Tx,
+    rx: Rx,
+    cookie_token: Option<String>,
+    handshake: Option<Handshake>,
+) where
+    Tx: Sink<Message> + Unpin + Send + 'static,
+    Rx: Stream<Item = Result<Message, axum::Error>> + Unpin + Send + 'static,
+{
+    let hello = state.hello(handshake);
     let (id, _counted) = state.open_connection();
     let identity = match first_identity(&state, cookie_token) {
         Ok(identity) => identity,
         Err(reason) => {
             state.metrics().closed(close_code::UNAUTHORIZED);
-            let _ = timeout(CLOSE_WRITE_LIMIT, tx.send(state.hello())).await;
+            let _ = timeout(CLOSE_WRITE_LIMIT, tx.send(hello)).await;
             let last_words = text(&unauthorized(reason));
             say_goodbye(tx, close_code::UNAUTHORIZED, Some(last_words)).await;
             return;
@@ -74,7 +91,7 @@ pub async fn serve_connection_as<Tx, Rx>(
     };
     let flow = &state.config().flow;
     let peer = Peer::new(id, flow.queue_bytes, state.counters());
-    peer.deliver(state.hello());
+    peer.deliver(hello);
     if let Some(identity) = &identity {
         peer.send(&Frame::Authed(state.authed(identity)));
     }

@@ -32,6 +32,7 @@ mod data_lock;
 mod engine;
 mod flow;
 mod guest;
+mod handshake;
 mod history;
 mod host;
 mod identity;

@@ -15,7 +15,8 @@ use futures_util::StreamExt;
 use tower_http::services::ServeDir;
 use wirechat_protocol::SUBPROTOCOL;
 
-use crate::connection::serve_connection_as;
+use crate::connection::serve_opened;
+use crate::handshake::handshake_of;
 use crate::host::refuse_unknown_hosts;
 use crate::limits::ConnectionLimits;
 use crate::metrics::Gauges;
@@ -76,6 +77,7 @@ async fn upgrade(
         Ok(opening) => opening,
         Err(refusal) => return refusal.into_response(),
     };
+    let handshake = handshake_of(&headers);
     let limit = state.config().max_frame_bytes;
     ws.protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -83,7 +85,7 @@ async fn upgrade(
         .max_message_size(limit)
         .on_upgrade(move |socket| async move {
             let (tx, rx) = socket.split();
-            serve_connection_as(state, tx, rx, opening.cookie_token).await;
+            serve_opened(state, tx, rx, opening.cookie_token, handshake).await;
             drop(opening.admitted);
         })
 }

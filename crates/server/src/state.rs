@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Message;
 use tokio::sync::watch;
-use wirechat_protocol::{feature, Frame, Hello};
+use wirechat_protocol::{feature, Frame, Handshake, Hello};
 
 use crate::config::{Config, Storage};
 use crate::flow::FlowCounters;
@@ -144,6 +144,7 @@ impl AppState {
             epoch: String::new(),
             features,
             max_text: Some(config.max_text_bytes),
+            handshake: None,
         };
         Ok(Self {
             shared: Arc::new(Shared {
@@ -207,9 +208,11 @@ impl AppState {
         &self.shared.hub
     }
 
-    pub(crate) fn hello(&self) -> Message {
+    /// The `hello` a connection starts with; a WebSocket's reports its `handshake`.
+    pub(crate) fn hello(&self, handshake: Option<Handshake>) -> Message {
         text(&Frame::Hello(Hello {
             epoch: self.shared.hub.epoch(),
+            handshake,
             ..self.shared.hello.clone()
         }))
     }

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{local, raw_exchange, start, Client, RawResponse};
+use common::{local, raw_exchange, start, Client, RawResponse, WAIT};
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wirechat_server::Config;
 
@@ -52,6 +53,29 @@ async fn the_rfc_6455_sample_key_is_answered_as_the_rfc_says() {
     let response = raw_exchange(&server, &plain).await;
     assert_switched(&response, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     assert_eq!(response.header("Sec-WebSocket-Protocol"), None);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn hello_reports_the_key_sent_and_the_accept_header_the_client_received() {
+    let server = start(local()).await;
+    let request = server.ws_url().into_client_request().unwrap();
+    let key = request.headers()["Sec-WebSocket-Key"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (ws, response) = timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("handshake in time")
+        .expect("handshake succeeds");
+    let accept = response.headers()["Sec-WebSocket-Accept"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let client = Client::after_handshake(ws).await;
+    let handshake = client.hello.handshake.expect("hello reports the handshake");
+    assert_eq!(handshake.key, key);
+    assert_eq!(handshake.accept, accept);
     server.shutdown().await;
 }
 

@@ -288,6 +288,12 @@ async fn a_websocket_an_sse_and_a_polling_user_chat_in_one_room_and_each_see_eve
         assert!(hello.has(FEATURE_SSE) && hello.has(FEATURE_LONG_POLLING));
         assert_eq!(hello.epoch, server.state().epoch());
     }
+    // Only a WebSocket has an opening handshake to report.
+    assert!(ws.hello.handshake.is_some());
+    assert_eq!(
+        (&sse_hello.handshake, &poll_hello.handshake),
+        (&None, &None)
+    );
     ws.join("lobby", "wes").await;
     sse.send(&server, &join_frame("lobby", "sue")).await;
     sse.recv_until(is_history).await;

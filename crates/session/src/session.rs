@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use sync::HistorySync;
 use wirechat_protocol::{
     close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Frame,
-    Here, Leave, Received, Timestamp, Typing, DEFAULT_MAX_TEXT_BYTES,
+    Handshake, Here, Leave, Received, Timestamp, Typing, DEFAULT_MAX_TEXT_BYTES,
 };
 
 /// The sans-IO chat session: connection, rooms, outbox and store in one state machine.
@@ -186,6 +186,15 @@ impl Session {
         match &self.mode {
             ServerMode::Full(hello) => hello.max_text.unwrap_or(DEFAULT_MAX_TEXT_BYTES),
             _ => DEFAULT_MAX_TEXT_BYTES,
+        }
+    }
+
+    /// The opening handshake the server reported in this connection's `hello`: `None`
+    /// before the hello, on relays, and from servers (or transports) that report none.
+    pub fn handshake(&self) -> Option<&Handshake> {
+        match &self.mode {
+            ServerMode::Full(hello) => hello.handshake.as_ref(),
+            _ => None,
         }
     }
 

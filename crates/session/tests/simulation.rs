@@ -46,6 +46,7 @@ impl SimServer {
                 feature::PING.into(),
             ],
             max_text: None,
+            handshake: None,
         }))
     }
 

@@ -102,6 +102,7 @@ impl Client {
                 epoch: String::new(),
                 features: Vec::new(),
                 max_text: None,
+                handshake: None,
             },
             authed: None,
             pings: 0,

@@ -1,5 +1,5 @@
 use super::*;
-use wirechat_protocol::{decode, Ack, Fetch, Hello, Here, History, Join, Ping};
+use wirechat_protocol::{decode, Ack, Fetch, Handshake, Hello, Here, History, Join, Ping};
 
 const T0: u64 = 1_764_000_000_000;
 
@@ -14,6 +14,7 @@ fn hello(epoch: &str) -> String {
             feature::PRESENCE.into(),
         ],
         max_text: Some(100),
+        handshake: None,
     }))
 }
 
@@ -126,6 +127,39 @@ fn opening_joins_the_rooms_and_hello_makes_a_full_server() {
     s.handle(T0, Input::Text(hello("e1")));
     assert!(matches!(s.mode(), ServerMode::Full(_)));
     assert_eq!(s.max_text_bytes(), 100);
+}
+
+#[test]
+fn the_handshake_hello_reports_lasts_until_the_next_connection() {
+    let mut s = session();
+    s.handle(T0, Input::Start);
+    s.handle(
+        T0,
+        Input::Opened {
+            protocol: "chat".into(),
+        },
+    );
+    assert_eq!(s.handshake(), None);
+    let handshake = Handshake {
+        key: "dGhlIHNhbXBsZSBub25jZQ==".into(),
+        accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
+    };
+    let Frame::Hello(mut reported) = decode(&hello("e1")).unwrap() else {
+        panic!("hello")
+    };
+    reported.handshake = Some(handshake.clone());
+    s.handle(T0, Input::Text(encode(&Frame::Hello(reported))));
+    assert_eq!(s.handshake(), Some(&handshake));
+    // The next connection makes a handshake of its own.
+    s.handle(
+        T0 + 1,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    s.handle(T0 + 2, Input::RetryNow);
+    assert_eq!(s.handshake(), None);
 }
 
 #[test]

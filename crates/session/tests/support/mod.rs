@@ -10,6 +10,7 @@ pub fn hello(features: &[&str]) -> Input {
         epoch: "e1".into(),
         features: features.iter().map(|f| (*f).to_owned()).collect(),
         max_text: None,
+        handshake: None,
     })))
 }
 

@@ -57,6 +57,7 @@ fn hello() -> Input {
         epoch: "e1".into(),
         features: vec![feature::ACK.into(), feature::PING.into()],
         max_text: None,
+        handshake: None,
     })))
 }
 
@@ -125,6 +126,7 @@ fn every_armed_timer_is_reported_by_next_deadline() {
             epoch: "e1".into(),
             features: vec![feature::AUTH.into()],
             max_text: None,
+            handshake: None,
         }))),
     );
     signed.feed(T0 + 1, Input::Token(Ok("t1".into())));
