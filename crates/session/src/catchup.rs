@@ -8,7 +8,8 @@
 
 use crate::backoff::Jitter;
 use crate::store::{Delivery, Entry, RoomLog};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::{HashSet, VecDeque};
 use wirechat_protocol::{
     encode, Catchup, ChatMessage, Frame, Missed, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS,
     MAX_SERVER_FRAME_BYTES,
@@ -57,8 +58,8 @@ struct PlannedAnswer {
 /// The catch-up state of one client: its own open requests and its planned answers.
 #[derive(Debug, Clone)]
 pub struct CatchUp {
-    asked: BTreeMap<String, Asked>,
-    planned: BTreeMap<String, PlannedAnswer>,
+    asked: LiteMap<String, Asked>,
+    planned: LiteMap<String, PlannedAnswer>,
     /// Nonces already handled (answered, suppressed or refused), oldest first.
     seen: VecDeque<String>,
     /// When this client sent its recent answers, oldest first.
@@ -70,8 +71,8 @@ impl CatchUp {
     /// Empty state; `seed` drives the nonces and answer delays.
     pub fn new(seed: u64) -> Self {
         Self {
-            asked: BTreeMap::new(),
-            planned: BTreeMap::new(),
+            asked: LiteMap::new(),
+            planned: LiteMap::new(),
             seen: VecDeque::new(),
             answered_at: VecDeque::new(),
             random: Jitter::new(seed ^ 0x0063_6174_6368_7570),
