@@ -46,11 +46,12 @@ if ! grep -qx "wasm-bindgen $lock_version" <<<"$(output_of wasm-bindgen --versio
   cargo install wasm-bindgen-cli --version "=$lock_version" --force
 fi
 
-# npm packages: wasm-opt from binaryen (Debian's is too old for current wasm features), and
-# the third-party WebSocket relays the end-to-end tests run against. npm keeps a copy of what
-# it installed in node_modules/.package-lock.json; the install is stale when any package's
-# version there differs from package-lock.json. (Comparing contents, not file times: a fresh
-# checkout is newer than any install without being different from it.)
+# npm packages: wasm-opt from binaryen (Debian's is too old for current wasm features),
+# terser for the release build's JS (scripts/minify-js.mjs), and the third-party WebSocket
+# relays the end-to-end tests run against. npm keeps a copy of what it installed in
+# node_modules/.package-lock.json; the install is stale when any package's version there
+# differs from package-lock.json. (Comparing contents, not file times: a fresh checkout is
+# newer than any install without being different from it.)
 npm_stale() {
   node -e '
     const fs = require("fs");
@@ -75,7 +76,7 @@ if npm_stale; then
     echo "run npm ci there, or remove the link to install here" >&2
     exit 1
   fi
-  say "installing npm packages (binaryen, ws, axe-core)"
+  say "installing npm packages (binaryen, terser, ws, axe-core)"
   npm ci --no-audit --no-fund
 fi
 

@@ -11,7 +11,6 @@
 
 use crate::glue::page;
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -46,8 +45,8 @@ pub struct TabOutbox {
     /// What the entry should hold, and what it holds.
     latest: RefCell<Vec<ChatMessage>>,
     written: RefCell<Vec<ChatMessage>>,
-    /// Entries whose lock this page has asked for.
-    claimed: RefCell<HashSet<String>>,
+    /// Entries whose lock this page has asked for (a few: one per page that went away).
+    claimed: RefCell<Vec<String>>,
     /// Settles the promises that keep locks held, to let them go when the page is done.
     releases: RefCell<Vec<js_sys::Function>>,
     listeners: RefCell<Vec<Listener>>,
@@ -66,7 +65,7 @@ impl TabOutbox {
             ready: Cell::new(false),
             latest: RefCell::new(Vec::new()),
             written: RefCell::new(Vec::new()),
-            claimed: RefCell::new(HashSet::new()),
+            claimed: RefCell::new(Vec::new()),
             releases: RefCell::new(Vec::new()),
             listeners: RefCell::new(Vec::new()),
             adopt: RefCell::new(None),
@@ -130,9 +129,12 @@ impl TabOutbox {
         match &self.locks {
             None => self.adopt_from(key, AdoptGuard::NoLocks),
             Some(locks) => {
-                if !self.claimed.borrow_mut().insert(key.to_owned()) {
+                let mut claimed = self.claimed.borrow_mut();
+                if claimed.iter().any(|k| k == key) {
                     return;
                 }
+                claimed.push(key.to_owned());
+                drop(claimed);
                 let weak = Rc::downgrade(self);
                 let owned_key = key.to_owned();
                 let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {

@@ -8,7 +8,8 @@
 
 use crate::backoff::Jitter;
 use crate::store::{Delivery, Entry, RoomLog};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::VecDeque;
 use wirechat_protocol::{
     encode, Catchup, ChatMessage, Frame, Missed, MAX_CATCHUP_HAVE, MAX_CATCHUP_MSGS,
     MAX_SERVER_FRAME_BYTES,
@@ -57,8 +58,8 @@ struct PlannedAnswer {
 /// The catch-up state of one client: its own open requests and its planned answers.
 #[derive(Debug, Clone)]
 pub struct CatchUp {
-    asked: BTreeMap<String, Asked>,
-    planned: BTreeMap<String, PlannedAnswer>,
+    asked: LiteMap<String, Asked>,
+    planned: LiteMap<String, PlannedAnswer>,
     /// Nonces already handled (answered, suppressed or refused), oldest first.
     seen: VecDeque<String>,
     /// When this client sent its recent answers, oldest first.
@@ -70,8 +71,8 @@ impl CatchUp {
     /// Empty state; `seed` drives the nonces and answer delays.
     pub fn new(seed: u64) -> Self {
         Self {
-            asked: BTreeMap::new(),
-            planned: BTreeMap::new(),
+            asked: LiteMap::new(),
+            planned: LiteMap::new(),
             seen: VecDeque::new(),
             answered_at: VecDeque::new(),
             random: Jitter::new(seed ^ 0x0063_6174_6368_7570),
@@ -115,11 +116,8 @@ impl CatchUp {
         if self.answered_at.len() + self.planned.len() >= ANSWERS_PER_WINDOW {
             return;
         }
-        let have = request
-            .have
-            .into_iter()
-            .take(MAX_CATCHUP_HAVE)
-            .collect::<HashSet<_>>();
+        let mut have: Vec<String> = request.have.into_iter().take(MAX_CATCHUP_HAVE).collect();
+        have.sort();
         let answer = build_answer(
             log,
             &request.room,
@@ -146,10 +144,10 @@ impl CatchUp {
     /// that room, oldest first, to be stored (duplicates are the store's to drop).
     pub fn on_answer(&mut self, now: u64, answer: Missed) -> Vec<ChatMessage> {
         if let Some(plan) = self.planned.get_mut(&answer.to) {
-            let covered: HashSet<&str> = answer.msgs.iter().map(|m| m.id.as_str()).collect();
+            // At most MAX_CATCHUP_MSGS on either side: a plain scan, no hash set.
             plan.answer
                 .msgs
-                .retain(|m| !covered.contains(m.id.as_str()));
+                .retain(|m| !answer.msgs.iter().any(|c| c.id == m.id));
         }
         let open = self
             .asked
@@ -164,7 +162,15 @@ impl CatchUp {
             .filter(|m| m.room == answer.room)
             .collect();
         // Stable: messages with equal `ts` keep the order the answering peer showed them in.
-        msgs.sort_by_key(|m| m.ts);
+        // An insertion sort (there are at most MAX_CATCHUP_MSGS): `sort_by_key` would add a
+        // second copy of the standard library's sort to the wasm for this one call.
+        for sorted in 1..msgs.len() {
+            let mut at = sorted;
+            while at > 0 && msgs[at - 1].ts > msgs[at].ts {
+                msgs.swap(at - 1, at);
+                at -= 1;
+            }
+        }
         msgs
     }
 
@@ -258,7 +264,7 @@ fn what_we_have(now: u64, log: &RoomLog) -> (Option<u64>, Vec<String>) {
 }
 
 /// The `missed` answer from `log`: the newest passable messages at or after `since` that
-/// are not `covered`, at most [`MAX_CATCHUP_MSGS`] of them and never a frame over
+/// are not `covered` (sorted), at most [`MAX_CATCHUP_MSGS`] of them and never a frame over
 /// [`MAX_SERVER_FRAME_BYTES`], oldest first.
 fn build_answer(
     log: &RoomLog,
@@ -266,7 +272,7 @@ fn build_answer(
     to: String,
     name: &str,
     since: Option<u64>,
-    covered: &HashSet<String>,
+    covered: &[String],
 ) -> Missed {
     let mut answer = Missed {
         room: room.to_owned(),
@@ -283,7 +289,7 @@ fn build_answer(
         if !passable(entry)
             || msg.room != room
             || since.is_some_and(|s| msg.ts.as_millis() < s)
-            || covered.contains(&msg.id)
+            || covered.binary_search(&msg.id).is_ok()
         {
             continue;
         }

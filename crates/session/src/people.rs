@@ -3,7 +3,7 @@
 //! from the peers' own `here` and `typing` frames, each with an expiry so nobody is shown
 //! forever.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 /// The people of one room.
 #[derive(Debug, Default, Clone)]
@@ -14,9 +14,9 @@ pub struct RoomPeople {
     /// How many are in the room, when the server's snapshot was cut short.
     server_count: Option<u64>,
     /// Peers announced by `here`, with the time their announcement expires.
-    peers: BTreeMap<String, u64>,
+    peers: LiteMap<String, u64>,
     /// Typists, with the time their indicator expires.
-    typists: BTreeMap<String, u64>,
+    typists: LiteMap<String, u64>,
 }
 
 impl RoomPeople {

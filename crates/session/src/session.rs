@@ -17,7 +17,7 @@ use auth::SignIn;
 pub use auth::{Identity, SignInProblem};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use sync::HistorySync;
 use wirechat_protocol::{
     close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Frame,
@@ -33,7 +33,7 @@ pub struct Session {
     mode: ServerMode,
     current_room: String,
     /// Every joined room and all that is kept about it.
-    rooms: BTreeMap<String, JoinedRoom>,
+    rooms: LiteMap<String, JoinedRoom>,
     outbox: Outbox,
     /// The server's numbering and this client's request ids.
     sync: HistorySync,
@@ -54,7 +54,7 @@ pub struct Session {
 impl Session {
     /// A session that does nothing until it gets [`Input::Start`]. `seed` drives the jitter.
     pub fn new(config: SessionConfig, seed: u64) -> Self {
-        let mut rooms = BTreeMap::new();
+        let mut rooms = LiteMap::new();
         for room in &config.rooms {
             rooms.insert(room.clone(), JoinedRoom::default());
         }
@@ -635,7 +635,7 @@ impl Session {
         let Some(req) = err.req else {
             return;
         };
-        for joined in self.rooms.values_mut() {
+        for (_, joined) in self.rooms.iter_mut() {
             if joined.sync.join == Some(req) {
                 joined.sync.join = None;
                 joined.forbidden = true;

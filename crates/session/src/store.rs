@@ -5,7 +5,7 @@
 //! the numbered ones in arrival order. `era` grows each time the server's epoch changes, so
 //! a server that restarted its numbering never sorts new messages before old ones.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use wirechat_protocol::ChatMessage;
 
 /// Where one of the user's own messages stands.
@@ -55,8 +55,9 @@ pub struct RoomLog {
     /// Highest `seq` up to which nothing is missing, in the current era. `None` until the
     /// reply to a join says where the room stands.
     contiguous: Option<u64>,
-    /// Seqs seen above `contiguous`; non-empty means there is a gap to fetch.
-    ahead: BTreeSet<u64>,
+    /// Seqs seen above `contiguous`, sorted and each once; non-empty means there is a gap
+    /// to fetch. A sorted `Vec`: live seqs arrive in order, so inserting appends.
+    ahead: Vec<u64>,
     /// The room's newest seq as the server last reported it; above `contiguous` it means
     /// messages are still to be fetched.
     latest: Option<u64>,
@@ -189,12 +190,11 @@ impl RoomLog {
     /// Accepts that the missing seqs before the first one seen past the gap will never come
     /// (the server no longer keeps them), so resuming and gap checks move past them.
     pub fn skip_gap(&mut self) {
-        match self.ahead.pop_first() {
-            Some(first) => {
-                self.contiguous = Some(first);
-                self.advance();
-            }
-            None => self.latest = None,
+        if self.ahead.is_empty() {
+            self.latest = None;
+        } else {
+            self.contiguous = Some(self.ahead.remove(0));
+            self.advance();
         }
     }
 
@@ -214,7 +214,9 @@ impl RoomLog {
             Some(c) if seq <= c => {}
             // Without a baseline yet, a seq is only "seen"; the join reply places it.
             _ => {
-                self.ahead.insert(seq);
+                if let Err(at) = self.ahead.binary_search(&seq) {
+                    self.ahead.insert(at, seq);
+                }
             }
         }
         self.advance();
@@ -224,15 +226,16 @@ impl RoomLog {
         let Some(c) = self.contiguous else {
             return;
         };
-        // Seqs at or below the cursor are no longer ahead of it.
-        self.ahead = self.ahead.split_off(&(c + 1));
-        while let Some(c) = self.contiguous {
-            if self.ahead.remove(&(c + 1)) {
-                self.contiguous = Some(c + 1);
-            } else {
-                break;
-            }
+        // Seqs at or below the cursor are no longer ahead of it, and those that follow it
+        // without a hole move it on; all of them leave in one drain.
+        let mut done = self.ahead.partition_point(|&seq| seq <= c);
+        let mut next = c;
+        while self.ahead.get(done) == Some(&(next + 1)) {
+            done += 1;
+            next += 1;
         }
+        self.ahead.drain(..done);
+        self.contiguous = Some(next);
     }
 }
 
@@ -352,5 +355,96 @@ mod tests {
         assert!(log.remove("a").is_some());
         assert!(log.is_empty());
         assert_eq!(log.insert(m("a", None), None, 0, 1), Inserted::New);
+    }
+
+    /// The seq cursor as it was kept in a `BTreeSet`, the reference for the sorted `Vec`.
+    #[derive(Default)]
+    struct CursorModel {
+        contiguous: Option<u64>,
+        ahead: std::collections::BTreeSet<u64>,
+    }
+
+    impl CursorModel {
+        fn note_seq(&mut self, seq: u64) {
+            if self.contiguous.is_none_or(|c| seq > c) {
+                self.ahead.insert(seq);
+            }
+            self.advance();
+        }
+
+        fn set_baseline(&mut self, seq: u64) {
+            self.contiguous = Some(self.contiguous.map_or(seq, |c| c.max(seq)));
+            self.advance();
+        }
+
+        fn skip_gap(&mut self) {
+            if let Some(first) = self.ahead.pop_first() {
+                self.contiguous = Some(first);
+                self.advance();
+            }
+        }
+
+        fn advance(&mut self) {
+            let Some(c) = self.contiguous else {
+                return;
+            };
+            self.ahead = self.ahead.split_off(&(c + 1));
+            while let Some(c) = self.contiguous {
+                if !self.ahead.remove(&(c + 1)) {
+                    break;
+                }
+                self.contiguous = Some(c + 1);
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum CursorOp {
+        Seq(u64),
+        Baseline(u64),
+        SkipGap,
+        Reset,
+    }
+
+    fn cursor_op() -> impl proptest::strategy::Strategy<Value = CursorOp> {
+        use proptest::prelude::*;
+        prop_oneof![
+            6 => (0u64..40).prop_map(CursorOp::Seq),
+            1 => (0u64..40).prop_map(CursorOp::Baseline),
+            1 => Just(CursorOp::SkipGap),
+            1 => Just(CursorOp::Reset),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_seq_cursor_moves_as_the_btree_set_model_does(
+            ops in proptest::collection::vec(cursor_op(), 0..60)
+        ) {
+            let mut log = RoomLog::default();
+            let mut model = CursorModel::default();
+            for (n, op) in ops.into_iter().enumerate() {
+                match op {
+                    CursorOp::Seq(seq) => {
+                        log.insert(m(&format!("m{n}"), Some(seq)), None, 0, n as u64);
+                        model.note_seq(seq);
+                    }
+                    CursorOp::Baseline(seq) => {
+                        log.set_baseline(seq);
+                        model.set_baseline(seq);
+                    }
+                    CursorOp::SkipGap => {
+                        log.skip_gap();
+                        model.skip_gap();
+                    }
+                    CursorOp::Reset => {
+                        log.reset_cursor();
+                        model = CursorModel::default();
+                    }
+                }
+                proptest::prop_assert_eq!(log.contiguous, model.contiguous);
+                proptest::prop_assert_eq!(&log.ahead, &model.ahead.iter().copied().collect::<Vec<_>>());
+            }
+        }
     }
 }

@@ -34,10 +34,10 @@ fn own_messages_not_yet_sent_are_neither_offered_nor_counted_as_had() {
     log.insert(msg("pending", NOW), Some(Delivery::Pending), 0, 1);
     log.insert(msg("failed", NOW), Some(Delivery::Failed), 0, 2);
     assert_eq!(what_we_have(NOW, &log), (None, vec![]));
-    let answer = build_answer(&log, "lobby", "n".into(), "bob", None, &HashSet::new());
+    let answer = build_answer(&log, "lobby", "n".into(), "bob", None, &[]);
     assert!(answer.msgs.is_empty());
     log.insert(msg("sent", NOW), Some(Delivery::Sent), 0, 3);
-    let answer = build_answer(&log, "lobby", "n".into(), "bob", None, &HashSet::new());
+    let answer = build_answer(&log, "lobby", "n".into(), "bob", None, &[]);
     assert_eq!(answer.msgs, [msg("sent", NOW)]);
 }
 

@@ -132,7 +132,7 @@ impl Session {
             return;
         }
         self.link.protocol = protocol;
-        for joined in self.rooms.values_mut() {
+        for (_, joined) in self.rooms.iter_mut() {
             joined.sync.socket_opened();
         }
         self.set_link(LinkState::Open {

@@ -231,7 +231,7 @@ impl Session {
             if self.sync.epoch.is_some() {
                 // The server renumbered: old cursors mean nothing to it now.
                 self.sync.era += 1;
-                for joined in self.rooms.values_mut() {
+                for (_, joined) in self.rooms.iter_mut() {
                     joined.log.reset_cursor();
                 }
             }

@@ -165,7 +165,7 @@ impl Session {
             Timer::ForgetRelayed => self.outbox.prune_relayed(now, self.config.fail_after_ms),
             Timer::PeopleExpiry => {
                 let mut expired = false;
-                for joined in self.rooms.values_mut() {
+                for (_, joined) in self.rooms.iter_mut() {
                     expired |= joined.people.expire(now);
                 }
                 if expired {
