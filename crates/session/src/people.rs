@@ -4,6 +4,14 @@
 //! forever.
 
 use litemap::LiteMap;
+use wirechat_protocol::MAX_PRESENCE_USERS;
+
+/// The most names a room keeps from each source (the server's list, `here`, `typing`): the
+/// bound the wire format puts on one `presence` list. A peer that floods a room with new
+/// names then costs bounded memory, and each new name a bounded sorted insert; past the
+/// bound the server's list only counts, and new `here` and `typing` names wait until others
+/// expire.
+pub const MAX_NAMES_PER_SOURCE: usize = MAX_PRESENCE_USERS;
 
 /// The people of one room.
 #[derive(Debug, Default, Clone)]
@@ -33,6 +41,12 @@ impl RoomPeople {
         let Some(list) = &mut self.server_list else {
             return false;
         };
+        if list.len() >= MAX_NAMES_PER_SOURCE {
+            // Listed no more, but still counted, as in a snapshot cut short.
+            let count = self.server_count.unwrap_or(list.len() as u64);
+            self.server_count = Some(count.saturating_add(1));
+            return true;
+        }
         list.push(name.to_owned());
         if let Some(count) = &mut self.server_count {
             *count = count.saturating_add(1);
@@ -56,12 +70,12 @@ impl RoomPeople {
 
     /// Records a peer's `here`, valid until `expires`.
     pub fn saw_peer(&mut self, name: &str, expires: u64) {
-        self.peers.insert(name.to_owned(), expires);
+        remember(&mut self.peers, name, expires);
     }
 
     /// Records a `typing` frame, shown until `expires`.
     pub fn saw_typing(&mut self, name: &str, expires: u64) {
-        self.typists.insert(name.to_owned(), expires);
+        remember(&mut self.typists, name, expires);
     }
 
     /// Someone's message arrived: they are done typing it.
@@ -108,6 +122,16 @@ impl RoomPeople {
     /// Everyone typing, sorted, `me` excluded.
     pub fn typing(&self, me: &str) -> Vec<String> {
         self.typists.keys().filter(|n| *n != me).cloned().collect()
+    }
+}
+
+/// Records `name` until `expires`: a name already known is renewed, a new one is kept only
+/// while fewer than [`MAX_NAMES_PER_SOURCE`] are.
+fn remember(names: &mut LiteMap<String, u64>, name: &str, expires: u64) {
+    if let Some(until) = names.get_mut(name) {
+        *until = expires;
+    } else if names.len() < MAX_NAMES_PER_SOURCE {
+        names.insert(name.to_owned(), expires);
     }
 }
 
@@ -173,5 +197,27 @@ mod tests {
         p.saw_typing("dan", 10);
         assert!(p.expire(10));
         assert_eq!(p.next_expiry(), Some(50));
+    }
+
+    #[test]
+    fn a_flood_of_new_names_is_bounded_and_still_counted() {
+        let mut p = RoomPeople::default();
+        for i in 0..3 * MAX_NAMES_PER_SOURCE {
+            p.saw_peer(&format!("peer{i}"), 100);
+            p.saw_typing(&format!("typist{i}"), 100);
+        }
+        assert_eq!(p.online("me").len(), MAX_NAMES_PER_SOURCE + 1);
+        assert_eq!(p.typing("me").len(), MAX_NAMES_PER_SOURCE);
+        // A known name is still renewed when the room is full.
+        p.saw_peer("peer0", 500);
+        assert!(p.expire(100));
+        assert_eq!(p.online("me"), vec!["me".to_owned(), "peer0".to_owned()]);
+
+        p.set_snapshot(vec!["bob".into()], None);
+        for i in 0..2 * MAX_NAMES_PER_SOURCE {
+            p.joined(&format!("guest{i}"));
+        }
+        assert_eq!(p.online("me").len(), MAX_NAMES_PER_SOURCE + 1);
+        assert_eq!(p.online_count("me"), 2 * MAX_NAMES_PER_SOURCE as u64 + 2);
     }
 }
