@@ -2,7 +2,7 @@
 //! failed attempts, resumes there by `seq` and epoch, and sends its unconfirmed messages
 //! there once.
 
-use wirechat_protocol::{encode, feature, Ack, ChatMessage, Frame, Timestamp};
+use wirechat_protocol::{encode, feature, Ack, ChatMessage, Frame, History, Join, Timestamp};
 use wirechat_session::{Command, Input, Session, SessionConfig, Status, MOVE_ON_AFTER};
 
 mod support;
@@ -44,8 +44,19 @@ fn lost() -> Input {
     }
 }
 
-fn message(seq: u64, id: &str) -> Input {
-    Input::Text(encode(&Frame::Msg(ChatMessage {
+/// The `join` among `commands`.
+fn join_of(commands: &[Command]) -> Join {
+    sent(commands)
+        .into_iter()
+        .find_map(|f| match f {
+            Frame::Join(j) => Some(j),
+            _ => None,
+        })
+        .expect("a join")
+}
+
+fn message(seq: u64, id: &str) -> ChatMessage {
+    ChatMessage {
         uid: None,
         id: id.into(),
         room: "lobby".into(),
@@ -53,7 +64,7 @@ fn message(seq: u64, id: &str) -> Input {
         text: format!("message {seq}"),
         ts: Timestamp::saturating_from_millis(T0),
         seq: Some(seq),
-    })))
+    }
 }
 
 /// Waits out the backoff and returns the commands of the next attempt.
@@ -68,11 +79,22 @@ fn next_attempt(s: &mut Session) -> Vec<Command> {
 fn a_lost_node_is_tried_again_then_the_next_one_resumes_by_seq_and_epoch() {
     let mut s = session(&[A, B]);
     assert_eq!(connects_to(&s.handle(T0, Input::Start)).as_deref(), Some(A));
-    s.handle(T0, opened());
+    let req = join_of(&s.handle(T0, opened())).req;
     s.handle(T0, support::hello(&[feature::HISTORY, feature::ACK]));
-    for seq in 1..=3 {
-        s.handle(T0, message(seq, &format!("m{seq}")));
-    }
+    // The join's answer: three messages, the newest 3.
+    s.handle(
+        T0,
+        Input::Text(encode(&Frame::History(History {
+            room: "lobby".into(),
+            msgs: (1..=3)
+                .map(|seq| message(seq, &format!("m{seq}")))
+                .collect(),
+            more: false,
+            latest: Some(3),
+            name: None,
+            req,
+        }))),
+    );
     // A message written while the node dies waits in the outbox.
     s.handle(T0 + 1, lost());
     s.handle(
@@ -94,14 +116,7 @@ fn a_lost_node_is_tried_again_then_the_next_one_resumes_by_seq_and_epoch() {
     assert_eq!(s.server(), B);
 
     let on_open = s.handle(T0 + 4, opened());
-    let frames = sent(&on_open);
-    let join = frames
-        .iter()
-        .find_map(|f| match f {
-            Frame::Join(j) => Some(j.clone()),
-            _ => None,
-        })
-        .expect("joins on the new node");
+    let join = join_of(&on_open);
     assert_eq!(join.after, Some(3));
     assert_eq!(join.epoch.as_deref(), Some("e1"));
 

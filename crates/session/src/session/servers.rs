@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn stays_on_a_working_address_and_wraps_back_to_the_first() {
         let mut list = three();
-        let mut fail_round = |list: &mut ServerList| {
+        let fail_round = |list: &mut ServerList| {
             for _ in 0..MOVE_ON_AFTER {
                 list.attempt_failed();
             }
