@@ -69,7 +69,7 @@ pub struct ConfigFile {
 
 /// The `server` setting: one address, or a list of addresses of nodes that serve the same
 /// rooms (one Redis cluster, say), in order of preference.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ServerSetting {
     /// One address.
@@ -93,6 +93,39 @@ impl ServerSetting {
             Self::One(url) => vec![url.as_str()],
             Self::List(urls) => urls.iter().map(String::as_str).collect(),
         }
+    }
+}
+
+// By hand rather than `#[serde(untagged)]`, which buffers the value and tries each variant
+// in turn: a visitor that takes a string or a sequence is smaller in the bundle.
+impl<'de> Deserialize<'de> for ServerSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrList;
+
+        impl<'de> serde::de::Visitor<'de> for OneOrList {
+            type Value = ServerSetting;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a server address or a list of them")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, url: &str) -> Result<Self::Value, E> {
+                Ok(ServerSetting::One(url.to_owned()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut urls = Vec::new();
+                while let Some(url) = seq.next_element()? {
+                    urls.push(url);
+                }
+                Ok(ServerSetting::List(urls))
+            }
+        }
+
+        deserializer.deserialize_any(OneOrList)
     }
 }
 

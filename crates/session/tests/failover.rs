@@ -150,14 +150,16 @@ fn a_lost_node_is_tried_again_then_the_next_one_resumes_by_seq_and_epoch() {
 fn a_socket_that_opens_but_never_says_hello_counts_as_a_failure() {
     let mut s = session(&[A, B]);
     s.handle(T0, Input::Start);
-    let mut now = T0;
+    let mut began = T0;
     let mut urls = Vec::new();
     for _ in 0..MOVE_ON_AFTER {
-        s.handle(now, opened());
-        s.handle(now + 1, lost());
-        now += 1;
-        let attempt = next_attempt(&mut s);
-        urls.push(connects_to(&attempt).expect("tries again"));
+        s.handle(began, opened());
+        s.handle(began + 1, lost());
+        let Status::Reconnecting { at } = s.status() else {
+            panic!("waits to try again: {:?}", s.status());
+        };
+        urls.push(connects_to(&s.handle(at, Input::Tick)).expect("tries again"));
+        began = at;
     }
     assert_eq!(urls.last().map(String::as_str), Some(B));
     assert!(urls[..urls.len() - 1].iter().all(|u| u == A));
