@@ -17,7 +17,8 @@
 //! browsers `CHROME_BIN`, `FIREFOX_BIN` and `WEBKIT_BIN`. The relay tests also
 //! need Node.js with the root `node_modules` installed (`npm ci`), the accessibility tests
 //! read axe-core from there too, and the static-hosting test needs `python3`. The fault tests run the server binary, so build it first
-//! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one.
+//! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one. The
+//! scale-out tests also start `redis-server` (from PATH) on a free port.
 //!
 //! ```no_run
 //! # async fn demo() {
