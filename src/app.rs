@@ -186,6 +186,7 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                 Some(name) => {
                     let mut options = ChatOptions::new(current.server.clone(), current.room.clone(), name);
                     options.protocols = current.protocols.clone();
+                    options.fallback_servers = current.fallback_servers.clone();
                     options.token_provider = current.sign_in.clone().map(|source| match source {
                         SignInSource::Token(token) => token::fixed(token),
                         SignInSource::Url(url) => token::from_url(url),

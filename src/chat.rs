@@ -57,6 +57,9 @@ impl std::fmt::Debug for TokenProvider {
 pub struct ChatOptions {
     /// WebSocket URL of the server, e.g. `wss://chat.example/ws`.
     pub server: String,
+    /// Further servers of the same cluster (nodes sharing one engine), tried in order after
+    /// `server` fails; the session resumes on them by `seq` and epoch. Default: none.
+    pub fallback_servers: Vec<String>,
     /// Room to join and show first.
     pub room: String,
     /// Further rooms to join on the same connection. Default: none.
@@ -84,6 +87,7 @@ impl ChatOptions {
     ) -> Self {
         Self {
             server: server.into(),
+            fallback_servers: Vec::new(),
             room: room.into(),
             other_rooms: Vec::new(),
             name: name.into(),
@@ -308,6 +312,9 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
     session_config.name = options.name.clone();
     session_config.has_tokens = options.token_provider.is_some();
     session_config.resume = crate::glue::token::saved_resume(&options.server);
+    session_config.servers = std::iter::once(options.server.clone())
+        .chain(options.fallback_servers.iter().cloned())
+        .collect();
     session_config.rooms = std::iter::once(options.room.clone())
         .chain(options.other_rooms.iter().cloned())
         .collect();

@@ -16,8 +16,12 @@ use wirechat_protocol::{check_display_name, check_room_name, LabelProblem, DEFAU
 /// Settings the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
-    /// WebSocket URL of the chat server (`ws://` or `wss://`).
+    /// WebSocket URL of the chat server (`ws://` or `wss://`): the first of the configured
+    /// list. Saved guest tokens and unsent messages are kept under it.
     pub server: String,
+    /// Further servers of the same cluster, tried in order when `server` fails (failover).
+    /// Empty unless `config.json` lists several.
+    pub fallback_servers: Vec<String>,
     /// Room to open.
     pub room: String,
     /// Display name; `None` until the user has chosen one.
@@ -41,9 +45,10 @@ pub enum SignInSource {
 /// The shape of `config.json`, and of the settings saved in the app. Every key is optional.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ConfigFile {
-    /// Absolute `ws://`/`wss://` URL, or a path such as `/ws` on the page's own host.
+    /// Absolute `ws://`/`wss://` URL, or a path such as `/ws` on the page's own host; or a
+    /// list of them, nodes serving the same rooms, tried in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
+    pub server: Option<ServerSetting>,
     /// Default room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<String>,
@@ -60,6 +65,80 @@ pub struct ConfigFile {
     /// cookies; it answers `{"token":"…"}`. Wins over `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
+}
+
+/// The `server` setting: one address, or a list of addresses of nodes that serve the same
+/// rooms (one Redis cluster, say), in order of preference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ServerSetting {
+    /// One address.
+    One(String),
+    /// Several addresses; the first is preferred, the others are fallbacks.
+    List(Vec<String>),
+}
+
+impl ServerSetting {
+    /// The preferred address ("" for an empty list).
+    pub fn first(&self) -> &str {
+        match self {
+            Self::One(url) => url,
+            Self::List(urls) => urls.first().map_or("", String::as_str),
+        }
+    }
+
+    /// Every address, in order.
+    pub fn urls(&self) -> Vec<&str> {
+        match self {
+            Self::One(url) => vec![url.as_str()],
+            Self::List(urls) => urls.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+// By hand rather than `#[serde(untagged)]`, which buffers the value and tries each variant
+// in turn: a visitor that takes a string or a sequence is smaller in the bundle.
+impl<'de> Deserialize<'de> for ServerSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OneOrList;
+
+        impl<'de> serde::de::Visitor<'de> for OneOrList {
+            type Value = ServerSetting;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a server address or a list of them")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, url: &str) -> Result<Self::Value, E> {
+                Ok(ServerSetting::One(url.to_owned()))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut urls = Vec::new();
+                while let Some(url) = seq.next_element()? {
+                    urls.push(url);
+                }
+                Ok(ServerSetting::List(urls))
+            }
+        }
+
+        deserializer.deserialize_any(OneOrList)
+    }
+}
+
+impl From<String> for ServerSetting {
+    fn from(url: String) -> Self {
+        Self::One(url)
+    }
+}
+
+impl From<&str> for ServerSetting {
+    fn from(url: &str) -> Self {
+        Self::One(url.to_owned())
+    }
 }
 
 /// Overrides taken from the page URL's query string.
@@ -140,13 +219,11 @@ pub fn merge(
     saved: ConfigFile,
     query: QueryOverrides,
 ) -> Result<ClientConfig, ConfigError> {
-    let server = query
-        .server
-        .or(saved.server)
-        .or(file.server)
-        .map(|s| page.resolve(&s))
-        .unwrap_or_else(|| page.default_server());
+    let (server, fallback_servers) = servers_to_use(page, &file, &saved, &query);
     check_server_url(page, &server)?;
+    for fallback in &fallback_servers {
+        check_server_url(page, fallback)?;
+    }
     let room = query
         .room
         .or(saved.room)
@@ -168,11 +245,46 @@ pub fn merge(
     }
     Ok(ClientConfig {
         server,
+        fallback_servers,
         room,
         name,
         protocols,
         sign_in,
     })
+}
+
+/// The server to connect to first, and the fallbacks after it.
+///
+/// A link's or the user's own server wins over `config.json` as for every key. The list in
+/// `config.json` still gives the fallbacks when that server is one of its addresses (the
+/// settings form saves the address shown, which is the first); any other server is used
+/// alone, since the list's nodes are no fallback for a server of someone else's.
+fn servers_to_use(
+    page: &PageOrigin,
+    file: &ConfigFile,
+    saved: &ConfigFile,
+    query: &QueryOverrides,
+) -> (String, Vec<String>) {
+    let listed: Vec<String> = file
+        .server
+        .as_ref()
+        .map(|s| s.urls().into_iter().map(|url| page.resolve(url)).collect())
+        .unwrap_or_default();
+    let chosen = query
+        .server
+        .as_deref()
+        .or(saved.server.as_ref().map(ServerSetting::first))
+        .map(|s| page.resolve(s));
+    match chosen {
+        Some(server) if !listed.contains(&server) => (server, Vec::new()),
+        chosen => {
+            let server = chosen
+                .or_else(|| listed.first().cloned())
+                .unwrap_or_else(|| page.default_server());
+            let fallbacks = listed.into_iter().filter(|url| *url != server).collect();
+            (server, fallbacks)
+        }
+    }
 }
 
 /// The host a link's `?server=` points to, when it is not the host of the server the site
@@ -190,8 +302,9 @@ pub fn linked_server_to_confirm(
     let linked = page.resolve(query.server.as_deref()?);
     let configured = saved
         .server
-        .as_deref()
-        .or(file.server.as_deref())
+        .as_ref()
+        .or(file.server.as_ref())
+        .map(ServerSetting::first)
         .map(|s| page.resolve(s))
         .unwrap_or_else(|| page.default_server());
     let linked_host = host_name(&linked)?;

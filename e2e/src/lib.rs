@@ -17,7 +17,8 @@
 //! browsers `CHROME_BIN`, `FIREFOX_BIN` and `WEBKIT_BIN`. The relay tests also
 //! need Node.js with the root `node_modules` installed (`npm ci`), the accessibility tests
 //! read axe-core from there too, and the static-hosting test needs `python3`. The fault tests run the server binary, so build it first
-//! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one.
+//! (`cargo build -p wirechat-server`); `WIRECHAT_SERVER_BIN` points at another one. The
+//! scale-out tests also start `redis-server` (from PATH) on a free port.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -46,6 +47,7 @@ mod message_row;
 mod png;
 mod proxy;
 mod raw_socket;
+mod redis_server;
 mod relay;
 mod room_bot;
 mod served_app;
@@ -64,6 +66,7 @@ pub use message_row::MessageRow;
 pub use png::png_size;
 pub use proxy::{Proxy, ProxyMode};
 pub use raw_socket::{RawFrame, RawSocket};
+pub use redis_server::RedisServer;
 pub use relay::{Relay, RelayMode};
 pub use room_bot::RoomBot;
 pub use served_app::{dist_dir, workspace_root, ServedApp};

@@ -48,6 +48,8 @@ pub struct ServerProcess {
     log_path: PathBuf,
     child: Option<Child>,
     starts: u32,
+    /// Further arguments of every run, e.g. `--redis URL --dist DIR`.
+    extra_args: Vec<String>,
 }
 
 impl ServerProcess {
@@ -55,6 +57,16 @@ impl ServerProcess {
     /// accepts connections. Its output is appended to [`ServerProcess::log_path`], under the
     /// system temp directory's `wirechat-e2e/`.
     pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Self {
+        Self::start_with_args(bin, port, data_dir, Vec::new()).await
+    }
+
+    /// Like [`ServerProcess::start`], passing `extra_args` too (on every restart as well).
+    pub async fn start_with_args(
+        bin: &Path,
+        port: u16,
+        data_dir: &Path,
+        extra_args: Vec<String>,
+    ) -> Self {
         let log_dir = std::env::temp_dir().join("wirechat-e2e");
         fs::create_dir_all(&log_dir).expect("create the server log directory");
         let log_path = log_dir.join(format!("server-{port}.log"));
@@ -66,6 +78,7 @@ impl ServerProcess {
             log_path,
             child: None,
             starts: 0,
+            extra_args,
         };
         server.launch().await;
         server
@@ -102,6 +115,11 @@ impl ServerProcess {
         self.port
     }
 
+    /// The page URL of `path` on this server (which serves an app with `--dist`).
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr())
+    }
+
     /// The socket URL, e.g. `ws://127.0.0.1:PORT/ws`.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr())
@@ -129,6 +147,7 @@ impl ServerProcess {
             .arg(self.addr().to_string())
             .arg("--data-dir")
             .arg(&self.data_dir)
+            .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("share the server log"))
             .stderr(log)

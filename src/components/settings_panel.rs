@@ -2,6 +2,7 @@
 
 use crate::config::{
     check_protocol, check_server_url, parse_protocol_list, ClientConfig, ConfigError, ConfigFile,
+    ServerSetting,
 };
 use crate::dom_id::unique_id;
 use crate::glue::page;
@@ -43,7 +44,7 @@ pub fn SettingsPanel(
         ev.prevent_default();
         let origin = page::page_origin();
         let settings = ConfigFile {
-            server: Some(origin.resolve(&value(server))),
+            server: Some(origin.resolve(&value(server)).into()),
             room: Some(value(room)),
             // A signed-in user's name is not theirs to set: keep the guest name saved before.
             name: if signed_in {
@@ -55,22 +56,25 @@ pub fn SettingsPanel(
             // Sign-in comes from the site's config.json, not from this form.
             ..ConfigFile::default()
         };
-        let checked = check_server_url(&origin, settings.server.as_deref().unwrap_or_default())
-            .and_then(|()| {
-                check_room_name(settings.room.as_deref().unwrap_or_default())
-                    .map_err(ConfigError::BadRoom)
-            })
-            .and_then(|()| match &settings.name {
-                Some(name) if !signed_in => check_display_name(name).map_err(ConfigError::BadName),
-                _ => Ok(()),
-            })
-            .and_then(|()| {
-                settings
-                    .protocols
-                    .iter()
-                    .flatten()
-                    .try_for_each(|p| check_protocol(p))
-            });
+        let checked = check_server_url(
+            &origin,
+            settings.server.as_ref().map_or("", ServerSetting::first),
+        )
+        .and_then(|()| {
+            check_room_name(settings.room.as_deref().unwrap_or_default())
+                .map_err(ConfigError::BadRoom)
+        })
+        .and_then(|()| match &settings.name {
+            Some(name) if !signed_in => check_display_name(name).map_err(ConfigError::BadName),
+            _ => Ok(()),
+        })
+        .and_then(|()| {
+            settings
+                .protocols
+                .iter()
+                .flatten()
+                .try_for_each(|p| check_protocol(p))
+        });
         match checked {
             Ok(()) => {
                 set_error.set(None);

@@ -20,7 +20,8 @@ use wirechat_session::{Command, Input, Session};
 /// Where a driver connects.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    /// WebSocket URL.
+    /// The configured (first) WebSocket URL. The session names the server of each attempt
+    /// in [`Command::Connect`]; this one keys what is kept across reloads.
     pub url: String,
     /// Subprotocols to offer.
     pub protocols: Vec<String>,
@@ -76,6 +77,10 @@ impl Driver {
         transport: Box<dyn Transport>,
         on_change: Box<dyn Fn(&Session)>,
     ) -> Rc<Self> {
+        // Keyed by the configured (first) URL, not the node in use: messages left unconfirmed
+        // on a node that died must be found again by the page that fails over, or reloads,
+        // whichever node it reaches then. The nodes of one list share their rooms, so any of
+        // them accepts the retry (and recognises a copy it stored already by its id).
         let saved_outbox = TabOutbox::new(&endpoint.url);
         Rc::new(Self {
             session: RefCell::new(session),
@@ -178,7 +183,10 @@ impl Driver {
 
     fn run(self: &Rc<Self>, command: Command) {
         match command {
-            Command::Connect { offer_protocols } => self.connect(offer_protocols),
+            Command::Connect {
+                url,
+                offer_protocols,
+            } => self.connect(&url, offer_protocols),
             Command::Send(text) => {
                 self.backlog.borrow_mut().push_back(text);
                 self.drain();
@@ -247,9 +255,14 @@ impl Driver {
         }
     }
 
-    /// Opens a socket, offering the endpoint's subprotocols if `offer_protocols` (the
-    /// session decides when to leave them out).
-    fn connect(self: &Rc<Self>, offer_protocols: bool) {
+    /// Opens a socket to `url` (the endpoint's when empty), offering the endpoint's
+    /// subprotocols if `offer_protocols` (the session decides when to leave them out).
+    fn connect(self: &Rc<Self>, url: &str, offer_protocols: bool) {
+        let url = if url.is_empty() {
+            self.endpoint.url.as_str()
+        } else {
+            url
+        };
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         self.backlog.borrow_mut().clear();
@@ -280,10 +293,7 @@ impl Driver {
                 }
             });
         });
-        match self
-            .transport
-            .connect(&self.endpoint.url, protocols, events)
-        {
+        match self.transport.connect(url, protocols, events) {
             Ok(conn) => *self.connection.borrow_mut() = Some(Rc::from(conn)),
             // Handled once the commands now being carried out are done.
             Err(reason) => self.dispatch(Input::Closed {

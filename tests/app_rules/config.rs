@@ -280,3 +280,91 @@ fn sign_in_comes_from_config_json_and_never_from_a_link() {
     .unwrap();
     assert_eq!(guest.sign_in, None, "a link signs nobody in");
 }
+
+#[wasm_bindgen_test]
+fn a_list_of_servers_gives_the_first_and_keeps_the_others_as_fallbacks() {
+    let file = parse_config_file(
+        r#"{"server":["wss://a.example/ws","/ws","wss://c.example/ws"],"room":"ops"}"#,
+    )
+    .unwrap();
+    let c = merge(
+        &https_page(),
+        file.clone(),
+        ConfigFile::default(),
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.server, "wss://a.example/ws");
+    assert_eq!(
+        c.fallback_servers,
+        ["wss://chat.example/ws", "wss://c.example/ws"]
+    );
+
+    // The settings form saves the address shown: one of the list keeps the others.
+    let saved = ConfigFile {
+        server: Some("wss://c.example/ws".into()),
+        ..ConfigFile::default()
+    };
+    let c = merge(
+        &https_page(),
+        file.clone(),
+        saved,
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.server, "wss://c.example/ws");
+    assert_eq!(
+        c.fallback_servers,
+        ["wss://a.example/ws", "wss://chat.example/ws"]
+    );
+
+    // A server of someone else's (a link) is used alone.
+    let query = QueryOverrides {
+        server: Some("wss://elsewhere.example/ws".into()),
+        ..Default::default()
+    };
+    let c = merge(&https_page(), file.clone(), ConfigFile::default(), query).unwrap();
+    assert_eq!(c.server, "wss://elsewhere.example/ws");
+    assert!(c.fallback_servers.is_empty());
+
+    // A single string is still a single server.
+    let one = parse_config_file(r#"{"server":"wss://a.example/ws"}"#).unwrap();
+    let c = merge(
+        &https_page(),
+        one,
+        ConfigFile::default(),
+        QueryOverrides::default(),
+    )
+    .unwrap();
+    assert!(c.fallback_servers.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn every_server_of_the_list_is_checked() {
+    let file =
+        parse_config_file(r#"{"server":["wss://a.example/ws","ws://plain.example/ws"]}"#).unwrap();
+    assert_eq!(
+        merge(
+            &https_page(),
+            file,
+            ConfigFile::default(),
+            QueryOverrides::default()
+        ),
+        Err(ConfigError::InsecureServer("ws://plain.example/ws".into()))
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_link_to_a_node_of_the_list_needs_no_consent_only_when_it_is_the_first_host() {
+    // The consent is about one server: the configured (first) one.
+    let file =
+        parse_config_file(r#"{"server":["wss://a.example/ws","wss://b.example/ws"]}"#).unwrap();
+    let query = QueryOverrides {
+        server: Some("wss://a.example/other".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        linked_server_to_confirm(&https_page(), &file, &ConfigFile::default(), &query),
+        None
+    );
+}

@@ -30,6 +30,7 @@ async fn mount_panel(
     document().body().unwrap().append_child(&root).unwrap();
     let current = ClientConfig {
         server: "ws://chat.example/ws".into(),
+        fallback_servers: Vec::new(),
         room: "lobby".into(),
         name: Some(name.into()),
         protocols: Vec::new(),

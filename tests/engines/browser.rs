@@ -291,6 +291,7 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
     let _handle = leptos::mount::mount_to(root.clone(), move || {
         let current = Signal::stored(ClientConfig {
             server: "ws://127.0.0.1:1/ws".into(),
+            fallback_servers: vec![],
             room: "lobby".into(),
             name: Some("alice".into()),
             protocols: vec![],
@@ -327,7 +328,7 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
     find(&root, r#"button[type="submit"]"#).click();
     wait_until("the settings are saved", || saved.lock().unwrap().is_some()).await;
     let saved = saved.lock().unwrap().clone().expect("saved");
-    assert_eq!(saved.server.as_deref(), Some("wss://chat.example/ws"));
+    assert_eq!(saved.server, Some("wss://chat.example/ws".into()));
     assert_eq!(saved.protocols, Some(vec!["chat".to_string()]));
     root.remove();
 }

@@ -112,6 +112,14 @@ impl Outbox {
         }
     }
 
+    /// The server could not store the item with `id` just now: it is written again on the
+    /// next flush, and keeps its failure deadline. Returns it (`None` if unknown or failed).
+    pub fn unwrite(&mut self, id: &str) -> Option<OutboxItem> {
+        let item = self.items.iter_mut().find(|i| i.id == id && !i.failed)?;
+        item.written = false;
+        Some(item.clone())
+    }
+
     /// Removes the item with `id` (confirmed or deleted).
     pub fn remove(&mut self, id: &str) -> Option<OutboxItem> {
         let at = self.items.iter().position(|i| i.id == id)?;

@@ -18,6 +18,7 @@ pub use auth::{Identity, SignInProblem};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
 use litemap::LiteMap;
+pub use servers::{ServerList, MOVE_ON_AFTER};
 use sync::HistorySync;
 use wirechat_protocol::{
     close_code, decode_received, encode, error_code, feature, Ack, ChatMessage, DecodeError, Frame,
@@ -49,6 +50,10 @@ pub struct Session {
     rate_limited_until: Option<u64>,
     /// Tokens and who the server says this connection is.
     auth: SignIn,
+    /// The configured servers and the one in use.
+    servers: ServerList,
+    /// When to write again the messages the server answered with `unavailable`.
+    resend_at: Option<u64>,
 }
 
 impl Session {
@@ -65,7 +70,9 @@ impl Session {
             .unwrap_or_else(|| wirechat_protocol::DEFAULT_ROOM.into());
         rooms.entry(current_room.clone()).or_default();
         let auth = SignIn::new(config.has_tokens, config.resume.clone(), seed);
+        let servers = ServerList::new(config.servers.clone());
         Self {
+            servers,
             config,
             auth,
             link: Link::new(seed),
@@ -81,6 +88,7 @@ impl Session {
             next_here: None,
             catchup: CatchUp::new(seed),
             rate_limited_until: None,
+            resend_at: None,
         }
     }
 
@@ -103,6 +111,11 @@ impl Session {
                 reason: reason.clone(),
             },
         }
+    }
+
+    /// The server the current or next attempt connects to (see [`SessionConfig::servers`]).
+    pub fn server(&self) -> &str {
+        self.servers.current()
     }
 
     /// What the server turned out to be.
@@ -535,6 +548,8 @@ impl Session {
                     self.on_unauthorized(&err);
                 } else if err.code == error_code::FORBIDDEN {
                     self.on_forbidden(&err);
+                } else if err.code == error_code::UNAVAILABLE && err.id.is_some() {
+                    self.on_unavailable(now, &err);
                 } else if let Some(id) = err.id {
                     // Kept in the outbox, failed, so the user can still retry or delete it.
                     if let Some(item) = self.outbox.fail(&id) {
@@ -661,7 +676,9 @@ mod link;
 mod presence;
 mod rate_limit;
 mod relay_catchup;
+mod servers;
 mod sync;
 #[cfg(test)]
 mod tests;
 mod timers;
+mod unavailable;

@@ -45,6 +45,10 @@ pub struct SessionConfig {
     /// The guest `resume` token kept from an earlier connection (see
     /// [`Command::KeepResume`]). Default none.
     pub resume: Option<String>,
+    /// The servers to connect to, in order of preference, each given to the glue in
+    /// [`Command::Connect`]; later ones are used after failures (see `servers.rs`). Default
+    /// none: the glue connects where it knows.
+    pub servers: Vec<String>,
 }
 
 impl Default for SessionConfig {
@@ -65,6 +69,7 @@ impl Default for SessionConfig {
             has_tokens: false,
             token_timeout_ms: 15_000,
             resume: None,
+            servers: Vec::new(),
         }
     }
 }
@@ -132,6 +137,9 @@ pub enum Input {
 pub enum Command {
     /// Open a new socket (closing any previous one first).
     Connect {
+        /// The server to connect to: an entry of [`SessionConfig::servers`] ("" when that
+        /// list is empty).
+        url: String,
         /// Whether to offer the configured subprotocols. Browsers fail the handshake when a
         /// server picks none of those offered, so after an attempt that never opened the
         /// session asks for the next one without them (and then with them again, in case

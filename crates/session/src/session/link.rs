@@ -99,6 +99,7 @@ impl Session {
             return;
         }
         out.push(Command::Connect {
+            url: self.servers.current().to_owned(),
             offer_protocols: self.link.offer_protocols,
         });
         self.mode = ServerMode::Unknown;
@@ -106,6 +107,13 @@ impl Session {
     }
 
     pub(super) fn schedule_retry(&mut self, now: u64) {
+        // Failover: an attempt that ended before the server proved itself counts against its
+        // address; a connection that worked does not (servers.rs).
+        if self.mode == ServerMode::Unknown {
+            self.servers.attempt_failed();
+        } else {
+            self.servers.reached();
+        }
         if !self.link.online {
             self.set_link(LinkState::Offline);
             return;

@@ -25,6 +25,8 @@ pub(super) enum Timer {
     CatchUp,
     /// The wait the server asked for with `rate_limited` is over.
     RateLimit,
+    /// Messages the server answered with `unavailable` go out again.
+    Resend,
     /// An unconfirmed own message has waited too long and becomes failed.
     FailMessage,
     /// A message left with a relay has been kept long enough.
@@ -38,7 +40,7 @@ pub(super) enum Timer {
 
 impl Timer {
     /// Every timer, in the order a tick fires those that are due.
-    pub(super) const ALL: [Timer; 12] = [
+    pub(super) const ALL: [Timer; 13] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::HelloTimeout,
@@ -47,6 +49,7 @@ impl Timer {
         Timer::Ping,
         Timer::CatchUp,
         Timer::RateLimit,
+        Timer::Resend,
         Timer::FailMessage,
         Timer::ForgetRelayed,
         Timer::PeopleExpiry,
@@ -91,6 +94,7 @@ impl Session {
                 .then_some(last_rx + config.ping_after_ms),
             (Timer::CatchUp, _) => self.catchup.next_deadline(),
             (Timer::RateLimit, _) => self.rate_limited_until,
+            (Timer::Resend, _) => self.resend_at,
             (Timer::FailMessage, _) => self
                 .outbox
                 .oldest_pending()
@@ -161,6 +165,7 @@ impl Session {
             Timer::Ping => self.send_ping(now, out),
             Timer::CatchUp => self.answer_due(now, out),
             Timer::RateLimit => self.end_rate_limit(now, out),
+            Timer::Resend => self.resend_unavailable(now, out),
             Timer::FailMessage => self.fail_overdue(now),
             Timer::ForgetRelayed => self.outbox.prune_relayed(now, self.config.fail_after_ms),
             Timer::PeopleExpiry => {
