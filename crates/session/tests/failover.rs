@@ -64,6 +64,10 @@ fn message(seq: u64, id: &str) -> ChatMessage {
         text: format!("message {seq}"),
         ts: Timestamp::saturating_from_millis(T0),
         seq: Some(seq),
+        reply_to: None,
+        edited: None,
+        deleted: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -93,6 +97,7 @@ fn a_lost_node_is_tried_again_then_the_next_one_resumes_by_seq_and_epoch() {
             latest: Some(3),
             name: None,
             req,
+            read: None,
         }))),
     );
     // A message written while the node dies waits in the outbox.

@@ -99,6 +99,18 @@ fn every_armed_timer_is_reported_by_next_deadline() {
             req: None,
         }))),
     );
+    // A message the server could not store for now waits to be sent again.
+    full.feed(T0 + 3, compose("m2"));
+    full.feed(
+        T0 + 4,
+        Input::Text(encode(&Frame::Error(ErrorFrame {
+            code: wirechat_protocol::error_code::UNAVAILABLE.into(),
+            message: "the store is out of reach".into(),
+            id: Some("m2".into()),
+            retry_after: None,
+            req: None,
+        }))),
+    );
     full.feed(T0 + 20_000, Input::Tick);
     full.feed(
         T0 + 10_500,
