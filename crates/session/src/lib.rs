@@ -18,7 +18,7 @@ pub use catchup::CatchUp;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{
-    ClosedReason, Command, Identity, Input, ServerMode, Session, SessionConfig, SignInProblem,
-    Stats, Status,
+    ClosedReason, Command, Identity, Input, RememberedTransport, ServerMode, Session,
+    SessionConfig, SignInProblem, Stats, Status, TransportKind, TransportReason,
 };
 pub use store::{Delivery, Entry, Inserted, RoomLog};

@@ -98,8 +98,10 @@ impl Session {
             self.set_link(LinkState::Offline);
             return;
         }
+        let transport = self.transport_for_attempt(now);
         out.push(Command::Connect {
             offer_protocols: self.link.offer_protocols,
+            transport,
         });
         self.mode = ServerMode::Unknown;
         self.set_link(LinkState::Connecting { since: now });
@@ -152,8 +154,11 @@ impl Session {
             // Browsers fail the handshake when the server picks none of the subprotocols
             // offered, so a socket that never opened may open when the next attempt offers
             // the other choice.
-            LinkState::Connecting { .. } => self.link.offer_protocols = !self.link.offer_protocols,
-            LinkState::Open { .. } => {}
+            LinkState::Connecting { .. } => {
+                self.link.offer_protocols = !self.link.offer_protocols;
+                self.fall_back(false);
+            }
+            LinkState::Open { .. } => self.fall_back(true),
         }
         if code == close_code::UNAUTHORIZED {
             return self.on_unauthorized_close(now);

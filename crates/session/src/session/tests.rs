@@ -929,7 +929,9 @@ fn an_unanswered_probe_ends_the_link() {
 /// Whether `cmds` open a socket, and offering the subprotocols or not.
 fn connect_offers(cmds: &[Command]) -> Option<bool> {
     cmds.iter().find_map(|c| match c {
-        Command::Connect { offer_protocols } => Some(*offer_protocols),
+        Command::Connect {
+            offer_protocols, ..
+        } => Some(*offer_protocols),
         _ => None,
     })
 }

@@ -34,11 +34,13 @@ pub(super) enum Timer {
     /// Signing in: renew the token, try a failed renewal again, or give up waiting for
     /// the app's token.
     SignIn,
+    /// On a fallback: open a WebSocket probe, or give up on one.
+    Probe,
 }
 
 impl Timer {
     /// Every timer, in the order a tick fires those that are due.
-    pub(super) const ALL: [Timer; 12] = [
+    pub(super) const ALL: [Timer; 13] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::HelloTimeout,
@@ -51,6 +53,7 @@ impl Timer {
         Timer::ForgetRelayed,
         Timer::PeopleExpiry,
         Timer::SignIn,
+        Timer::Probe,
     ];
 }
 
@@ -105,6 +108,7 @@ impl Session {
                 .filter_map(|r| r.people.next_expiry())
                 .min(),
             (Timer::SignIn, _) => self.sign_in_deadline(),
+            (Timer::Probe, _) => self.probe_deadline(),
             _ => None,
         }
     }
@@ -133,6 +137,7 @@ impl Session {
                     code: close_code::NORMAL,
                     reason: "connect timeout".into(),
                 });
+                self.fall_back(false);
                 self.schedule_retry(now);
             }
             Timer::HelloTimeout => {
@@ -173,6 +178,7 @@ impl Session {
                 }
             }
             Timer::SignIn => self.fire_sign_in(now, out),
+            Timer::Probe => self.fire_probe(now, out),
         }
     }
 }
