@@ -8,7 +8,7 @@
 use crate::chat::TokenProvider;
 use crate::glue::page::{self, now_ms};
 use crate::glue::tab_outbox::TabOutbox;
-use crate::transport::{Connection, Transport, TransportEvent};
+use crate::transport::{Connection, TransportEvent, TransportKind, TransportSet};
 use leptos::prelude::{request_animation_frame, set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -43,7 +43,7 @@ type Change = Box<dyn FnOnce(&mut Session, u64) -> Vec<Command>>;
 pub struct Driver {
     session: RefCell<Session>,
     endpoint: Endpoint,
-    transport: Box<dyn Transport>,
+    transports: TransportSet,
     // Shared so a send can go out with no borrow held, even if the send ends up replacing
     // the connection.
     connection: RefCell<Option<Rc<dyn Connection>>>,
@@ -65,6 +65,9 @@ pub struct Driver {
     notify_pending: Cell<bool>,
     /// Where sign-in tokens come from.
     tokens: Option<TokenProvider>,
+    /// The WebSocket opened beside a fallback to see whether one gets through.
+    probe: RefCell<Option<Box<dyn Connection>>>,
+    probe_generation: Cell<u64>,
 }
 
 impl Driver {
@@ -73,14 +76,14 @@ impl Driver {
         session: Session,
         endpoint: Endpoint,
         tokens: Option<TokenProvider>,
-        transport: Box<dyn Transport>,
+        transports: TransportSet,
         on_change: Box<dyn Fn(&Session)>,
     ) -> Rc<Self> {
         let saved_outbox = TabOutbox::new(&endpoint.url);
         Rc::new(Self {
             session: RefCell::new(session),
             endpoint,
-            transport,
+            transports,
             connection: RefCell::new(None),
             inbox: RefCell::new(VecDeque::new()),
             busy: Cell::new(false),
@@ -92,6 +95,8 @@ impl Driver {
             draining: Cell::new(false),
             notify_pending: Cell::new(false),
             tokens,
+            probe: RefCell::new(None),
+            probe_generation: Cell::new(0),
         })
     }
 
@@ -178,7 +183,13 @@ impl Driver {
 
     fn run(self: &Rc<Self>, command: Command) {
         match command {
-            Command::Connect { offer_protocols } => self.connect(offer_protocols),
+            Command::Connect {
+                offer_protocols,
+                transport,
+            } => {
+                self.end_probe();
+                self.connect(offer_protocols, transport);
+            }
             Command::Send(text) => {
                 self.backlog.borrow_mut().push_back(text);
                 self.drain();
@@ -194,7 +205,50 @@ impl Driver {
             Command::WakeAt(at) => self.wake_at(at),
             Command::NeedToken => self.fetch_token(),
             Command::KeepResume(resume) => super::token::keep_resume(&self.endpoint.url, &resume),
+            Command::Probe => self.probe(),
+            Command::EndProbe => self.end_probe(),
+            Command::RememberTransport(kind) => {
+                super::transport_memory::remember(&self.endpoint.url, kind, now_ms())
+            }
         }
+    }
+
+    /// Opens a WebSocket beside the connection, and reports its first frame or its end.
+    fn probe(self: &Rc<Self>) {
+        self.end_probe();
+        let generation = self.probe_generation.get();
+        let weak = Rc::downgrade(self);
+        let events = Rc::new(move |event: TransportEvent| {
+            let Some(driver) = weak.upgrade() else {
+                return;
+            };
+            if driver.probe_generation.get() != generation {
+                return;
+            }
+            let input = match event {
+                TransportEvent::Text(text) => Input::ProbeFrame(text),
+                TransportEvent::Closed { .. } | TransportEvent::Binary => Input::ProbeClosed,
+                TransportEvent::Opened { .. } => return,
+            };
+            // Only the first answer counts.
+            driver.probe_generation.set(generation + 1);
+            driver.dispatch(input);
+        });
+        let probe =
+            self.transports
+                .websocket
+                .connect(&self.endpoint.url, &self.endpoint.protocols, events);
+        match probe {
+            Ok(probe) => *self.probe.borrow_mut() = Some(probe),
+            Err(_) => self.dispatch(Input::ProbeClosed),
+        }
+    }
+
+    /// Closes the probe, if any; its later events are ignored.
+    fn end_probe(&self) {
+        self.probe_generation.set(self.probe_generation.get() + 1);
+        let probe = self.probe.borrow_mut().take();
+        drop(probe);
     }
 
     /// Asks the token provider, and hands its answer to the session when it comes.
@@ -247,9 +301,9 @@ impl Driver {
         }
     }
 
-    /// Opens a socket, offering the endpoint's subprotocols if `offer_protocols` (the
-    /// session decides when to leave them out).
-    fn connect(self: &Rc<Self>, offer_protocols: bool) {
+    /// Opens a connection over `kind`, offering the endpoint's subprotocols if
+    /// `offer_protocols` (the session decides when to leave them out).
+    fn connect(self: &Rc<Self>, offer_protocols: bool, kind: TransportKind) {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         self.backlog.borrow_mut().clear();
@@ -280,10 +334,11 @@ impl Driver {
                 }
             });
         });
-        match self
-            .transport
-            .connect(&self.endpoint.url, protocols, events)
-        {
+        let attempt = match self.transports.get(kind) {
+            Some(transport) => transport.connect(&self.endpoint.url, protocols, events),
+            None => Err("this app has no such transport".to_owned()),
+        };
+        match attempt {
             Ok(conn) => *self.connection.borrow_mut() = Some(Rc::from(conn)),
             // Handled once the commands now being carried out are done.
             Err(reason) => self.dispatch(Input::Closed {
