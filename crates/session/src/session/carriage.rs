@@ -234,8 +234,10 @@ impl Session {
             code: wirechat_protocol::close_code::NORMAL,
             reason: "moving to a WebSocket".into(),
         });
-        // Whatever the old connection had not confirmed goes out again on the new one.
+        // Whatever the old connection had not confirmed goes out again on the new one, and
+        // the new one signs in again.
         self.outbox.mark_unwritten();
+        self.auth_on_close();
         self.set_link(LinkState::Idle);
         self.link.attempt = 0;
         self.connect_now(now, out);
