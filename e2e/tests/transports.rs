@@ -62,7 +62,9 @@ async fn chat_over(transport: &str, shown_as: &str) {
         }
         alice.send("hello over a fallback").await;
         bob.wait_for_message("alice", "hello over a fallback").await;
-        bob.send_lines(&["one", "two", "three"]).await;
+        for text in ["one", "two", "three"] {
+            bob.send(text).await;
+        }
         let expected = [
             ("alice", "hello over a fallback"),
             ("bob", "one"),
