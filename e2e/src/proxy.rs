@@ -95,6 +95,11 @@ impl Proxy {
         self.upstream
     }
 
+    /// The base URL of pages loaded through this proxy, e.g. `http://127.0.0.1:PORT/`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
     /// The chat socket URL through this proxy, e.g. `ws://127.0.0.1:PORT/ws`.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)

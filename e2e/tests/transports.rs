@@ -3,7 +3,8 @@
 //! chats over a fallback and moves to a WebSocket once the proxy lets upgrades through.
 //!
 //! The pages come from the reference server with a `config.json` of each test's own; the
-//! chat goes to the same server (through the proxy in the last test).
+//! chat goes to the same server (in the last test the page and the chat both come through the
+//! proxy).
 
 use std::time::Duration;
 
@@ -34,6 +35,26 @@ fn site(extra: serde_json::Value) -> TempDir {
 async fn harness_serving(site: &TempDir) -> Harness {
     let dir = site.path().to_owned();
     Harness::start_with(move |config| config.static_dir = Some(dir)).await
+}
+
+/// The room page loaded through `proxy`, chatting through it too, as for a browser whose only
+/// way out is that proxy. The page's Content-Security-Policy lets it fetch only from its own
+/// origin (`connect-src 'self' ws: wss:`), so the fallbacks, plain HTTP, reach the chat server
+/// only on the page's origin: a page loaded from the server itself would be refused every
+/// event stream and poll sent to the proxy's port, and never connect.
+fn page_behind(proxy: &Proxy, harness: &Harness, room: &str, name: &str) -> String {
+    let app = harness.app();
+    app.room_url_using_socket(room, name, &proxy.ws_url())
+        .replacen(&app.http_url(), &proxy.http_url(), 1)
+}
+
+/// Opens the room page behind `proxy` and waits until it is connected.
+async fn join_behind(proxy: &Proxy, harness: &Harness, room: &str, name: &str) -> Browser {
+    let browser = harness
+        .open_url(&page_behind(proxy, harness, room, name), name)
+        .await;
+    browser.wait_for_status("Connected").await;
+    browser
 }
 
 fn assert_each_once(browser: &Browser, rows: &[MessageRow], expected: &[(&str, &str)]) {
@@ -102,8 +123,8 @@ async fn behind_a_proxy_that_refuses_upgrades_pages_chat_over_a_fallback_then_mo
     let proxy = Proxy::start(harness.app().addr()).await;
     proxy.set_mode(ProxyMode::RefuseUpgrades);
     bounded(TEST_BOUND, async {
-        let alice = harness.join_on(&proxy.ws_url(), "upgrade", "alice").await;
-        let bob = harness.join_on(&proxy.ws_url(), "upgrade", "bob").await;
+        let alice = join_behind(&proxy, &harness, "upgrade", "alice").await;
+        let bob = join_behind(&proxy, &harness, "upgrade", "bob").await;
         let fallback = "server-sent events (the WebSocket could not open)";
         for browser in [&alice, &bob] {
             browser.wait_for_test_id_text("transport", fallback).await;
