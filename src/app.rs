@@ -187,6 +187,10 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                     let mut options = ChatOptions::new(current.server.clone(), current.room.clone(), name);
                     options.protocols = current.protocols.clone();
                     options.fallback_servers = current.fallback_servers.clone();
+                    options.session.transports = current.transports.clone();
+                    if let Some(seconds) = current.upgrade_check_seconds {
+                        options.session.upgrade_every_ms = seconds.saturating_mul(1000);
+                    }
                     options.token_provider = current.sign_in.clone().map(|source| match source {
                         SignInSource::Token(token) => token::fixed(token),
                         SignInSource::Url(url) => token::from_url(url),

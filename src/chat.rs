@@ -2,16 +2,20 @@
 
 use crate::glue::driver::{Driver, Endpoint};
 use crate::glue::lifecycle;
+use crate::glue::long_polling::LongPollingTransport;
 use crate::glue::page::{self, new_message_id};
+use crate::glue::sse::SseTransport;
 use crate::glue::websocket::WebSocketTransport;
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportSet};
 use leptos::prelude::*;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use wirechat_protocol::{Handshake, Timestamp};
-use wirechat_session::{Delivery, Input, ServerMode, Session, SessionConfig, Status};
+use wirechat_session::{
+    Delivery, Input, ServerMode, Session, SessionConfig, Status, TransportKind, TransportReason,
+};
 pub use wirechat_view::HistoryView;
 
 /// The future a [`TokenProvider`] returns: a token, or why there is none.
@@ -164,6 +168,10 @@ pub struct ConnectionView {
     pub signed_in_as: Option<String>,
     /// The opening handshake the server reported in `hello`, if it did.
     pub handshake: Option<Handshake>,
+    /// The transport in use (or being tried).
+    pub transport: TransportKind,
+    /// Why that transport.
+    pub transport_reason: TransportReason,
 }
 
 impl ConnectionView {
@@ -180,6 +188,8 @@ impl ConnectionView {
             rate_limited_until: session.rate_limited_until(),
             signed_in_as: session.signed_in_as().map(str::to_owned),
             handshake: session.handshake().cloned(),
+            transport: session.transport().0,
+            transport_reason: session.transport().1,
         }
     }
 }
@@ -302,13 +312,33 @@ impl ChatHandle {
 #[doc = include_str!("../examples/use_chat.rs")]
 /// ```
 pub fn use_chat(options: ChatOptions) -> ChatHandle {
-    use_chat_with(options, Box::new(WebSocketTransport))
+    use_chat_over(
+        options,
+        TransportSet {
+            websocket: Box::new(WebSocketTransport),
+            sse: Some(Box::new(SseTransport)),
+            long_polling: Some(Box::new(LongPollingTransport)),
+        },
+    )
 }
 
-/// [`use_chat`] over another [`Transport`], such as a fallback for networks that block
-/// WebSockets, or an in-memory one in component tests.
+/// [`use_chat`] over another [`Transport`] instead of the WebSocket and its fallbacks, such
+/// as an in-memory one in component tests.
 pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> ChatHandle {
+    use_chat_over(options, TransportSet::only(transport))
+}
+
+/// [`use_chat`] over the transports of `transports` that
+/// [`SessionConfig::transports`] names, in its order.
+pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHandle {
     let mut session_config = options.session.clone();
+    session_config
+        .transports
+        .retain(|kind| transports.has(*kind));
+    if session_config.transports.is_empty() {
+        session_config.transports.push(TransportKind::WebSocket);
+    }
+    session_config.remembered_transport = crate::glue::transport_memory::recall(&options.server);
     session_config.name = options.name.clone();
     session_config.has_tokens = options.token_provider.is_some();
     session_config.resume = crate::glue::token::saved_resume(&options.server);
@@ -338,7 +368,7 @@ pub fn use_chat_with(options: ChatOptions, transport: Box<dyn Transport>) -> Cha
             protocols: options.protocols.clone(),
         },
         options.token_provider.clone(),
-        transport,
+        transports,
         on_change,
     );
     driver.start();

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 use wirechat_protocol::{check_display_name, check_room_name, LabelProblem, DEFAULT_ROOM};
+use wirechat_session::TransportKind;
 
 /// Settings the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,11 @@ pub struct ClientConfig {
     pub protocols: Vec<String>,
     /// Where a sign-in token comes from; `None` for guests.
     pub sign_in: Option<SignInSource>,
+    /// The transports to try, in order (`transports`).
+    pub transports: Vec<TransportKind>,
+    /// While on a fallback, how often to see whether a WebSocket gets through, in seconds
+    /// (`upgrade_check_seconds`); `None` for the session's default.
+    pub upgrade_check_seconds: Option<u64>,
 }
 
 /// Where the app gets its sign-in token.
@@ -65,6 +71,14 @@ pub struct ConfigFile {
     /// cookies; it answers `{"token":"…"}`. Wins over `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
+    /// The transports to try, in order: `"websocket"`, `"sse"`, `"long-polling"`. Default all
+    /// three in that order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transports: Option<Vec<String>>,
+    /// While on a fallback, how often to see whether a WebSocket gets through, in seconds.
+    /// Default 180.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_check_seconds: Option<u64>,
 }
 
 /// The `server` setting: one address, or a list of addresses of nodes that serve the same
@@ -204,6 +218,10 @@ pub enum ConfigError {
     BadRoom(LabelProblem),
     /// The display name is refused.
     BadName(LabelProblem),
+    /// A `transports` entry that names no transport.
+    BadTransport(String),
+    /// `transports` is empty, or names one transport twice.
+    TransportList,
     /// `config.json` could not be fetched or read; the browser's own words follow.
     FileUnavailable(String),
     /// `config.json` answered with this HTTP status.
@@ -243,6 +261,10 @@ pub fn merge(
     for protocol in &protocols {
         check_protocol(protocol)?;
     }
+    let transports = match file.transports {
+        Some(names) => parse_transports(&names)?,
+        None => TransportKind::ALL.to_vec(),
+    };
     Ok(ClientConfig {
         server,
         fallback_servers,
@@ -250,6 +272,8 @@ pub fn merge(
         name,
         protocols,
         sign_in,
+        transports,
+        upgrade_check_seconds: file.upgrade_check_seconds,
     })
 }
 
@@ -337,6 +361,23 @@ pub fn check_protocol(protocol: &str) -> Result<(), ConfigError> {
     } else {
         Err(ConfigError::BadProtocol(protocol.to_owned()))
     }
+}
+
+/// Reads `transports`: known names, at least one, none twice.
+pub fn parse_transports(names: &[String]) -> Result<Vec<TransportKind>, ConfigError> {
+    let mut kinds = Vec::with_capacity(names.len());
+    for name in names {
+        let kind = TransportKind::from_name(name)
+            .ok_or_else(|| ConfigError::BadTransport(name.clone()))?;
+        if kinds.contains(&kind) {
+            return Err(ConfigError::TransportList);
+        }
+        kinds.push(kind);
+    }
+    if kinds.is_empty() {
+        return Err(ConfigError::TransportList);
+    }
+    Ok(kinds)
 }
 
 /// Splits a comma-separated list of subprotocols as typed in the settings.

@@ -7,7 +7,7 @@
 use crate::config::ConfigError;
 use leptos::prelude::*;
 use wirechat_protocol::LabelProblem;
-use wirechat_session::{ClosedReason, SignInProblem};
+use wirechat_session::{ClosedReason, SignInProblem, TransportKind, TransportReason};
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -124,6 +124,8 @@ texts! {
     handshake_unavailable => "cannot be checked on this page", "이 페이지에서는 확인할 수 없음";
     /// While the accept value is being computed.
     handshake_checking => "checking…", "확인 중…";
+    /// Label of the transport in use.
+    transport => "Transport", "전송 방식";
     /// Label of the server kind.
     server_kind => "Server", "서버";
     /// Server kind: announced itself.
@@ -227,6 +229,47 @@ texts! {
 }
 
 impl Tr {
+    /// The transport in use and why, e.g. "long polling (the WebSocket could not open)".
+    pub fn transport_in_use(lang: Lang, kind: TransportKind, reason: TransportReason) -> String {
+        let name = match (lang, kind) {
+            (Lang::En, TransportKind::WebSocket) => "WebSocket",
+            (Lang::En, TransportKind::Sse) => "server-sent events",
+            (Lang::En, TransportKind::LongPolling) => "long polling",
+            (Lang::Ko, TransportKind::WebSocket) => "웹소켓",
+            (Lang::Ko, TransportKind::Sse) => "서버 전송 이벤트",
+            (Lang::Ko, TransportKind::LongPolling) => "롱 폴링",
+        };
+        let failed = |kind: TransportKind| match (lang, kind) {
+            (Lang::En, TransportKind::WebSocket) => "the WebSocket",
+            (Lang::En, TransportKind::Sse) => "the event stream",
+            (Lang::En, TransportKind::LongPolling) => "long polling",
+            (Lang::Ko, TransportKind::WebSocket) => "웹소켓",
+            (Lang::Ko, TransportKind::Sse) => "이벤트 스트림",
+            (Lang::Ko, TransportKind::LongPolling) => "롱 폴링",
+        };
+        let why = match (lang, reason) {
+            (Lang::En, TransportReason::FirstChoice) => "the first choice".to_owned(),
+            (Lang::Ko, TransportReason::FirstChoice) => "첫 번째 선택".to_owned(),
+            (Lang::En, TransportReason::Remembered) => {
+                "it worked with this server a short while ago".to_owned()
+            }
+            (Lang::Ko, TransportReason::Remembered) => "얼마 전 이 서버에서 잘 됐습니다".to_owned(),
+            (Lang::En, TransportReason::CouldNotOpen(k)) => [failed(k), " could not open"].concat(),
+            (Lang::Ko, TransportReason::CouldNotOpen(k)) => {
+                [failed(k), "을(를) 열 수 없었습니다"].concat()
+            }
+            (Lang::En, TransportReason::DiedEarly(k)) => {
+                [failed(k), " closed before the server's first frame"].concat()
+            }
+            (Lang::Ko, TransportReason::DiedEarly(k)) => {
+                [failed(k), "이(가) 서버의 첫 프레임 전에 끊겼습니다"].concat()
+            }
+            (Lang::En, TransportReason::Upgraded) => "a WebSocket gets through again".to_owned(),
+            (Lang::Ko, TransportReason::Upgraded) => "웹소켓이 다시 연결됩니다".to_owned(),
+        };
+        [name, " (", &why, ")"].concat()
+    }
+
     /// "Connect to chat.example?", asked before following a link to another server.
     /// The host is isolated, so bidi controls in it cannot reorder the words around it.
     pub fn connect_to(lang: Lang, host: &str) -> String {
@@ -485,6 +528,18 @@ impl Tr {
             (Lang::Ko, ConfigError::BadProtocol(protocol)) => format!(
                 "서브프로토콜 \"{protocol}\"은(는) 올바르지 않습니다: 영문자, 숫자와 - . _만 쓰세요."
             ),
+            (Lang::En, ConfigError::BadTransport(name)) => format!(
+                "The transport \"{name}\" is unknown: use \"websocket\", \"sse\" or \"long-polling\"."
+            ),
+            (Lang::Ko, ConfigError::BadTransport(name)) => format!(
+                "전송 방식 \"{name}\"은(는) 알 수 없습니다: \"websocket\", \"sse\", \"long-polling\" 중에서 쓰세요."
+            ),
+            (Lang::En, ConfigError::TransportList) => {
+                "transports must list at least one transport, each at most once.".to_owned()
+            }
+            (Lang::Ko, ConfigError::TransportList) => {
+                "transports에는 전송 방식이 하나 이상, 각각 한 번씩만 있어야 합니다.".to_owned()
+            }
             (Lang::En, ConfigError::FileUnavailable(detail)) => {
                 format!("config.json could not be loaded: {detail}")
             }

@@ -1,10 +1,12 @@
 //! The seam between the session and whatever carries its frames.
 //!
 //! The session only ever sees text frames and open/close events, so a transport is anything
-//! that can deliver those: the browser WebSocket today; HTTP long polling or plain polling can
-//! be added as further implementations without touching the session or the components.
+//! that can deliver those: the browser WebSocket, server-sent events with `POST`s, and HTTP
+//! long polling (in `glue`). Which one carries a connection is the session's choice
+//! ([`TransportKind`]); a [`TransportSet`] holds one implementation of each kind the app has.
 
 use std::rc::Rc;
+pub use wirechat_session::TransportKind;
 
 /// Something that happened on a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,4 +52,39 @@ pub trait Connection {
     fn close(&self, code: u16, reason: &str);
     /// Bytes queued but not yet handed to the network.
     fn buffered_amount(&self) -> u32;
+}
+
+/// The transports a driver may open, one per kind; the WebSocket is always there.
+pub struct TransportSet {
+    /// The WebSocket.
+    pub websocket: Box<dyn Transport>,
+    /// Server-sent events, if the app has them.
+    pub sse: Option<Box<dyn Transport>>,
+    /// Long polling, if the app has it.
+    pub long_polling: Option<Box<dyn Transport>>,
+}
+
+impl TransportSet {
+    /// Only `websocket` (for example an in-memory transport in tests).
+    pub fn only(websocket: Box<dyn Transport>) -> Self {
+        Self {
+            websocket,
+            sse: None,
+            long_polling: None,
+        }
+    }
+
+    /// The implementation of `kind`, if the set has one.
+    pub fn get(&self, kind: TransportKind) -> Option<&dyn Transport> {
+        match kind {
+            TransportKind::WebSocket => Some(self.websocket.as_ref()),
+            TransportKind::Sse => self.sse.as_deref(),
+            TransportKind::LongPolling => self.long_polling.as_deref(),
+        }
+    }
+
+    /// Whether the set has `kind`.
+    pub fn has(&self, kind: TransportKind) -> bool {
+        self.get(kind).is_some()
+    }
 }

@@ -25,6 +25,11 @@ pub enum ProxyMode {
     /// the end of a stream: a half-open link. Whatever was held flows again, in order, once
     /// the mode leaves `Blackhole`.
     Blackhole,
+    /// Passes plain HTTP, but answers a request that asks for `Upgrade: websocket` with 403
+    /// and closes, as a proxy that does not carry WebSockets does. Looks only at the first
+    /// request of each new connection (browsers open a connection of its own for each
+    /// WebSocket); connections already open keep flowing.
+    RefuseUpgrades,
 }
 
 impl fmt::Display for ProxyMode {
@@ -33,6 +38,7 @@ impl fmt::Display for ProxyMode {
             ProxyMode::Forward => "forward",
             ProxyMode::Refuse => "refuse",
             ProxyMode::Blackhole => "blackhole",
+            ProxyMode::RefuseUpgrades => "refuse upgrades",
         };
         f.write_str(name)
     }
@@ -87,6 +93,11 @@ impl Proxy {
     /// Where connections are passed on to.
     pub fn upstream(&self) -> SocketAddr {
         self.upstream
+    }
+
+    /// The base URL of pages loaded through this proxy, e.g. `http://127.0.0.1:PORT/`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}/", self.addr)
     }
 
     /// The chat socket URL through this proxy, e.g. `ws://127.0.0.1:PORT/ws`.
@@ -179,11 +190,31 @@ async fn serve(
     }
 }
 
-async fn forward(client: TcpStream, upstream: SocketAddr, mut mode: watch::Receiver<ProxyMode>) {
+async fn forward(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    mut mode: watch::Receiver<ProxyMode>,
+) {
+    let mut head = Vec::new();
     loop {
         let now = *mode.borrow_and_update();
         match now {
             ProxyMode::Forward => break,
+            ProxyMode::RefuseUpgrades => {
+                let Ok(read) = read_head(&mut client).await else {
+                    return;
+                };
+                if asks_for_websocket(&read) {
+                    let _ = client
+                        .write_all(
+                            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        )
+                        .await;
+                    return;
+                }
+                head = read;
+                break;
+            }
             ProxyMode::Refuse => return,
             // A new connection in a blackhole waits, unanswered, for the mode to change.
             ProxyMode::Blackhole => {
@@ -193,9 +224,12 @@ async fn forward(client: TcpStream, upstream: SocketAddr, mut mode: watch::Recei
             }
         }
     }
-    let Ok(server) = TcpStream::connect(upstream).await else {
+    let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
+    if server.write_all(&head).await.is_err() {
+        return;
+    }
     // WebSocket frames are small and latency is what the tests measure.
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
@@ -205,6 +239,33 @@ async fn forward(client: TcpStream, upstream: SocketAddr, mut mode: watch::Recei
         pump(from_client, to_server, mode.clone()),
         pump(from_server, to_client, mode),
     );
+}
+
+/// The largest request head [`ProxyMode::RefuseUpgrades`] reads before passing it on.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// Reads the client's bytes up to the end of the first request's headers (or what came
+/// before the client stopped, or [`MAX_HEAD`]).
+async fn read_head(client: &mut TcpStream) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while head.len() < MAX_HEAD && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = client.read(&mut buf).await?;
+        if read == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..read]);
+    }
+    Ok(head)
+}
+
+/// Whether a request head has an `Upgrade` header naming `websocket`.
+fn asks_for_websocket(head: &[u8]) -> bool {
+    String::from_utf8_lossy(head).lines().any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.strip_prefix("upgrade:")
+            .is_some_and(|value| value.contains("websocket"))
+    })
 }
 
 /// Copies one direction until its end, holding whatever it read while the proxy is a
@@ -388,5 +449,25 @@ mod tests {
         let mut stream = TcpStream::connect(proxy.addr()).await.unwrap();
         let rest = read_to_end(&mut stream).await.unwrap_or_default();
         assert!(rest.is_empty());
+    }
+
+    #[tokio::test]
+    async fn refuse_upgrades_answers_websocket_requests_403_and_passes_plain_http() {
+        let proxy = Proxy::start(echo_server().await).await;
+        proxy.set_mode(ProxyMode::RefuseUpgrades);
+        let mut upgrade = TcpStream::connect(proxy.addr()).await.unwrap();
+        upgrade
+            .write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_to_end(&mut upgrade).await.unwrap();
+        assert!(answer.starts_with(b"HTTP/1.1 403"));
+        let request = b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n";
+        let mut plain = TcpStream::connect(proxy.addr()).await.unwrap();
+        let back = timeout(WAIT, round_trip(&mut plain, request))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, request);
     }
 }

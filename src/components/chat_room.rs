@@ -138,10 +138,16 @@ fn ConnectionDetails() -> impl IntoView {
                 .unwrap_or_else(|| Tr::none(lang.get()).to_owned())
         })
     };
+    let transport = move || {
+        chat.connection
+            .with(|c| Tr::transport_in_use(lang.get(), c.transport, c.transport_reason))
+    };
     view! {
         <details class="devbar">
             <summary>{move || Tr::connection_details(lang.get())}</summary>
             <dl>
+                <dt>{move || Tr::transport(lang.get())}</dt>
+                <dd data-testid="transport">{transport}</dd>
                 <HandshakeDetails/>
                 <dt>{move || Tr::server_kind(lang.get())}</dt>
                 <dd>{server_kind}</dd>

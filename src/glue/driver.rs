@@ -8,7 +8,7 @@
 use crate::chat::TokenProvider;
 use crate::glue::page::{self, now_ms};
 use crate::glue::tab_outbox::TabOutbox;
-use crate::transport::{Connection, Transport, TransportEvent};
+use crate::transport::{Connection, TransportEvent, TransportKind, TransportSet};
 use leptos::prelude::{request_animation_frame, set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -44,7 +44,7 @@ type Change = Box<dyn FnOnce(&mut Session, u64) -> Vec<Command>>;
 pub struct Driver {
     session: RefCell<Session>,
     endpoint: Endpoint,
-    transport: Box<dyn Transport>,
+    transports: TransportSet,
     // Shared so a send can go out with no borrow held, even if the send ends up replacing
     // the connection.
     connection: RefCell<Option<Rc<dyn Connection>>>,
@@ -66,6 +66,11 @@ pub struct Driver {
     notify_pending: Cell<bool>,
     /// Where sign-in tokens come from.
     tokens: Option<TokenProvider>,
+    /// The WebSocket opened beside a fallback to see whether one gets through.
+    probe: RefCell<Option<Box<dyn Connection>>>,
+    probe_generation: Cell<u64>,
+    /// The server of the current connection (failover may have moved it off the first).
+    server_url: RefCell<String>,
 }
 
 impl Driver {
@@ -74,7 +79,7 @@ impl Driver {
         session: Session,
         endpoint: Endpoint,
         tokens: Option<TokenProvider>,
-        transport: Box<dyn Transport>,
+        transports: TransportSet,
         on_change: Box<dyn Fn(&Session)>,
     ) -> Rc<Self> {
         // Keyed by the configured (first) URL, not the node in use: messages left unconfirmed
@@ -82,10 +87,11 @@ impl Driver {
         // whichever node it reaches then. The nodes of one list share their rooms, so any of
         // them accepts the retry (and recognises a copy it stored already by its id).
         let saved_outbox = TabOutbox::new(&endpoint.url);
+        let server_url = RefCell::new(endpoint.url.clone());
         Rc::new(Self {
             session: RefCell::new(session),
             endpoint,
-            transport,
+            transports,
             connection: RefCell::new(None),
             inbox: RefCell::new(VecDeque::new()),
             busy: Cell::new(false),
@@ -97,6 +103,9 @@ impl Driver {
             draining: Cell::new(false),
             notify_pending: Cell::new(false),
             tokens,
+            probe: RefCell::new(None),
+            probe_generation: Cell::new(0),
+            server_url,
         })
     }
 
@@ -186,7 +195,11 @@ impl Driver {
             Command::Connect {
                 url,
                 offer_protocols,
-            } => self.connect(&url, offer_protocols),
+                transport,
+            } => {
+                self.end_probe();
+                self.connect(&url, offer_protocols, transport);
+            }
             Command::Send(text) => {
                 self.backlog.borrow_mut().push_back(text);
                 self.drain();
@@ -202,7 +215,51 @@ impl Driver {
             Command::WakeAt(at) => self.wake_at(at),
             Command::NeedToken => self.fetch_token(),
             Command::KeepResume(resume) => super::token::keep_resume(&self.endpoint.url, &resume),
+            Command::Probe => self.probe(),
+            Command::EndProbe => self.end_probe(),
+            Command::RememberTransport(kind) => {
+                super::transport_memory::remember(&self.endpoint.url, kind, now_ms())
+            }
         }
+    }
+
+    /// Opens a WebSocket beside the connection, and reports its first frame or its end.
+    fn probe(self: &Rc<Self>) {
+        self.end_probe();
+        let generation = self.probe_generation.get();
+        let weak = Rc::downgrade(self);
+        let events = Rc::new(move |event: TransportEvent| {
+            let Some(driver) = weak.upgrade() else {
+                return;
+            };
+            if driver.probe_generation.get() != generation {
+                return;
+            }
+            let input = match event {
+                TransportEvent::Text(text) => Input::ProbeFrame(text),
+                TransportEvent::Closed { .. } | TransportEvent::Binary => Input::ProbeClosed,
+                TransportEvent::Opened { .. } => return,
+            };
+            // Only the first answer counts.
+            driver.probe_generation.set(generation + 1);
+            driver.dispatch(input);
+        });
+        let url = self.server_url.borrow().clone();
+        let probe = self
+            .transports
+            .websocket
+            .connect(&url, &self.endpoint.protocols, events);
+        match probe {
+            Ok(probe) => *self.probe.borrow_mut() = Some(probe),
+            Err(_) => self.dispatch(Input::ProbeClosed),
+        }
+    }
+
+    /// Closes the probe, if any; its later events are ignored.
+    fn end_probe(&self) {
+        self.probe_generation.set(self.probe_generation.get() + 1);
+        let probe = self.probe.borrow_mut().take();
+        drop(probe);
     }
 
     /// Asks the token provider, and hands its answer to the session when it comes.
@@ -255,14 +312,17 @@ impl Driver {
         }
     }
 
-    /// Opens a socket to `url` (the endpoint's when empty), offering the endpoint's
-    /// subprotocols if `offer_protocols` (the session decides when to leave them out).
-    fn connect(self: &Rc<Self>, url: &str, offer_protocols: bool) {
+    /// Opens a connection to `url` (the endpoint's when empty) over `kind`, offering the
+    /// endpoint's subprotocols if `offer_protocols` (the session decides when to leave them
+    /// out).
+    fn connect(self: &Rc<Self>, url: &str, offer_protocols: bool, kind: TransportKind) {
         let url = if url.is_empty() {
-            self.endpoint.url.as_str()
+            self.endpoint.url.clone()
         } else {
-            url
+            url.to_owned()
         };
+        // A probe for a WebSocket goes to the server this connection uses.
+        self.server_url.replace(url.clone());
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         self.backlog.borrow_mut().clear();
@@ -293,7 +353,11 @@ impl Driver {
                 }
             });
         });
-        match self.transport.connect(url, protocols, events) {
+        let attempt = match self.transports.get(kind) {
+            Some(transport) => transport.connect(&url, protocols, events),
+            None => Err("this app has no such transport".to_owned()),
+        };
+        match attempt {
             Ok(conn) => *self.connection.borrow_mut() = Some(Rc::from(conn)),
             // Handled once the commands now being carried out are done.
             Err(reason) => self.dispatch(Input::Closed {

@@ -110,7 +110,7 @@ fn start(server: &SameStackServer) -> Rc<Driver> {
             protocols: vec![],
         },
         None,
-        Box::new(server.clone()),
+        wirechat::transport::TransportSet::only(Box::new(server.clone())),
         Box::new(|_| {}),
     );
     driver.start();

@@ -35,6 +35,8 @@ async fn mount_panel(
         name: Some(name.into()),
         protocols: Vec::new(),
         sign_in,
+        transports: wirechat_session::TransportKind::ALL.to_vec(),
+        upgrade_check_seconds: None,
     };
     let handle = leptos::mount::mount_to(root.clone(), move || {
         provide_context::<Signal<Lang>>(Signal::stored(lang));

@@ -296,6 +296,8 @@ async fn settings_refuse_a_bad_server_url_with_a_clear_message() {
             name: Some("alice".into()),
             protocols: vec![],
             sign_in: None,
+            transports: wirechat_session::TransportKind::ALL.to_vec(),
+            upgrade_check_seconds: None,
         });
         let on_save = Callback::new(move |s: ConfigFile| *sink.lock().unwrap() = Some(s));
         view! { <SettingsPanel current on_save on_close=Callback::new(|_| ())/> }

@@ -15,6 +15,8 @@ use crate::store::{Delivery, Inserted, RoomLog};
 pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
 use auth::SignIn;
 pub use auth::{Identity, SignInProblem};
+use carriage::Carriage;
+pub use carriage::{RememberedTransport, TransportKind, TransportReason};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
 use litemap::LiteMap;
@@ -54,6 +56,8 @@ pub struct Session {
     servers: ServerList,
     /// When to write again the messages the server answered with `unavailable`.
     resend_at: Option<u64>,
+    /// Which transport carries the frames, and when to try a WebSocket again.
+    carriage: Carriage,
 }
 
 impl Session {
@@ -71,8 +75,10 @@ impl Session {
         rooms.entry(current_room.clone()).or_default();
         let auth = SignIn::new(config.has_tokens, config.resume.clone(), seed);
         let servers = ServerList::new(config.servers.clone());
+        let carriage = Carriage::new(&config.transports);
         Self {
             servers,
+            carriage,
             config,
             auth,
             link: Link::new(seed),
@@ -315,6 +321,8 @@ impl Session {
             Input::SwitchRoom(room) => self.set_current_room(&room),
             Input::LoadOlder => self.load_older(&mut out),
             Input::Token(answer) => self.on_token(now, answer, &mut out),
+            Input::ProbeFrame(text) => self.on_probe_frame(now, &text, &mut out),
+            Input::ProbeClosed => self.on_probe_closed(now),
             Input::DeleteMessage(id) => {
                 if let Some(item) = self.outbox.remove(&id) {
                     if let Some(joined) = self.rooms.get_mut(&item.room) {
@@ -507,6 +515,7 @@ impl Session {
                 return self.drop_frame()
             }
         };
+        self.carriage_saw_frame(now, &frame, out);
         match frame {
             Frame::Hello(hello) => {
                 self.auth_on_hello(now, &hello, out);
@@ -671,6 +680,7 @@ impl Session {
 
 mod api;
 mod auth;
+mod carriage;
 mod joined_room;
 mod link;
 mod presence;

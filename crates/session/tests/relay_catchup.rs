@@ -114,7 +114,11 @@ impl Relay {
             Command::Close { .. } => self.peers[i].open = false,
             Command::WakeAt(t) => self.peers[i].wake = Some(t),
             // Relays carry no identity.
-            Command::NeedToken | Command::KeepResume(_) => {}
+            Command::NeedToken
+            | Command::KeepResume(_)
+            | Command::Probe
+            | Command::EndProbe
+            | Command::RememberTransport(_) => {}
         }
     }
 

@@ -202,7 +202,11 @@ impl World {
                 Command::Close { .. } => self.clients[i].link = None,
                 Command::WakeAt(at) => self.clients[i].wake = Some(at),
                 // This simulated server welcomes guests: no tokens, nothing to keep.
-                Command::NeedToken | Command::KeepResume(_) => {}
+                Command::NeedToken
+                | Command::KeepResume(_)
+                | Command::Probe
+                | Command::EndProbe
+                | Command::RememberTransport(_) => {}
             }
         }
         if let Status::Reconnecting { at } = self.clients[i].session.status() {

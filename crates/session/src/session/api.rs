@@ -3,6 +3,7 @@
 //! ([`Status`], [`ServerMode`], [`Stats`]).
 
 pub use super::auth::SignInProblem;
+use super::carriage::{RememberedTransport, TransportKind};
 use crate::backoff::BackoffConfig;
 use wirechat_protocol::Hello;
 
@@ -49,6 +50,16 @@ pub struct SessionConfig {
     /// [`Command::Connect`]; later ones are used after failures (see `servers.rs`). Default
     /// none: the glue connects where it knows.
     pub servers: Vec<String>,
+    /// The transports to try, in order. Default: WebSocket, SSE, long polling.
+    pub transports: Vec<TransportKind>,
+    /// The transport that last reached `hello` with this server (see
+    /// [`Command::RememberTransport`]). Default none.
+    pub remembered_transport: Option<RememberedTransport>,
+    /// A remembered transport is used this long after it worked. Default 1 hour.
+    pub remember_transport_ms: u64,
+    /// While on a fallback, open a WebSocket beside it this often to see whether one gets
+    /// through now. Default 3 minutes.
+    pub upgrade_every_ms: u64,
 }
 
 impl Default for SessionConfig {
@@ -70,6 +81,10 @@ impl Default for SessionConfig {
             token_timeout_ms: 15_000,
             resume: None,
             servers: Vec::new(),
+            transports: TransportKind::ALL.to_vec(),
+            remembered_transport: None,
+            remember_transport_ms: 60 * 60 * 1000,
+            upgrade_every_ms: 3 * 60 * 1000,
         }
     }
 }
@@ -130,16 +145,24 @@ pub enum Input {
     LoadOlder,
     /// The app's answer to [`Command::NeedToken`]: a token, or why there is none.
     Token(Result<String, String>),
+    /// The first frame of the WebSocket opened by [`Command::Probe`].
+    ProbeFrame(String),
+    /// The WebSocket opened by [`Command::Probe`] closed (or never opened) before its first
+    /// frame.
+    ProbeClosed,
 }
 
 /// What the glue must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Open a new socket (closing any previous one first).
+    /// Open a new connection over `transport` (closing any previous one, and any probe,
+    /// first).
     Connect {
         /// The server to connect to: an entry of [`SessionConfig::servers`] ("" when that
         /// list is empty).
         url: String,
+        /// The transport to open it with.
+        transport: TransportKind,
         /// Whether to offer the configured subprotocols. Browsers fail the handshake when a
         /// server picks none of those offered, so after an attempt that never opened the
         /// session asks for the next one without them (and then with them again, in case
@@ -163,6 +186,15 @@ pub enum Command {
     /// Keep this guest `resume` token for later connections (shared by the app's tabs), and
     /// start the next session with it in [`SessionConfig::resume`].
     KeepResume(String),
+    /// Open a WebSocket beside the current connection, to see whether one gets through now:
+    /// report its first frame with [`Input::ProbeFrame`], or its end before that with
+    /// [`Input::ProbeClosed`]. It sends nothing.
+    Probe,
+    /// Close the WebSocket opened by [`Command::Probe`].
+    EndProbe,
+    /// This transport reached `hello` with the server: keep it (per server, with the time)
+    /// and start the next session with it in [`SessionConfig::remembered_transport`].
+    RememberTransport(TransportKind),
 }
 
 /// The connection as the user sees it.

@@ -98,9 +98,11 @@ impl Session {
             self.set_link(LinkState::Offline);
             return;
         }
+        let transport = self.transport_for_attempt(now);
         out.push(Command::Connect {
             url: self.servers.current().to_owned(),
             offer_protocols: self.link.offer_protocols,
+            transport,
         });
         self.mode = ServerMode::Unknown;
         self.set_link(LinkState::Connecting { since: now });
@@ -160,8 +162,11 @@ impl Session {
             // Browsers fail the handshake when the server picks none of the subprotocols
             // offered, so a socket that never opened may open when the next attempt offers
             // the other choice.
-            LinkState::Connecting { .. } => self.link.offer_protocols = !self.link.offer_protocols,
-            LinkState::Open { .. } => {}
+            LinkState::Connecting { .. } => {
+                self.link.offer_protocols = !self.link.offer_protocols;
+                self.fall_back(false);
+            }
+            LinkState::Open { .. } => self.fall_back(true),
         }
         if code == close_code::UNAUTHORIZED {
             return self.on_unauthorized_close(now);

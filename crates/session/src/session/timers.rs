@@ -36,11 +36,13 @@ pub(super) enum Timer {
     /// Signing in: renew the token, try a failed renewal again, or give up waiting for
     /// the app's token.
     SignIn,
+    /// On a fallback: open a WebSocket probe, or give up on one.
+    Probe,
 }
 
 impl Timer {
     /// Every timer, in the order a tick fires those that are due.
-    pub(super) const ALL: [Timer; 13] = [
+    pub(super) const ALL: [Timer; 14] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::HelloTimeout,
@@ -54,6 +56,7 @@ impl Timer {
         Timer::ForgetRelayed,
         Timer::PeopleExpiry,
         Timer::SignIn,
+        Timer::Probe,
     ];
 }
 
@@ -109,6 +112,7 @@ impl Session {
                 .filter_map(|r| r.people.next_expiry())
                 .min(),
             (Timer::SignIn, _) => self.sign_in_deadline(),
+            (Timer::Probe, _) => self.probe_deadline(),
             _ => None,
         }
     }
@@ -137,6 +141,7 @@ impl Session {
                     code: close_code::NORMAL,
                     reason: "connect timeout".into(),
                 });
+                self.fall_back(false);
                 self.schedule_retry(now);
             }
             Timer::HelloTimeout => {
@@ -178,6 +183,7 @@ impl Session {
                 }
             }
             Timer::SignIn => self.fire_sign_in(now, out),
+            Timer::Probe => self.fire_probe(now, out),
         }
     }
 }

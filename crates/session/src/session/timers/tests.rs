@@ -152,10 +152,25 @@ fn every_armed_timer_is_reported_by_next_deadline() {
         }))),
     );
 
+    // A WebSocket that cannot open: a fallback, and the probe for a WebSocket beside it.
+    let mut fallback = Probe::new();
+    fallback.feed(T0, Input::Start);
+    fallback.feed(
+        T0,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    fallback.feed(T0 + 30_000, Input::Tick);
+    fallback.feed(T0 + 30_000, opened());
+    fallback.feed(T0 + 30_000, hello());
+
     let armed: BTreeSet<String> = full
         .armed
         .union(&relay.armed)
         .chain(&signed.armed)
+        .chain(&fallback.armed)
         .cloned()
         .collect();
     let all: BTreeSet<String> = Timer::ALL.iter().map(|t| format!("{t:?}")).collect();
