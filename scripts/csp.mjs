@@ -3,7 +3,11 @@
 // script by its SHA-256 hash instead of allowing inline scripts in general.
 //
 // connect-src allows any ws:/wss: endpoint because the server URL is chosen at runtime
-// (config.json, the URL query); a deployment that knows its server can narrow it.
+// (config.json, the URL query), and any http:/https: one for the same reason: the SSE and
+// long-polling fallbacks and the token endpoint live on that server, which is often not the
+// origin of a page served from a CDN. Plain HTTP reaches no host a WebSocket could not, so
+// this widens nothing a script could already reach. A deployment that knows its server can
+// narrow it.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +30,7 @@ const policy = [
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`,
   "style-src 'self'",
   "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self' ws: wss: http: https:",
   "manifest-src 'self'",
   "base-uri 'self'",
   "form-action 'none'",

@@ -3,8 +3,8 @@
 //! chats over a fallback and moves to a WebSocket once the proxy lets upgrades through.
 //!
 //! The pages come from the reference server with a `config.json` of each test's own; the
-//! chat goes to the same server (in the last test the page and the chat both come through the
-//! proxy).
+//! chat goes to the same server, or through the proxy: either the page comes through it too,
+//! or the chat server is then another origin than the page's, as for a page on a CDN.
 
 use std::time::Duration;
 
@@ -38,10 +38,7 @@ async fn harness_serving(site: &TempDir) -> Harness {
 }
 
 /// The room page loaded through `proxy`, chatting through it too, as for a browser whose only
-/// way out is that proxy. The page's Content-Security-Policy lets it fetch only from its own
-/// origin (`connect-src 'self' ws: wss:`), so the fallbacks, plain HTTP, reach the chat server
-/// only on the page's origin: a page loaded from the server itself would be refused every
-/// event stream and poll sent to the proxy's port, and never connect.
+/// way out is that proxy.
 fn page_behind(proxy: &Proxy, harness: &Harness, room: &str, name: &str) -> String {
     let app = harness.app();
     app.room_url_using_socket(room, name, &proxy.ws_url())
@@ -177,6 +174,37 @@ async fn behind_a_proxy_that_refuses_upgrades_pages_chat_over_a_fallback_then_mo
             assert_each_once(browser, &rows, &expected);
             browser.wait_for_test_id_text("transport", upgraded).await;
         }
+    })
+    .await;
+    drop(proxy);
+    harness.shutdown().await;
+}
+
+/// A page whose chat server is another origin (here the proxy's port, as a page on a CDN
+/// talks to a chat server elsewhere) and refuses upgrades still falls back: the page's
+/// Content-Security-Policy lets plain HTTP reach that server, as it lets WebSockets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_falls_back_to_a_chat_server_on_another_origin() {
+    let site = site(json!({}));
+    let harness = harness_serving(&site).await;
+    let proxy = Proxy::start(harness.app().addr()).await;
+    proxy.set_mode(ProxyMode::RefuseUpgrades);
+    bounded(TEST_BOUND, async {
+        let url = harness
+            .app()
+            .room_url_using_socket("elsewhere", "alice", &proxy.ws_url());
+        let alice = harness.open_url(&url, "alice").await;
+        alice.wait_for_status("Connected").await;
+        alice
+            .wait_for_test_id_text(
+                "transport",
+                "server-sent events (the WebSocket could not open)",
+            )
+            .await;
+        alice.send("from a page elsewhere").await;
+        alice
+            .wait_for_delivery("alice", "from a page elsewhere", "Delivered")
+            .await;
     })
     .await;
     drop(proxy);
