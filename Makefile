@@ -99,18 +99,21 @@ test-browser-webkit:
 ## The core is one scenario of each kind rather than every variant, so both engines together
 ## take about five minutes: the page helpers (harness), chat between rooms (chat), the Enter
 ## that ends an IME composition (chat), a broadcast relay (relays), messages written offline
-## surviving a reload, which is the browser's storage (faults), and hostile frames (hostile).
+## surviving a reload, which is the browser's storage (faults), hostile frames (hostile), and
+## a chat over each fallback transport, the engine's EventSource and fetch (transports).
 ## Relay variants, chaos and the other fault scenarios are engine-independent protocol work
 ## and run in Chromium. libtest takes the names below as substring filters across the files.
 SERVER_BIN := WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server
 E2E := cargo test -p wirechat-e2e
-E2E_CORE := --test harness --test chat --test relays --test faults --test hostile
+E2E_CORE := --test harness --test chat --test relays --test faults --test hostile \
+	--test transports
 E2E_CORE_NAMES := the_helpers_read_and_drive_a_page_by_role \
 	messages_reach_everyone_in_the_room_and_no_one_outside_it \
 	the_enter_that_ends_a_composition_never_sends_and_the_next_enter_does \
 	a_broadcast_relay_keeps_rooms_apart_and_confirms_own_messages \
 	messages_written_offline_survive_a_reload_and_arrive_once \
-	hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on
+	hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on \
+	a_chat_works_end_to_end_over_
 E2E_FLAGS := -- --test-threads=1 --nocapture
 
 test-e2e:
