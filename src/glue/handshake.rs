@@ -30,7 +30,7 @@ pub enum HandshakeCheck {
 /// The `Sec-WebSocket-Accept` value RFC 6455 derives from `key`.
 pub async fn accept_for(key: &str) -> Result<String, JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let keyed = format!("{key}{WEBSOCKET_GUID}");
+    let keyed = [key, WEBSOCKET_GUID].concat();
     let digest = window
         .crypto()?
         .subtle()

@@ -6,7 +6,7 @@
 //! order, each once. A failed `GET` ends the connection (1006): the session reconnects and
 //! resumes. The connection's id stays in this module: it is never logged nor shown.
 
-use super::sse::field;
+use super::sse::{close_of, field};
 use super::upstream::Upstream;
 use crate::transport::{Connection, EventSink, Transport, TransportEvent};
 use std::cell::Cell;
@@ -110,12 +110,7 @@ impl Reader {
                 }
             }
             if let Some(close) = field(&answer, "close") {
-                let code = field(&close, "code")
-                    .and_then(|c| c.as_f64())
-                    .map_or(close_code::ABNORMAL, |c| c as u16);
-                let reason = field(&close, "reason")
-                    .and_then(|r| r.as_string())
-                    .unwrap_or_default();
+                let (code, reason) = close_of(&close);
                 return self.finish(code, reason);
             }
             if let Some(next) = cursor_of(&answer) {

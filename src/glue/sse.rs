@@ -71,7 +71,7 @@ impl Transport for SseTransport {
             let base = url.clone();
             let finish = Rc::clone(&finish);
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let post = json_field(&event.data(), "post").and_then(|v| v.as_string());
+                let post = field(&parsed(&event.data()), "post").and_then(|v| v.as_string());
                 let target = post.and_then(|p| web_sys::Url::new_with_base(&p, &base).ok());
                 match target {
                     Some(target) => {
@@ -99,13 +99,7 @@ impl Transport for SseTransport {
             let finish = Rc::clone(&finish);
             let upstream = Rc::clone(&upstream);
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let data = event.data();
-                let code = json_field(&data, "code")
-                    .and_then(|v| v.as_f64())
-                    .map_or(close_code::ABNORMAL, |c| c as u16);
-                let reason = json_field(&data, "reason")
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default();
+                let (code, reason) = close_of(&parsed(&event.data()));
                 upstream.end();
                 finish(code, reason);
             })
@@ -168,9 +162,23 @@ impl Drop for SseConnection {
     }
 }
 
-/// `field` of the JSON object in the event's `data`.
-fn json_field(data: &JsValue, name: &str) -> Option<JsValue> {
-    field(&js_sys::JSON::parse(&data.as_string()?).ok()?, name)
+/// The JSON in an event's `data`, parsed; `undefined` when it is none, which has no fields.
+fn parsed(data: &JsValue) -> JsValue {
+    data.as_string()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The `code` and `reason` of a close the server reported, in an SSE `close` event or a
+/// long-polling answer: 1006 and no reason where they are missing.
+pub(super) fn close_of(close: &JsValue) -> (u16, String) {
+    let code = field(close, "code")
+        .and_then(|v| v.as_f64())
+        .map_or(close_code::ABNORMAL, |c| c as u16);
+    let reason = field(close, "reason")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    (code, reason)
 }
 
 /// `name` of a parsed JSON `object`, unless absent or null.

@@ -38,11 +38,17 @@ enum FrameType {
     Left,
     Catchup,
     Missed,
+    #[cfg(feature = "actions")]
     Edit,
+    #[cfg(feature = "actions")]
     Delete,
+    #[cfg(feature = "actions")]
     React,
+    #[cfg(feature = "actions")]
     Read,
+    #[cfg(feature = "actions")]
     Search,
+    #[cfg(feature = "actions")]
     Results,
     #[serde(other)]
     Unknown,
@@ -158,11 +164,17 @@ impl FrameType {
             FrameType::Left => Frame::Left(Deserialize::deserialize(body)?),
             FrameType::Catchup => Frame::Catchup(Deserialize::deserialize(body)?),
             FrameType::Missed => Frame::Missed(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::Edit => Frame::Edit(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::Delete => Frame::Delete(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::React => Frame::React(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::Read => Frame::Read(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::Search => Frame::Search(Deserialize::deserialize(body)?),
+            #[cfg(feature = "actions")]
             FrameType::Results => Frame::Results(Deserialize::deserialize(body)?),
             FrameType::Unknown => Frame::Unknown,
         })

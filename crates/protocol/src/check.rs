@@ -8,9 +8,9 @@ use crate::{
     MAX_ERROR_MESSAGE_BYTES, MAX_FEATURES, MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_PRESENCE_USERS,
     MAX_RETRY_AFTER_MS, MAX_SEQ, MAX_TEXT_BYTES_LIMIT, MAX_TOKEN_BYTES,
 };
-use crate::{
-    Reaction, MAX_QUERY_BYTES, MAX_REACTION_KINDS, MAX_REACTION_USERS, MAX_SEARCH_RESULTS,
-};
+use crate::{Reaction, MAX_REACTION_KINDS, MAX_REACTION_USERS};
+#[cfg(feature = "actions")]
+use crate::{MAX_QUERY_BYTES, MAX_SEARCH_RESULTS};
 
 /// A frame within the limits, and whether reaching them meant changing a value.
 pub(crate) struct Checked {
@@ -140,6 +140,25 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             repaired |= answer.msgs.len() != before;
             Frame::Missed(answer)
         }
+        #[cfg(feature = "actions")]
+        frame @ (Frame::Edit(_)
+        | Frame::Delete(_)
+        | Frame::React(_)
+        | Frame::Read(_)
+        | Frame::Search(_)
+        | Frame::Results(_)) => check_action(frame, &mut repaired)?,
+        // `leave` names a room the server looks up; `ping` carries an opaque number that is
+        // only echoed back.
+        frame @ (Frame::Leave(_) | Frame::Ping(_) | Frame::Pong(_) | Frame::Unknown) => frame,
+    };
+    Ok(Checked { frame, repaired })
+}
+
+/// Holds a message action, search or its results to the limits (clients built without the
+/// `actions` feature read these frames as unknown ones and never get here).
+#[cfg(feature = "actions")]
+fn check_action(frame: Frame, repaired: &mut bool) -> Result<Frame, String> {
+    Ok(match frame {
         Frame::Edit(edit) => {
             check_target(&edit.room, &edit.id)?;
             text_within(&edit.text)?;
@@ -179,14 +198,11 @@ pub(crate) fn check(frame: Frame) -> Result<Checked, String> {
             let before = results.msgs.len();
             results.msgs.truncate(MAX_SEARCH_RESULTS);
             results.msgs.retain(|msg| check_message(msg).is_ok());
-            repaired |= results.msgs.len() != before;
+            *repaired |= results.msgs.len() != before;
             Frame::Results(results)
         }
-        // `leave` names a room the server looks up; `ping` carries an opaque number that is
-        // only echoed back.
-        frame @ (Frame::Leave(_) | Frame::Ping(_) | Frame::Pong(_) | Frame::Unknown) => frame,
-    };
-    Ok(Checked { frame, repaired })
+        other => other,
+    })
 }
 
 /// A chat message: its `ts` is in range by type; the rest is checked here.
@@ -220,12 +236,14 @@ fn text_within(text: &str) -> Result<(), String> {
 }
 
 /// The message an action is about.
+#[cfg(feature = "actions")]
 fn check_target(room: &str, id: &str) -> Result<(), String> {
     validate_room(room)?;
     check_id(id)
 }
 
 /// Who did an action, when the frame says so.
+#[cfg(feature = "actions")]
 fn check_actor(from: Option<&str>, uid: Option<&str>) -> Result<(), String> {
     if let Some(from) = from {
         validate_name(from)?;

@@ -48,17 +48,23 @@ pub enum Frame {
     /// Client → peers on a relay: one peer's answer to a `catchup`.
     Missed(crate::Missed),
     /// Either way: the author changed a message's text.
+    #[cfg(feature = "actions")]
     Edit(crate::Edit),
     /// Either way: the author took a message back.
+    #[cfg(feature = "actions")]
     Delete(crate::Delete),
     /// Either way: someone added or took back an emoji reaction.
+    #[cfg(feature = "actions")]
     React(crate::React),
     /// Client → server: how far the user has read a room; relayed to the user's other
     /// connections.
+    #[cfg(feature = "actions")]
     Read(crate::Read),
     /// Client → server: find messages of a room by their words.
+    #[cfg(feature = "actions")]
     Search(crate::Search),
     /// Server → client: what a `search` found.
+    #[cfg(feature = "actions")]
     Results(crate::Results),
     /// Any `type` this version does not know. Receivers ignore it.
     #[serde(other)]

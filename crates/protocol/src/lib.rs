@@ -11,6 +11,10 @@
 //! count. Values past decode are within their limits: a [`Timestamp`] is always a date a
 //! browser can show, a `seq` always leaves room to count on. Nothing here panics on input.
 //!
+//! The frames of message actions and search are [`Frame`] variants only with the `actions`
+//! feature (the reference server turns it on). Without it they decode as [`Frame::Unknown`],
+//! so a client that uses none of them carries no code for them.
+//!
 //! ```
 //! use wirechat_protocol::{decode, encode, Frame, ChatMessage};
 //!

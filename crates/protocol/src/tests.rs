@@ -558,9 +558,11 @@ fn unauthorized_closes_are_retried_with_a_fresh_token_and_forbidden_ones_not() {
 /// must survive a round trip unchanged.
 mod actions {
     use super::*;
+    #[cfg(feature = "actions")]
     use crate::generate::Rng;
 
     const EMOJI: &[&str] = &["👍", "❤️", "👍🏽", "👩‍👩‍👧‍👦", "🇰🇷", "#️⃣", "©"];
+    #[cfg(feature = "actions")]
     const TEXTS: &[&str] = &[
         "",
         "fixed",
@@ -570,10 +572,12 @@ mod actions {
         "\u{202e}x",
     ];
 
+    #[cfg(feature = "actions")]
     fn id(rng: &mut Rng) -> String {
         "i".repeat(1 + rng.below(MAX_ID_BYTES))
     }
 
+    #[cfg(feature = "actions")]
     fn maybe<T>(rng: &mut Rng, make: impl FnOnce(&mut Rng) -> T) -> Option<T> {
         if rng.one_in(2) {
             Some(make(rng))
@@ -582,6 +586,7 @@ mod actions {
         }
     }
 
+    #[cfg(feature = "actions")]
     fn action(rng: &mut Rng) -> Frame {
         let (room, id) = (crate::generate::ROOM.to_owned(), id(rng));
         let from = maybe(rng, |_| "alice".to_owned());
@@ -637,6 +642,7 @@ mod actions {
         }
     }
 
+    #[cfg(feature = "actions")]
     /// A message with the state history gives it.
     fn state(rng: &mut Rng) -> ChatMessage {
         let deleted = maybe(rng, |rng| Timestamp::saturating_from_millis(rng.next_u64()));
@@ -662,6 +668,7 @@ mod actions {
         }
     }
 
+    #[cfg(feature = "actions")]
     #[test]
     fn generated_actions_round_trip() {
         let mut rng = Rng::new(0x5eed_ac71);
@@ -696,6 +703,7 @@ mod actions {
 
     /// Mutates one field of a valid action frame to a hostile value: the frame must be
     /// dropped, never decoded with the value, and never panic.
+    #[cfg(feature = "actions")]
     #[test]
     fn hostile_action_values_drop_the_frame() {
         let long_id = "i".repeat(MAX_ID_BYTES + 1);
@@ -731,6 +739,31 @@ mod actions {
         for text in &dropped {
             assert!(decode(text).is_err(), "{text}");
             assert!(decode_received(text, Timestamp::EPOCH).is_err(), "{text}");
+        }
+    }
+
+    /// Built without the `actions` feature (as the web client is), the action frames are
+    /// frames of an unknown type: ignored, whatever their values, never an error to count.
+    #[cfg(not(feature = "actions"))]
+    #[test]
+    fn without_the_feature_action_frames_are_unknown_frames() {
+        for text in [
+            r#"{"type":"edit","room":"lobby","id":"m1","text":"fixed","from":"alice"}"#,
+            r#"{"type":"delete","room":"lobby","id":"m1"}"#,
+            r#"{"type":"react","room":"lobby","id":"m1","emoji":"👍👍","on":"yes"}"#,
+            r#"{"type":"read","room":"lobby","seq":-1}"#,
+            r#"{"type":"search","room":"lobby","q":"lunch"}"#,
+            r#"{"type":"results","room":"lobby","msgs":[{"id":7}]}"#,
+        ] {
+            assert_eq!(decode(text), Ok(Frame::Unknown), "{text}");
+            assert_eq!(
+                decode_received(text, Timestamp::EPOCH),
+                Ok(Received {
+                    frame: Frame::Unknown,
+                    repaired: false
+                }),
+                "{text}"
+            );
         }
     }
 
