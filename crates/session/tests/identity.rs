@@ -453,10 +453,17 @@ proptest! {
                 Event::AnswerErr => out.extend(s.handle(now, Input::Token(Err("down".into())))),
                 Event::Accept(life) => {
                     if let Some(token) = in_flight.take() {
-                        expiry.push((token.clone(), now + life));
+                        // A token's `exp` is part of it: accepted again, it announces the same.
+                        let exp = match expiry.iter().find(|(t, _)| *t == token) {
+                            Some((_, exp)) => *exp,
+                            None => {
+                                expiry.push((token.clone(), now + life));
+                                now + life
+                            }
+                        };
                         last_ok = Some(token);
                         failed_asks = 0;
-                        out.extend(s.handle(now, authed("u1", "Alice", Some(now + life), None)));
+                        out.extend(s.handle(now, authed("u1", "Alice", Some(exp), None)));
                     }
                 }
                 Event::Refuse => {
