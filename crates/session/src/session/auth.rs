@@ -95,7 +95,8 @@ pub(super) struct SignIn {
     pub problem: Option<SignInProblem>,
     /// Failures since the last accepted token; drives [`SignIn::retry_delay`].
     failures: u32,
-    /// After a failed renewal on an open connection: ask again at this time.
+    /// After a failed request for a token: ask again at this time, not before, on this
+    /// connection or the next one (a dropped link must not cut the backoff short).
     renew_retry: Option<u64>,
     /// The guest's `resume` token.
     pub resume: Option<String>,
@@ -213,7 +214,6 @@ impl Session {
     pub(super) fn auth_on_open(&mut self, now: u64, out: &mut Vec<Command>) {
         self.auth.required = false;
         self.auth.admitted = false;
-        self.auth.renew_retry = None;
         if !self.auth.waits_for_hello() {
             self.begin_chat(now, out);
         }
@@ -258,9 +258,12 @@ impl Session {
                 token: token.clone(),
             };
             out.push(send_auth(token));
-        } else if !matches!(self.auth.ask, Ask::Waiting { .. }) {
+        } else if !matches!(self.auth.ask, Ask::Waiting { .. })
+            && self.auth.renew_retry.is_none_or(|at| at <= now)
+        {
             self.ask_for_token(now, out);
         }
+        // Otherwise the sign-in timer asks when the backoff of the last failure ends.
     }
 
     fn ask_for_token(&mut self, now: u64, out: &mut Vec<Command>) {
@@ -417,7 +420,6 @@ impl Session {
             self.auth.ask = Ask::Idle;
         }
         self.auth.admitted = false;
-        self.auth.renew_retry = None;
     }
 
     /// When the sign-in timer is due: a renewal, a renewal tried again, or an unanswered
@@ -433,6 +435,8 @@ impl Session {
                     (None, retry) => retry,
                 }
             }
+            // A new connection that needs a token, waiting out the last failure's backoff.
+            (Ask::Idle, LinkState::Open { .. }) if self.auth.required => self.auth.renew_retry,
             _ => None,
         }
     }
