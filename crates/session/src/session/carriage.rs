@@ -5,7 +5,8 @@
 //! - transports are tried in the configured order; the next one is taken when the current one
 //!   cannot open, or dies before its first frame (a proxy that refuses the upgrade, or one
 //!   that lets it through and then cuts it);
-//! - once a server's `hello` listed what it offers, a fallback it did not announce is skipped;
+//! - once a server's `hello` listed what it offers, a fallback it did not announce is skipped,
+//!   and a relay (no `hello`) is taken to offer none;
 //! - a transport that reached `hello` is remembered (the glue keeps it per server), and the
 //!   next page load starts with it while that memory is fresh;
 //! - while on a fallback, a WebSocket is opened beside it every so often; when that probe
@@ -190,6 +191,13 @@ impl Session {
         self.carriage.next_probe = (self.carriage.kind != TransportKind::WebSocket
             && self.config.transports.contains(&TransportKind::WebSocket))
         .then_some(now + self.config.upgrade_every_ms);
+    }
+
+    /// The server turned out to be a relay (no `hello` within the wait): it announced no
+    /// fallback, so none is tried. A relay serves WebSockets only, and trying its address over
+    /// HTTP after an outage would only add failed attempts, each lengthening the backoff.
+    pub(super) fn carriage_on_relay(&mut self) {
+        self.carriage.offered = Some(Vec::new());
     }
 
     /// The probe timer: opens a WebSocket probe, or gives up on one that took too long.

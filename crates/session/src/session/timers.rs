@@ -147,6 +147,7 @@ impl Session {
             Timer::HelloTimeout => {
                 self.mode = ServerMode::Relay;
                 self.link.attempt = 0;
+                self.carriage_on_relay();
                 // A relay never confirms: what was written is as far as it goes.
                 for item in self.outbox.mark_relayed(now) {
                     self.set_delivery(&item.room, &item.id, Delivery::Sent, None);

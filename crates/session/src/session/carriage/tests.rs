@@ -124,6 +124,24 @@ fn a_fallback_the_server_did_not_announce_is_skipped() {
 }
 
 #[test]
+fn a_relay_offers_no_fallback_so_an_outage_is_retried_over_a_websocket() {
+    let mut s = session_with(SessionConfig::default());
+    s.handle(T0, Input::Start);
+    s.handle(T0, opened());
+    // No hello: once the wait for one is over, this is a relay.
+    s.handle(T0 + 3_000, Input::Tick);
+    s.handle(T0 + 4_000, closed());
+    // The relay is down: attempts that cannot open stay on a WebSocket.
+    let (now, kind) = next_attempt(&mut s, T0 + 4_000);
+    assert_eq!(kind, WS);
+    s.handle(now, closed());
+    let (now, kind) = next_attempt(&mut s, now);
+    assert_eq!(kind, WS);
+    s.handle(now, closed());
+    assert_eq!(next_attempt(&mut s, now).1, WS);
+}
+
+#[test]
 fn only_the_configured_transports_are_used_in_their_order() {
     let mut s = session_with(SessionConfig {
         transports: vec![POLL, SSE],
