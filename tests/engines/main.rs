@@ -1,9 +1,10 @@
 //! The browser tests where engines differ, run in Chromium, Firefox and WebKit: the composer's
 //! keys and IME events, rendering and the basics (`browser`), isolation of right-to-left names
-//! (`deceptive_names`), the page's `pageshow` and `online` events (`page_lifecycle`), and the
-//! engine's SHA-1, which checks the handshake a server reports (`handshake`). The
-//! message list's layout and scrolling (`tests/message_list.rs`) keeps a page of its own: it
-//! puts the app's stylesheet into the page, which the unstyled tests here do not expect.
+//! (`deceptive_names`), the page's `pageshow` and `online` events (`page_lifecycle`), a wall
+//! clock that steps back or a timer that runs early (`clock`), and the engine's SHA-1, which
+//! checks the handshake a server reports (`handshake`). The message list's layout and
+//! scrolling (`tests/message_list.rs`) keeps a page of its own: it puts the app's stylesheet
+//! into the page, which the unstyled tests here do not expect.
 //!
 //! They are modules of one test binary rather than files of their own: each test binary is
 //! linked, prepared by wasm-bindgen and given a browser of its own, which costs seconds per
@@ -16,6 +17,7 @@
 mod support;
 
 mod browser;
+mod clock;
 mod deceptive_names;
 mod handshake;
 mod page_lifecycle;

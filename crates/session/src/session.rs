@@ -296,7 +296,14 @@ impl Session {
             Input::Text(text) => self.on_text(now, &text, &mut out),
             // Binary frames are not part of the protocol.
             Input::Binary => self.drop_frame(),
-            Input::Tick => self.on_tick(now, &mut out),
+            Input::Tick => {
+                // The glue's timer is spent once it calls, so whatever is still ahead needs a
+                // new one, even when this tick came before its deadline (a wall clock stepped
+                // back, or a timer that ran ahead of `Date.now`). Without this, an early tick
+                // left the session waiting for a wake-up nobody had asked for.
+                self.wake = None;
+                self.on_tick(now, &mut out)
+            }
             Input::Compose { id, text } => self.on_compose(now, id, text, &mut out),
             Input::Stop => {
                 if !matches!(self.link.state, LinkState::Stopped { .. }) {

@@ -110,7 +110,9 @@ pub enum Input {
     Text(String),
     /// A binary frame arrived; the protocol has none, so it is dropped and counted.
     Binary,
-    /// A timer requested by [`Command::WakeAt`] fired (or any time the glue likes).
+    /// A timer requested by [`Command::WakeAt`] fired (or any time the glue likes). The
+    /// glue holds no timer after it: the session answers with a new [`Command::WakeAt`]
+    /// whenever a deadline is still ahead, also when the tick came early.
     Tick,
     /// The user sends `text` in the current room as a message with id `id`.
     Compose {

@@ -27,6 +27,10 @@ impl Probe {
     }
 
     fn feed(&mut self, now: u64, input: Input) {
+        // Like the glue: a tick is the timer firing, and a fired timer is gone.
+        if matches!(input, Input::Tick) {
+            self.wake = None;
+        }
         for command in self.session.handle(now, input) {
             if let Command::WakeAt(at) = command {
                 self.wake = Some(at);
@@ -175,4 +179,34 @@ fn every_armed_timer_is_reported_by_next_deadline() {
         .collect();
     let all: BTreeSet<String> = Timer::ALL.iter().map(|t| format!("{t:?}")).collect();
     assert_eq!(armed, all, "each timer kind is armed by some step above");
+}
+
+#[test]
+fn a_tick_before_its_deadline_asks_for_a_new_wake_up() {
+    // The link drops and the session waits to try again.
+    let mut probe = Probe::new();
+    probe.feed(T0, Input::Start);
+    probe.feed(T0, opened());
+    probe.feed(T0, hello());
+    probe.feed(
+        T0 + 10,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    let retry = probe
+        .session
+        .deadline(Timer::Retry)
+        .expect("waiting to retry");
+    // The timer fires, but the page's clock reads a little earlier than the deadline (it
+    // stepped back, or the browser ran the timer ahead of `Date.now`): nothing is due yet,
+    // and the session must ask to be woken again rather than wait for a timer nobody set.
+    probe.feed(retry - 1, Input::Tick);
+    assert_eq!(probe.wake, Some(retry), "a new wake-up for the retry");
+    probe.feed(retry, Input::Tick);
+    assert!(
+        probe.session.deadline(Timer::Retry).is_none(),
+        "the retry fired once its time came"
+    );
 }
