@@ -25,8 +25,19 @@ run: setup dist
 
 ## Everything: formatting, lints (native and wasm32), native tests, browser tests in three engines,
 ## the download size, end-to-end tests (all in Chromium, the core scenarios in Firefox and WebKit)
-test: setup-browser lint test-native test-browser test-browser-firefox test-browser-webkit \
-	dist size test-e2e test-e2e-firefox test-e2e-webkit
+## Each step is timed, and the times are printed again at the end, so a slow run shows where
+## its time went. (`size` builds `dist` first.)
+TEST_STEPS := setup-browser lint test-native test-browser test-browser-firefox \
+	test-browser-webkit size test-e2e test-e2e-firefox test-e2e-webkit
+test:
+	@times=""; \
+	for step in $(TEST_STEPS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$step || exit $$?; \
+		times="$$times$$step: $$(( $$(date +%s) - start )) s"$$'\n'; \
+		echo "== $$step took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	printf '== make test, step by step:\n%s' "$$times"
 
 setup:
 	@scripts/setup.sh
