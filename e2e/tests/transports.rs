@@ -12,7 +12,7 @@ use serde_json::json;
 use tempfile::TempDir;
 use tokio::time::{sleep, Instant};
 use wirechat_e2e::{
-    bounded, site_with_app, Browser, Harness, MessageRow, Proxy, ProxyMode, TEST_BOUND,
+    bounded, site_with_app, wait_until, Browser, Harness, MessageRow, Proxy, ProxyMode, TEST_BOUND,
 };
 
 /// How long the upgrade back to a WebSocket may take: the probe waits
@@ -174,6 +174,60 @@ async fn behind_a_proxy_that_refuses_upgrades_pages_chat_over_a_fallback_then_mo
             assert_each_once(browser, &rows, &expected);
             browser.wait_for_test_id_text("transport", upgraded).await;
         }
+    })
+    .await;
+    drop(proxy);
+    harness.shutdown().await;
+}
+
+/// A page that moves from long polling to a WebSocket ends its polling connection on the
+/// server at once. Left to the server's idle close, it would stay a minute, counted against
+/// the server's limits and keeping its user in the rooms, once for every move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_moves_off_long_polling_ends_its_polling_connection() {
+    let site = site(json!({
+        "transports": ["websocket", "long-polling"],
+        "upgrade_check_seconds": UPGRADE_CHECK_SECONDS,
+    }));
+    let harness = harness_serving(&site).await;
+    let proxy = Proxy::start(harness.app().addr()).await;
+    proxy.set_mode(ProxyMode::RefuseUpgrades);
+    bounded(TEST_BOUND, async {
+        let alice = join_behind(&proxy, &harness, "moving", "alice").await;
+        alice
+            .wait_for_test_id_text("transport", "long polling (the WebSocket could not open)")
+            .await;
+        assert_eq!(
+            harness.app().open_connections(),
+            1,
+            "the polling connection"
+        );
+
+        proxy.set_mode(ProxyMode::Forward);
+        let upgraded = "WebSocket (a WebSocket gets through again)";
+        wait_until("alice moves to a WebSocket", UPGRADE_LIMIT, || async {
+            match alice.test_id_text("transport").await {
+                Ok(shown) if shown == upgraded => Ok(()),
+                shown => Err(format!("{shown:?}")),
+            }
+        })
+        .await;
+        let moved = Instant::now();
+        wait_until(
+            "the server serves the WebSocket alone",
+            Duration::from_secs(5),
+            || async {
+                match harness.app().open_connections() {
+                    1 => Ok(()),
+                    open => Err(format!("{open} connections open")),
+                }
+            },
+        )
+        .await;
+        println!(
+            "moving: the polling connection ended {} ms after the page showed the WebSocket",
+            moved.elapsed().as_millis()
+        );
     })
     .await;
     drop(proxy);

@@ -4,7 +4,8 @@
 //!
 //! An answer lost on the way is asked for again with the same cursor, so frames arrive in
 //! order, each once. A failed `GET` ends the connection (1006): the session reconnects and
-//! resumes. The connection's id stays in this module: it is never logged nor shown.
+//! resumes. A connection the session lets go is ended on the server too (`DELETE`). The
+//! connection's id stays in this module: it is never logged nor shown.
 
 use super::sse::{close_of, field};
 use super::upstream::Upstream;
@@ -182,5 +183,16 @@ impl Drop for PollConnection {
         self.closed.set(true);
         self.abort.abort();
         self.upstream.end();
+        // Untold, the server keeps the connection until a minute passes without a `GET`,
+        // counting it against its limits and keeping its user in the rooms; a session that
+        // moved to a WebSocket would leave one such connection behind at every move.
+        if let Some(url) = self.upstream.url() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = gloo_net::http::Request::delete(&url)
+                    .credentials(RequestCredentials::Include)
+                    .send()
+                    .await;
+            });
+        }
     }
 }

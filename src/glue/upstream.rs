@@ -50,6 +50,11 @@ impl Upstream {
         self.pump();
     }
 
+    /// The connection's URL, once the server named the connection.
+    pub fn url(&self) -> Option<String> {
+        self.url.borrow().clone()
+    }
+
     /// Bytes not yet posted (or posted, and not yet answered).
     pub fn pending_bytes(&self) -> u32 {
         self.pending_bytes.get()

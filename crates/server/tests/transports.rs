@@ -550,6 +550,26 @@ async fn a_polling_session_nobody_polls_is_closed_and_its_user_leaves() {
 }
 
 #[tokio::test]
+async fn a_polling_session_its_client_ends_closes_at_once_and_its_user_leaves() {
+    // Idle closes wait a minute: only the client's own DELETE can end it within the test.
+    let mut config = local();
+    config.transports.poll_idle = Duration::from_secs(60);
+    let (server, mut ws, poll) = a_socket_and_a_poller_in_the_lobby(config).await;
+    let path = format!("/poll/{}", poll.id);
+    let (status, _) = exchange(&server, "DELETE", &path, &[], String::new()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    ws.presence_is("lobby", &["wes"]).await;
+    let (_, metrics) = exchange(&server, "GET", "/metrics", &[], String::new()).await;
+    assert!(metrics.contains("wirechat_connections 1\n"), "{metrics}");
+    // Gone: nothing more is taken or answered, and a second DELETE finds nothing.
+    let (status, _) = poll.get(&server, poll.cursor, 0).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = exchange(&server, "DELETE", &path, &[], String::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn unknown_and_forged_ids_are_404_on_every_endpoint() {
     let server = start(local()).await;
     let (sse, _) = SseClient::open(&server).await;

@@ -44,7 +44,7 @@ pub(crate) async fn allow_allowed_origins(
 
 fn preflight() -> Response {
     let headers = [
-        (ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"),
+        (ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE"),
         (ACCESS_CONTROL_ALLOW_HEADERS, "content-type, last-event-id"),
         (ACCESS_CONTROL_MAX_AGE, "600"),
     ];

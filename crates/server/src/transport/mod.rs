@@ -69,7 +69,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route(POLL_PATH, post(poll::open))
         .route(
             &format!("{POLL_PATH}/{{id}}"),
-            get(poll::poll).post(poll::post),
+            get(poll::poll).post(poll::post).delete(poll::close),
         )
         .layer(Extension(SseSessions::new()))
         .layer(Extension(PollSessions::new()))

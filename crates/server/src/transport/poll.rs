@@ -1,6 +1,7 @@
 //! Long polling: `POST /poll` opens a connection, `GET /poll/{id}?cursor=N` answers the
 //! frames after the `N` the client already has (held until one comes, or
-//! [`HttpTransports::poll_wait`](super::HttpTransports) passes), and `POST /poll/{id}` sends.
+//! [`HttpTransports::poll_wait`](super::HttpTransports) passes), `POST /poll/{id}` sends, and
+//! `DELETE /poll/{id}` ends the connection.
 //!
 //! Frames stay with the connection until a later `GET` names a cursor past them, so an
 //! answer lost on the way is sent again on the next `GET` with the same cursor. `wait=0`
@@ -165,6 +166,26 @@ pub(crate) async fn post(
 ) -> Response {
     let inbound = sessions.get(&id).and_then(|session| session.sender());
     post_frames(&state, &headers, inbound, body).await
+}
+
+/// `DELETE /poll/{id}`: the client is done with the connection (it moved to a WebSocket, or
+/// dropped it for another), so it ends now, as a closed socket would: its rooms see the
+/// client leave, and it stops counting against the connection limits, instead of lingering
+/// until [`HttpTransports::poll_idle`](super::HttpTransports) passes without a `GET`.
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    Extension(sessions): Extension<Arc<PollSessions>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = check_origin(&state, &headers) {
+        return refusal.into_response();
+    }
+    let Some(session) = sessions.remove(&id) else {
+        return unknown_connection();
+    };
+    session.hang_up();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// Lets go of the frames up to `cursor`, then answers those after it, waiting until
