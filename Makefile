@@ -90,7 +90,7 @@ WASM_TEST := cargo test -p wirechat --target wasm32-unknown-unknown
 # The runner gives each test binary 20 s unless told otherwise; the message list alone takes
 # longer in WebKit, whose animation frames, on which the app renders, come 200 ms and more apart.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
-BROWSER_CORE := --test engines --test message_list --test crash
+BROWSER_CORE := --test engines --test crash
 OWN_TMPDIR := scratch=$$(mktemp -d -t wirechat-browser-tests-XXXXXX) && \
 	trap 'rm -rf "$$scratch"' EXIT && TMPDIR=$$scratch
 

@@ -1,21 +1,15 @@
-//! The message list in headless Chromium: windowed rendering of long rooms, scrolling that
+//! The message list in each engine: windowed rendering of long rooms, scrolling that
 //! follows or stays put, older history arriving above, grouping, day separators, links
 //! and long text. Messages come from the in-memory far end of the socket; the list is
 //! mounted with the app's stylesheet into a box of fixed height, so scrolling is the same
 //! in every run. The pure rules (links, grouping, window arithmetic) are tested natively in
 //! `wirechat-view`; only initials, which use the browser's Unicode tables, are tested here.
 
-#![cfg(target_arch = "wasm32")]
-
-mod support;
-
-use support::*;
+use crate::support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use wirechat::identity::initials;
 use wirechat::message_layout::RENDER_WINDOW;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Height of the box the chat is mounted into.
 const BOX_PX: u32 = 600;
