@@ -739,6 +739,63 @@ async fn read_positions_cross_nodes_and_only_move_forward() {
     assert_eq!(stranger.join("lobby", "bob").await.read, None);
 }
 
+/// Actions and messages from two nodes reach every node in one order, and reactions on
+/// Redis keep the limits they have on one node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_keep_their_order_and_reactions_their_limits_across_nodes() {
+    use wirechat_protocol::MAX_REACTION_KINDS;
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+
+    // Sent without waiting: B shows the edit after its message and before the next one.
+    alice.send(msg("m1", "lobby", "one")).await;
+    alice.send(edit("m1", "one, edited")).await;
+    alice.send(msg("m2", "lobby", "two")).await;
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("m2") {
+        match bob.recv().await {
+            Frame::Msg(m) => seen.push(m.id),
+            Frame::Edit(e) => seen.push(format!("edit {}", e.id)),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["m1", "edit m1", "m2"]);
+
+    let emoji: Vec<String> = (0..=MAX_REACTION_KINDS as u32)
+        .map(|n| char::from_u32(0x1F600 + n).unwrap().to_string())
+        .collect();
+    for one in &emoji[..MAX_REACTION_KINDS] {
+        alice.send(react("m1", one, true)).await;
+        bob.recv_until(|f| matches!(f, Frame::React(r) if r.emoji == *one))
+            .await;
+    }
+    assert_eq!(
+        refusal(&mut bob, react("m1", &emoji[MAX_REACTION_KINDS], true)).await,
+        error_code::TOO_LARGE
+    );
+    // A kind the message has already takes more users; taking one back counts it out.
+    bob.send(react("m1", &emoji[0], true)).await;
+    alice
+        .recv_until(|f| matches!(f, Frame::React(r) if r.from.as_deref() == Some("bob")))
+        .await;
+    alice.send(react("m1", &emoji[1], false)).await;
+    bob.recv_until(|f| matches!(f, Frame::React(r) if !r.on))
+        .await;
+    let history = bob.fetch_from_start("lobby").await;
+    let m1 = &history.msgs[0];
+    assert_eq!(m1.text, "one, edited");
+    assert_eq!(m1.reactions.len(), MAX_REACTION_KINDS - 1);
+    assert_eq!(
+        (m1.reactions[0].count, m1.reactions[0].users.clone()),
+        (2, vec!["alice".to_owned(), "bob".to_owned()])
+    );
+    assert_eq!(m1.reactions[1].emoji, emoji[2], "in the order first used");
+}
+
 /// Retention on Redis drops what actions left on the messages it trims, and actions on
 /// those messages find nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
