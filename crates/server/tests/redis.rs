@@ -127,6 +127,16 @@ async fn ids_until(client: &mut Client, last: &str) -> Vec<(String, u64)> {
     }
 }
 
+/// Two nodes on `redis`, with alice on the first and bob on the second in "lobby".
+async fn alice_and_bob(redis: &RedisServer) -> ((Node, Node), Client, Client) {
+    let (a, b) = (Node::start(redis), Node::start(redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    ((a, b), alice, bob)
+}
+
 fn join_after(room: &str, name: &str, after: u64, epoch: &str) -> Frame {
     Frame::Join(Join {
         room: room.into(),
@@ -241,11 +251,7 @@ async fn clients_on_different_nodes_share_one_order_and_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_crosses_nodes() {
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
     bob.send(Frame::Typing(wirechat_protocol::Typing {
         room: "lobby".into(),
         from: "whoever".into(),
@@ -481,12 +487,8 @@ async fn names_are_unique_across_nodes_and_shared_by_one_users_tabs() {
 async fn replies_cross_nodes_and_search_is_unsupported() {
     use wirechat_protocol::{feature, Search};
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
     assert!(alice.hello.has(feature::ACTIONS) && !alice.hello.has(feature::SEARCH));
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
     let Frame::Msg(mut reply) = msg("r1", "lobby", "yes") else {
         unreachable!()
     };
@@ -583,14 +585,10 @@ fn holds(bytes: &[u8], text: &str) -> bool {
 async fn message_actions_cross_nodes_and_history_shows_them_everywhere() {
     use wirechat_protocol::{feature, Reaction};
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
+    let ((a, b), mut alice, mut bob) = alice_and_bob(&redis).await;
     assert!(alice.hello.has(feature::ACTIONS) && bob.hello.has(feature::ACTIONS));
     let alice_uid = alice.authed.clone().unwrap().uid;
     let bob_uid = bob.authed.clone().unwrap().uid;
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
 
     alice.send(msg("m1", "lobby", "helo")).await;
     alice.recv_until(answers("m1")).await;
@@ -745,11 +743,7 @@ async fn read_positions_cross_nodes_and_only_move_forward() {
 async fn actions_keep_their_order_and_reactions_their_limits_across_nodes() {
     use wirechat_protocol::MAX_REACTION_KINDS;
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
 
     // Sent without waiting: B shows the edit after its message and before the next one.
     alice.send(msg("m1", "lobby", "one")).await;
