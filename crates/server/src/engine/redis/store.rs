@@ -1,5 +1,7 @@
 //! Room history in Redis streams, behind the [`HistoryStore`] trait the hub calls from
-//! blocking threads.
+//! blocking threads, and what message actions leave on it: texts, edit and delete times,
+//! reactions and read positions in hashes beside each room's stream. Every change is one
+//! Lua script, and so is every read of history.
 
 use redis::{Script, ScriptInvocation};
 use wirechat_protocol::{
@@ -27,7 +29,7 @@ type Stored = (
     Option<String>,
 );
 
-/// The scripts that change a room, each run as one atomic step (EVALSHA).
+/// The scripts the store runs, each as one atomic step (EVALSHA, loaded on first use).
 struct Scripts {
     publish: Script,
     history: Script,
