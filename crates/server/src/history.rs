@@ -124,42 +124,43 @@ pub trait HistoryStore: Send {
         Capabilities::default()
     }
 
-    /// Replaces the text of the message `id` of `room`, written by the user `uid`, and
-    /// stamps it `edited` at `at`. Deleted messages cannot be edited.
+    /// Replaces the text of the message `id` of `room`, written by the user `author.uid`,
+    /// and stamps it `edited` at `at`. Deleted messages cannot be edited.
     fn edit(
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         text: &str,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        let _ = (room, id, uid, text, at);
+        let _ = (room, id, author, text, at);
         Err(ActionRefused::Unsupported)
     }
 
-    /// Turns the message `id` of `room`, written by the user `uid`, into a tombstone at
-    /// `at`: its text and reactions are removed from storage, not only hidden. Deleting a
-    /// tombstone again changes nothing.
+    /// Turns the message `id` of `room`, written by the user `author.uid`, into a tombstone
+    /// at `at`: its text and reactions are removed from storage, not only hidden. Deleting
+    /// a tombstone again changes nothing.
     fn delete(
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        let _ = (room, id, uid, at);
+        let _ = (room, id, author, at);
         Err(ActionRefused::Unsupported)
     }
 
-    /// Adds (`on`) or removes the reaction `emoji` of the user `uid`, shown as `name`, on
+    /// Adds (`on`) or removes the reaction `emoji` of the user `reactor.uid`, shown as
+    /// `reactor.name`, on
     /// the message `id` of `room`. Adding twice or removing what is not there changes
     /// nothing. A new emoji on a message that has `MAX_REACTION_KINDS` is refused.
     fn react(
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {
@@ -193,12 +194,13 @@ pub trait HistoryStore: Send {
     }
 }
 
-/// Who reacts: the user id that makes a reaction one per user, and the name shown for it.
+/// Who acts on a message: the user id that decides authorship and makes a reaction one per
+/// user, and the name shown for it.
 #[derive(Debug, Clone, Copy)]
-pub struct Reactor<'a> {
+pub struct Actor<'a> {
     /// The user id.
     pub uid: &'a str,
-    /// The display name in the room when reacting.
+    /// The display name in the room when acting.
     pub name: &'a str,
 }
 
@@ -329,11 +331,11 @@ impl HistoryStore for MemoryHistory {
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         text: &str,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        let msg = self.authored(room, id, uid)?;
+        let msg = self.authored(room, id, author.uid)?;
         if msg.deleted.is_some() {
             return Err(ActionRefused::NotFound);
         }
@@ -346,17 +348,17 @@ impl HistoryStore for MemoryHistory {
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        self.tombstone(room, id, uid, at)
+        self.tombstone(room, id, author.uid, at)
     }
 
     fn react(
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {

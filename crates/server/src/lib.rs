@@ -66,8 +66,8 @@ pub use data_lock::{DataLock, LOCK_FILE};
 pub use flow::{FlowCounters, FlowLimits, Rate, ROOM_FULL, TOO_MANY_ROOMS};
 pub use guest::{GUEST_KEY_FILE, RESUME_LIFETIME};
 pub use history::{
-    ActionRefused, Appended, Capabilities, HistoryStore, MemoryHistory, Page, Reactor,
-    SqliteHistory, StoreError, DATABASE_FILE,
+    ActionRefused, Actor, Appended, Capabilities, HistoryStore, MemoryHistory, Page, SqliteHistory,
+    StoreError, DATABASE_FILE,
 };
 pub use host::host_allowed;
 pub use identity::{

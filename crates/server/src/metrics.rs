@@ -12,7 +12,7 @@ use std::sync::Arc;
 use wirechat_protocol::{close_code, ChatMessage, Timestamp};
 
 use crate::history::{
-    ActionRefused, Appended, Capabilities, HistoryStore, Page, Reactor, StoreError,
+    ActionRefused, Actor, Appended, Capabilities, HistoryStore, Page, StoreError,
 };
 
 /// Close codes counted one by one; any other code is counted as `other`.
@@ -276,28 +276,28 @@ impl<S: HistoryStore> HistoryStore for Counted<S> {
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         text: &str,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        self.store.edit(room, id, uid, text, at)
+        self.store.edit(room, id, author, text, at)
     }
 
     fn delete(
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        self.store.delete(room, id, uid, at)
+        self.store.delete(room, id, author, at)
     }
 
     fn react(
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {

@@ -73,7 +73,8 @@ pub struct Hub {
     store: Mutex<Box<dyn HistoryStore>>,
     members: [Mutex<Stripe>; STRIPES],
     /// Set when a shared engine carries messages between nodes: then a stored message
-    /// reaches this node's members through [`Hub::deliver`], never straight from `post`.
+    /// reaches this node's members through [`Hub::deliver`], never straight from `post`,
+    /// and a stored action through [`Hub::deliver_action`], never straight from `act`.
     shared: Option<Box<dyn SharedRooms>>,
 }
 

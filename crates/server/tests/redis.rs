@@ -74,9 +74,14 @@ struct Node {
 
 impl Node {
     fn start(redis: &RedisServer) -> Self {
+        Self::start_with(redis, &[])
+    }
+
+    fn start_with(redis: &RedisServer, more: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut child =
-            process::server_in(dir.path(), &["--redis", &redis.url(), "--no-rate-limits"]);
+        let url = redis.url();
+        let args = [&["--redis", &url, "--no-rate-limits"], more].concat();
+        let mut child = process::server_in(dir.path(), &args);
         let port = process::wait_until_listening(&mut child);
         Self {
             port,
@@ -120,6 +125,16 @@ async fn ids_until(client: &mut Client, last: &str) -> Vec<(String, u64)> {
             }
         }
     }
+}
+
+/// Two nodes on `redis`, with alice on the first and bob on the second in "lobby".
+async fn alice_and_bob(redis: &RedisServer) -> ((Node, Node), Client, Client) {
+    let (a, b) = (Node::start(redis), Node::start(redis));
+    let mut alice = a.connect().await;
+    let mut bob = b.connect().await;
+    alice.join("lobby", "alice").await;
+    bob.join("lobby", "bob").await;
+    ((a, b), alice, bob)
 }
 
 fn join_after(room: &str, name: &str, after: u64, epoch: &str) -> Frame {
@@ -236,11 +251,7 @@ async fn clients_on_different_nodes_share_one_order_and_history() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_crosses_nodes() {
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
     bob.send(Frame::Typing(wirechat_protocol::Typing {
         room: "lobby".into(),
         from: "whoever".into(),
@@ -470,18 +481,14 @@ async fn names_are_unique_across_nodes_and_shared_by_one_users_tabs() {
     presence_becomes(&mut tab, "lobby", &both, Duration::from_secs(10)).await;
 }
 
-/// On Redis replies are kept and cross nodes; edits, deletes, reactions, read positions
-/// and search are not kept, which the nodes say in `hello` and with `unsupported`.
+/// On Redis replies are kept and cross nodes; search is not, which the nodes say in `hello`
+/// and with `unsupported`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replies_cross_nodes_and_actions_are_unsupported() {
-    use wirechat_protocol::{feature, Edit, Read, Search};
+async fn replies_cross_nodes_and_search_is_unsupported() {
+    use wirechat_protocol::{feature, Search};
     let redis = RedisServer::start();
-    let (a, b) = (Node::start(&redis), Node::start(&redis));
-    let mut alice = a.connect().await;
-    let mut bob = b.connect().await;
-    assert!(!alice.hello.has(feature::ACTIONS) && !alice.hello.has(feature::SEARCH));
-    alice.join("lobby", "alice").await;
-    bob.join("lobby", "bob").await;
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
+    assert!(alice.hello.has(feature::ACTIONS) && !alice.hello.has(feature::SEARCH));
     let Frame::Msg(mut reply) = msg("r1", "lobby", "yes") else {
         unreachable!()
     };
@@ -491,30 +498,325 @@ async fn replies_cross_nodes_and_actions_are_unsupported() {
         panic!("the reply")
     };
     assert_eq!(got.reply_to.as_deref(), Some("m0"));
-    let refused = [
-        Frame::Edit(Edit {
-            room: "lobby".into(),
-            id: "r1".into(),
-            text: "no".into(),
-            from: None,
-            uid: None,
-            ts: None,
-        }),
-        Frame::Read(Read {
-            room: "lobby".into(),
-            seq: 1,
-        }),
-        Frame::Search(Search {
+    alice
+        .send(Frame::Search(Search {
             room: "lobby".into(),
             q: "yes".into(),
             req: Some(1),
-        }),
-    ];
-    for frame in refused {
-        alice.send(frame).await;
-        let Frame::Error(error) = alice.recv_until(|f| matches!(f, Frame::Error(_))).await else {
+        }))
+        .await;
+    let Frame::Error(error) = alice.recv_until(|f| matches!(f, Frame::Error(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(error.code, error_code::UNSUPPORTED);
+}
+
+fn edit(id: &str, text: &str) -> Frame {
+    Frame::Edit(wirechat_protocol::Edit {
+        room: "lobby".into(),
+        id: id.into(),
+        text: text.into(),
+        from: None,
+        uid: None,
+        ts: None,
+    })
+}
+
+fn delete(id: &str) -> Frame {
+    Frame::Delete(wirechat_protocol::Delete {
+        room: "lobby".into(),
+        id: id.into(),
+        from: None,
+        uid: None,
+        ts: None,
+    })
+}
+
+fn react(id: &str, emoji: &str, on: bool) -> Frame {
+    Frame::React(wirechat_protocol::React {
+        room: "lobby".into(),
+        id: id.into(),
+        emoji: emoji.into(),
+        on,
+        from: None,
+        uid: None,
+    })
+}
+
+/// Sends `frame` and returns the code of the `error` it is refused with.
+async fn refusal(client: &mut Client, frame: Frame) -> String {
+    client.send(frame).await;
+    match client.recv_until(|f| matches!(f, Frame::Error(_))).await {
+        Frame::Error(error) => error.code,
+        _ => unreachable!(),
+    }
+}
+
+/// Everything Redis holds, each key's value serialized as Redis keeps it (`DUMP`, with
+/// compression off so that text stays readable).
+fn everything_in(redis: &RedisServer) -> Vec<(String, Vec<u8>)> {
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("rdbcompression")
+        .arg("no")
+        .exec(&mut conn)
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
+    keys.into_iter()
+        .map(|key| {
+            let dumped: Vec<u8> = redis::cmd("DUMP").arg(&key).query(&mut conn).unwrap();
+            (key, dumped)
+        })
+        .collect()
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+/// Issue 16 on Redis: edits, deletes and reactions made on one node reach members on
+/// another in order, only the author may edit or delete, every node's history shows the
+/// current state, and a deleted message's text is gone from Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_actions_cross_nodes_and_history_shows_them_everywhere() {
+    use wirechat_protocol::{feature, Reaction};
+    let redis = RedisServer::start();
+    let ((a, b), mut alice, mut bob) = alice_and_bob(&redis).await;
+    assert!(alice.hello.has(feature::ACTIONS) && bob.hello.has(feature::ACTIONS));
+    let alice_uid = alice.authed.clone().unwrap().uid;
+    let bob_uid = bob.authed.clone().unwrap().uid;
+
+    alice.send(msg("m1", "lobby", "helo")).await;
+    alice.recv_until(answers("m1")).await;
+    alice
+        .send(msg("m2", "lobby", "a quite unmistakable secret"))
+        .await;
+    alice.recv_until(answers("m2")).await;
+    bob.recv_until(answers("m2")).await;
+
+    // An edit on A reaches B, after the message, with who made it and when.
+    alice.send(edit("m1", "hello")).await;
+    let Frame::Edit(edited) = bob.recv_until(|f| matches!(f, Frame::Edit(_))).await else {
+        unreachable!()
+    };
+    assert_eq!((edited.id.as_str(), edited.text.as_str()), ("m1", "hello"));
+    assert_eq!(edited.from.as_deref(), Some("alice"));
+    assert_eq!(edited.uid.as_deref(), Some(alice_uid.as_str()));
+    assert!(edited.ts.is_some());
+    // The sender's own copy comes back through Redis too: its confirmation.
+    alice.recv_until(|f| matches!(f, Frame::Edit(_))).await;
+
+    // A reaction on B reaches A; two of them are one.
+    for _ in 0..2 {
+        bob.send(react("m1", "👍", true)).await;
+        let Frame::React(reacted) = alice.recv_until(|f| matches!(f, Frame::React(_))).await else {
             unreachable!()
         };
-        assert_eq!(error.code, error_code::UNSUPPORTED);
+        assert_eq!((reacted.emoji.as_str(), reacted.on), ("👍", true));
+        assert_eq!(reacted.uid.as_deref(), Some(bob_uid.as_str()));
+    }
+    alice.send(react("m1", "🎉", true)).await;
+    bob.recv_until(|f| matches!(f, Frame::React(r) if r.emoji == "🎉"))
+        .await;
+
+    // Only the author may edit or delete, on whichever node they ask.
+    assert_eq!(
+        refusal(&mut bob, edit("m1", "bob was here")).await,
+        error_code::FORBIDDEN
+    );
+    assert_eq!(refusal(&mut bob, delete("m2")).await, error_code::FORBIDDEN);
+    assert_eq!(
+        refusal(&mut bob, edit("nope", "x")).await,
+        error_code::NOT_FOUND
+    );
+
+    // A delete on A reaches B; the tombstone takes no edit or reaction.
+    alice.send(delete("m2")).await;
+    let Frame::Delete(deleted) = bob.recv_until(|f| matches!(f, Frame::Delete(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(deleted.id, "m2");
+    assert_eq!(deleted.uid.as_deref(), Some(alice_uid.as_str()));
+    assert_eq!(
+        refusal(&mut alice, edit("m2", "back")).await,
+        error_code::NOT_FOUND
+    );
+    assert_eq!(
+        refusal(&mut bob, react("m2", "👍", true)).await,
+        error_code::NOT_FOUND
+    );
+
+    // History on B, by join and by fetch, and a resume on A, show the current state.
+    let expect = |msgs: &[wirechat_protocol::ChatMessage]| {
+        let m1 = msgs.iter().find(|m| m.id == "m1").expect("m1 in history");
+        assert_eq!(m1.text, "hello");
+        assert!(m1.edited.is_some());
+        assert_eq!(
+            m1.reactions,
+            [
+                Reaction {
+                    emoji: "👍".into(),
+                    count: 1,
+                    users: vec!["bob".into()],
+                },
+                Reaction {
+                    emoji: "🎉".into(),
+                    count: 1,
+                    users: vec!["alice".into()],
+                },
+            ]
+        );
+        let m2 = msgs.iter().find(|m| m.id == "m2").expect("m2's tombstone");
+        assert_eq!((m2.text.as_str(), m2.reactions.len()), ("", 0));
+        assert!(m2.deleted.is_some() && m2.edited.is_none());
+    };
+    let mut carol = b.connect().await;
+    expect(&carol.join("lobby", "carol").await.msgs);
+    expect(&carol.fetch_from_start("lobby").await.msgs);
+    let mut again = a.connect().await;
+    again
+        .send(join_after("lobby", "dave", 0, &alice.hello.epoch))
+        .await;
+    expect(&again.history_of("lobby").await.msgs);
+
+    // What Redis keeps holds the edited text but nothing of the deleted one.
+    let kept = everything_in(&redis);
+    assert!(kept.iter().any(|(_, value)| holds(value, "hello")));
+    for (key, value) in &kept {
+        assert!(
+            !holds(value, "unmistakable secret"),
+            "{key} still holds the deleted text"
+        );
+    }
+}
+
+/// Issue 16 on Redis: a read position set on one node reaches the user's connection on
+/// another, only moves forward, and comes back in `join` on any node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_positions_cross_nodes_and_only_move_forward() {
+    use wirechat_protocol::Read;
+    let redis = RedisServer::start();
+    let (a, b) = (Node::start(&redis), Node::start(&redis));
+    let mut alice = a.connect().await;
+    let resume = alice.authed.clone().unwrap().resume.unwrap();
+    alice.join("lobby", "alice").await;
+    let (mut tab, _) = resumed(&b, &resume).await;
+    tab.join("lobby", "alice").await;
+    for id in ["m1", "m2", "m3"] {
+        alice.send(msg(id, "lobby", "news")).await;
+        alice.recv_until(answers(id)).await;
+    }
+    let read = |seq| {
+        Frame::Read(Read {
+            room: "lobby".into(),
+            seq,
+        })
+    };
+    let read_on_tab = |f: &Frame| matches!(f, Frame::Read(_));
+    alice.send(read(2)).await;
+    assert_eq!(
+        tab.recv_until(read_on_tab).await,
+        read(2),
+        "the user's connection on B"
+    );
+    // Backwards changes nothing, and past the newest message is held at it.
+    alice.send(read(1)).await;
+    assert_eq!(tab.recv_until(read_on_tab).await, read(2));
+    tab.send(read(99)).await;
+    assert_eq!(alice.recv_until(read_on_tab).await, read(3));
+
+    let (mut later, _) = resumed(&b, &resume).await;
+    assert_eq!(later.join("lobby", "alice").await.read, Some(3));
+    let (mut elsewhere, _) = resumed(&a, &resume).await;
+    assert_eq!(elsewhere.join("lobby", "alice").await.read, Some(3));
+    let mut stranger = b.connect().await;
+    assert_eq!(stranger.join("lobby", "bob").await.read, None);
+}
+
+/// Actions and messages from two nodes reach every node in one order, and reactions on
+/// Redis keep the limits they have on one node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_keep_their_order_and_reactions_their_limits_across_nodes() {
+    use wirechat_protocol::MAX_REACTION_KINDS;
+    let redis = RedisServer::start();
+    let (_nodes, mut alice, mut bob) = alice_and_bob(&redis).await;
+
+    // Sent without waiting: B shows the edit after its message and before the next one.
+    alice.send(msg("m1", "lobby", "one")).await;
+    alice.send(edit("m1", "one, edited")).await;
+    alice.send(msg("m2", "lobby", "two")).await;
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("m2") {
+        match bob.recv().await {
+            Frame::Msg(m) => seen.push(m.id),
+            Frame::Edit(e) => seen.push(format!("edit {}", e.id)),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["m1", "edit m1", "m2"]);
+
+    let emoji: Vec<String> = (0..=MAX_REACTION_KINDS as u32)
+        .map(|n| char::from_u32(0x1F600 + n).unwrap().to_string())
+        .collect();
+    for one in &emoji[..MAX_REACTION_KINDS] {
+        alice.send(react("m1", one, true)).await;
+        bob.recv_until(|f| matches!(f, Frame::React(r) if r.emoji == *one))
+            .await;
+    }
+    assert_eq!(
+        refusal(&mut bob, react("m1", &emoji[MAX_REACTION_KINDS], true)).await,
+        error_code::TOO_LARGE
+    );
+    // A kind the message has already takes more users; taking one back counts it out.
+    bob.send(react("m1", &emoji[0], true)).await;
+    alice
+        .recv_until(|f| matches!(f, Frame::React(r) if r.from.as_deref() == Some("bob")))
+        .await;
+    alice.send(react("m1", &emoji[1], false)).await;
+    bob.recv_until(|f| matches!(f, Frame::React(r) if !r.on))
+        .await;
+    let history = bob.fetch_from_start("lobby").await;
+    let m1 = &history.msgs[0];
+    assert_eq!(m1.text, "one, edited");
+    assert_eq!(m1.reactions.len(), MAX_REACTION_KINDS - 1);
+    assert_eq!(
+        (m1.reactions[0].count, m1.reactions[0].users.clone()),
+        (2, vec!["alice".to_owned(), "bob".to_owned()])
+    );
+    assert_eq!(m1.reactions[1].emoji, emoji[2], "in the order first used");
+}
+
+/// Retention on Redis drops what actions left on the messages it trims, and actions on
+/// those messages find nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_the_state_of_trimmed_messages() {
+    let redis = RedisServer::start();
+    let a = Node::start_with(&redis, &["--retain-messages", "2"]);
+    let mut alice = a.connect().await;
+    alice.join("lobby", "alice").await;
+    alice.send(msg("m1", "lobby", "first words")).await;
+    alice.recv_until(answers("m1")).await;
+    alice.send(edit("m1", "edited words")).await;
+    alice.recv_until(|f| matches!(f, Frame::Edit(_))).await;
+    alice.send(react("m1", "👍", true)).await;
+    alice.recv_until(|f| matches!(f, Frame::React(_))).await;
+    for id in ["m2", "m3"] {
+        alice.send(msg(id, "lobby", "more")).await;
+        alice.recv_until(answers(id)).await;
+    }
+    let history = alice.fetch_from_start("lobby").await;
+    let ids: Vec<&str> = history.msgs.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m2", "m3"]);
+    assert_eq!(
+        refusal(&mut alice, edit("m1", "x")).await,
+        error_code::NOT_FOUND
+    );
+    for (key, value) in everything_in(&redis) {
+        assert!(!holds(&value, "words"), "{key} still holds m1's text");
+        assert!(!holds(&value, "👍"), "{key} still holds m1's reaction");
     }
 }

@@ -4,7 +4,7 @@
 use wirechat_protocol::{ChatMessage, Timestamp, MAX_REACTION_KINDS};
 
 use super::actions::{query_words, tally};
-use super::{ActionRefused, MemoryHistory, Reactor};
+use super::{ActionRefused, Actor, MemoryHistory};
 
 /// One user's reaction to a message.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl MemoryHistory {
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use wirechat_protocol::{ChatMessage, Timestamp};
 
 use super::{
-    fresh_epoch, ActionRefused, Appended, Capabilities, HistoryStore, Page, Reactor, StoreError,
+    fresh_epoch, ActionRefused, Actor, Appended, Capabilities, HistoryStore, Page, StoreError,
 };
 
 /// Name of the database file inside the data directory.
@@ -309,28 +309,28 @@ impl HistoryStore for SqliteHistory {
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         text: &str,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        self.edit_message(room, id, uid, text, at)
+        self.edit_message(room, id, author.uid, text, at)
     }
 
     fn delete(
         &mut self,
         room: &str,
         id: &str,
-        uid: &str,
+        author: Actor<'_>,
         at: Timestamp,
     ) -> Result<(), ActionRefused> {
-        self.delete_message(room, id, uid, at)
+        self.delete_message(room, id, author.uid, at)
     }
 
     fn react(
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {

@@ -8,8 +8,8 @@ use wirechat_protocol::{
 
 use super::{stripe_of, Hub, Refused};
 use crate::clock;
-use crate::history::{ActionRefused, Page, Reactor};
-use crate::peer::{lock, text, Peer};
+use crate::history::{ActionRefused, Actor, Page};
+use crate::peer::{lock, text, ConnId, Peer};
 
 /// An action on one message, as a member sent it.
 #[derive(Debug, Clone)]
@@ -29,6 +29,16 @@ impl Action {
             Action::Delete(delete) => &delete.room,
             Action::React(react) => &react.room,
         }
+    }
+}
+
+/// The room of an edit, delete or reaction frame; empty for any other frame.
+fn action_room(frame: &Frame) -> &str {
+    match frame {
+        Frame::Edit(edit) => &edit.room,
+        Frame::Delete(delete) => &delete.room,
+        Frame::React(react) => &react.room,
+        _ => "",
     }
 }
 
@@ -66,59 +76,96 @@ impl Hub {
         let at = clock::now();
         {
             let mut store = lock(&self.store);
+            let actor = Actor {
+                uid: &uid,
+                name: &name,
+            };
             match &mut action {
                 Action::Edit(edit) => {
-                    store.edit(&edit.room, &edit.id, &uid, &edit.text, at)?;
+                    store.edit(&edit.room, &edit.id, actor, &edit.text, at)?;
                     (edit.from, edit.uid, edit.ts) = (Some(name), Some(uid), Some(at));
                 }
                 Action::Delete(delete) => {
-                    store.delete(&delete.room, &delete.id, &uid, at)?;
+                    store.delete(&delete.room, &delete.id, actor, at)?;
                     (delete.from, delete.uid, delete.ts) = (Some(name), Some(uid), Some(at));
                 }
                 Action::React(react) => {
-                    let reactor = Reactor {
-                        uid: &uid,
-                        name: &name,
-                    };
-                    store.react(&react.room, &react.id, reactor, &react.emoji, react.on)?;
+                    store.react(&react.room, &react.id, actor, &react.emoji, react.on)?;
                     (react.from, react.uid) = (Some(name), Some(uid));
                 }
             }
         }
-        let (room, frame) = match action {
-            Action::Edit(edit) => (edit.room.clone(), Frame::Edit(edit)),
-            Action::Delete(delete) => (delete.room.clone(), Frame::Delete(delete)),
-            Action::React(react) => (react.room.clone(), Frame::React(react)),
+        // A shared engine published the action in the same step that stored it; it comes
+        // back through `deliver_action`, in order with the room's messages on every node.
+        if self.shared.is_some() {
+            return Ok(());
+        }
+        let frame = match action {
+            Action::Edit(edit) => Frame::Edit(edit),
+            Action::Delete(delete) => Frame::Delete(delete),
+            Action::React(react) => Frame::React(react),
         };
+        self.relay_action(stripe, action_room(&frame), &frame);
+        Ok(())
+    }
+
+    /// Delivers an action the shared engine stored (on any node) to this node's members of
+    /// its room. The engine calls it in the order it published the room's messages and
+    /// actions.
+    pub fn deliver_action(&self, frame: &Frame) {
+        let room = action_room(frame);
+        if room.is_empty() {
+            return;
+        }
+        let stripe = stripe_of(room);
+        // The order lock, as for messages: a joiner gets the action from its history or
+        // live, never neither.
+        let _order = lock(&self.order[stripe]);
+        self.relay_action(stripe, room, frame);
+    }
+
+    /// Queues an edit, delete or reaction for every member of its room here.
+    fn relay_action(&self, stripe: usize, room: &str, frame: &Frame) {
         let rooms = lock(&self.members[stripe]);
-        if let Some(members) = rooms.rooms.get(&room) {
-            let message = text(&frame);
+        if let Some(members) = rooms.rooms.get(room) {
+            let message = text(frame);
             for member in members.members.values() {
                 member.peer.deliver(message.clone());
             }
         }
-        Ok(())
     }
 
     /// Records how far the member has read its room, and tells the user's other
-    /// connections in the room the position now kept. Calls the store.
+    /// connections in the room the position now kept (a shared engine tells those on the
+    /// other nodes). Calls the store.
     pub fn read(&self, peer: &Peer, read: Read) -> Result<(), ActionError> {
         let stripe = stripe_of(&read.room);
         let (_, uid) = self.member_names(peer, &read.room, stripe)?;
         let kept = lock(&self.store).mark_read(&read.room, &uid, read.seq)?;
-        let rooms = lock(&self.members[stripe]);
-        if let Some(members) = rooms.rooms.get(&read.room) {
+        self.relay_read(&read.room, &uid, kept, Some(peer.id()));
+        Ok(())
+    }
+
+    /// Tells this node's connections of the user `uid` in `room` that it has read up to
+    /// `seq`, as recorded on another node.
+    pub fn deliver_read(&self, room: &str, uid: &str, seq: u64) {
+        self.relay_read(room, uid, seq, None);
+    }
+
+    /// Queues the read position for the user's connections in the room, but `skip`.
+    fn relay_read(&self, room: &str, uid: &str, seq: u64, skip: Option<ConnId>) {
+        let rooms = lock(&self.members[stripe_of(room)]);
+        if let Some(members) = rooms.rooms.get(room) {
             let message = text(&Frame::Read(Read {
-                room: read.room.clone(),
-                seq: kept,
+                room: room.to_owned(),
+                seq,
             }));
             for (id, member) in &members.members {
-                if *id != peer.id() && member.uid == uid {
+                if Some(*id) != skip && member.uid == uid {
                     member.peer.deliver(message.clone());
                 }
             }
         }
-        Ok(())
     }
 
     /// Answers a member's search of its room with the newest matches, as many as fit in

@@ -2,8 +2,9 @@
 //! and hands what arrives to the hub.
 //!
 //! Channel payloads start with a kind letter: `m<seq>\n<message JSON>` from the publish
-//! script, `t<node>\n<name>` for typing, `p<node>\n` when a node's presence in the room
-//! changed (see [`presence`](super::presence)).
+//! script, `a\n<frame JSON>` for an edit, delete or reaction from the action scripts,
+//! `r<node>\n<seq>\n<uid>` for a read position, `t<node>\n<name>` for typing, and
+//! `p<node>\n` when a node's presence in the room changed (see [`presence`](super::presence)).
 
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use wirechat_protocol::ChatMessage;
 
 use super::names::NameClaims;
 use super::{keys, presence, Redis, CALL_TIMEOUT};
-use crate::history::{fresh_epoch, StoreError};
+use crate::history::StoreError;
 use crate::rooms::SharedRooms;
 use crate::state::AppState;
 
@@ -40,10 +41,9 @@ pub struct RedisRooms {
 
 impl RedisRooms {
     /// Starts the task that subscribes and unsubscribes, one change at a time in the
-    /// order the hub asked for them.
-    pub fn start(redis: Redis) -> Self {
+    /// order the hub asked for them, for the node named `node`.
+    pub fn start(redis: Redis, node: String) -> Self {
         let (changes, queued) = unbounded_channel();
-        let node = fresh_epoch();
         tokio::spawn(subscriptions(redis.clone(), node.clone(), queued));
         Self {
             redis,
@@ -51,11 +51,6 @@ impl RedisRooms {
             changes,
             names: NameClaims::new(),
         }
-    }
-
-    /// This node's id in published payloads.
-    pub fn node(&self) -> &str {
-        &self.node
     }
 }
 
@@ -186,6 +181,19 @@ fn deliver(state: &AppState, room: &str, payload: &str, node: &str, redis: &Redi
             };
             msg.seq = Some(seq);
             state.hub().deliver(msg);
+        }
+        Some(("a", "")) => match wirechat_protocol::decode(body) {
+            Ok(frame) => state.hub().deliver_action(&frame),
+            Err(_) => tracing::warn!(room, "an action on the room's channel does not parse"),
+        },
+        // The node that recorded it told its own members already.
+        Some(("r", from_node)) if from_node != node => {
+            let Some((seq, uid)) = body.split_once('\n') else {
+                return;
+            };
+            if let Ok(seq) = seq.parse() {
+                state.hub().deliver_read(room, uid, seq);
+            }
         }
         Some(("t", from_node)) if from_node != node => state.hub().deliver_typing(room, body),
         Some(("p", _)) => {

@@ -17,6 +17,42 @@ pub fn stream(room: &str) -> String {
     format!("wirechat:stream:{room}")
 }
 
+/// The room's kept messages by id: a hash of id to `seq`, trimmed with the stream.
+pub fn ids(room: &str) -> String {
+    format!("wirechat:ids:{room}")
+}
+
+/// The current text of each kept message: a hash by `seq`. The stream entries hold none,
+/// so a delete that removes it here leaves the text nowhere in Redis.
+pub fn texts(room: &str) -> String {
+    format!("wirechat:text:{room}")
+}
+
+/// When each edited message was last edited (ms): a hash by `seq`.
+pub fn edited(room: &str) -> String {
+    format!("wirechat:edited:{room}")
+}
+
+/// When each deleted message was deleted (ms): a hash by `seq`.
+pub fn deleted(room: &str) -> String {
+    format!("wirechat:deleted:{room}")
+}
+
+/// The reactions of each message as history shows them (JSON): a hash by `seq`.
+pub fn reactions(room: &str) -> String {
+    format!("wirechat:reactions:{room}")
+}
+
+/// What the key of who reacted how to one message starts with; its `seq` follows.
+pub fn reactors_prefix(room: &str) -> String {
+    format!("wirechat:reactors:{}:{room}:", room.len())
+}
+
+/// How far each user has read the room: a hash of uid to `seq`.
+pub fn reads(room: &str) -> String {
+    format!("wirechat:reads:{room}")
+}
+
 /// Records the `seq` a client-made message id was stored under.
 pub fn message_id(room: &str, id: &str) -> String {
     format!("wirechat:id:{}:{room}:{id}", room.len())

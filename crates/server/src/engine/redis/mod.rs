@@ -2,7 +2,9 @@
 //! presence. docs/SCALING.md describes the keys, the publish script and the bounds.
 //!
 //! - [`store`]: history in one stream per room; a message is stored, numbered and
-//!   published by one Lua script, so order and deduplication are decided in Redis.
+//!   published by one Lua script, so order and deduplication are decided in Redis. Edits,
+//!   deletes, reactions and read positions are each one script too, which checks, stores
+//!   and publishes the action.
 //! - [`fanout`]: each node subscribes to the channels of rooms with members on it and
 //!   hands what arrives to the hub, in the order Redis published it.
 //! - [`guests`]: the key guests' resume tokens are signed with, one for all nodes.
@@ -132,9 +134,10 @@ pub async fn connect(config: Config, url: &str) -> io::Result<AppState> {
         epoch: Arc::new(Mutex::new(epoch)),
     };
     let retain = config.retention.max_messages.unwrap_or(0);
-    let store = RedisHistory::new(redis.clone(), retain);
-    let rooms = fanout::RedisRooms::start(redis.clone());
-    let node = rooms.node().to_owned();
+    // A node names itself with a random id in what it publishes.
+    let node = fresh_epoch();
+    let store = RedisHistory::new(redis.clone(), retain, node.clone());
+    let rooms = fanout::RedisRooms::start(redis.clone(), node.clone());
     let passes = GuestPasses::with_key(&guest_key);
     let state = AppState::with_shared_rooms(config, store, Box::new(rooms), passes)?;
     fanout::spawn_delivery(arrived, state.clone(), node.clone(), redis.clone());

@@ -8,7 +8,7 @@ use wirechat_protocol::{ChatMessage, Timestamp, MAX_REACTION_KINDS};
 
 use super::{from_sql, message, sql_bound, sql_count, to_sql, SqliteHistory};
 use crate::history::actions::tally;
-use crate::history::{fts_query, ActionRefused, Reactor, StoreError};
+use crate::history::{fts_query, ActionRefused, Actor, StoreError};
 
 /// The stored message an action is about.
 struct Target {
@@ -115,7 +115,7 @@ impl SqliteHistory {
         &mut self,
         room: &str,
         id: &str,
-        reactor: Reactor<'_>,
+        reactor: Actor<'_>,
         emoji: &str,
         on: bool,
     ) -> Result<(), ActionRefused> {

@@ -282,7 +282,16 @@ fn messages_of_an_older_database_are_searchable_after_the_upgrade() {
     );
     store.append(msg("m3")).unwrap();
     store
-        .edit("lobby", "m2", "u1", "now about lunch", Timestamp::EPOCH)
+        .edit(
+            "lobby",
+            "m2",
+            crate::history::Actor {
+                uid: "u1",
+                name: "alice",
+            },
+            "now about lunch",
+            Timestamp::EPOCH,
+        )
         .unwrap();
     let found = store.search("lobby", "lunch", 10).unwrap();
     assert_eq!(
