@@ -105,6 +105,13 @@ test("the verdict says plainly when three nodes are not faster, and why", () => 
   assert.match(slower, /used 2.1 cores together/, "the cores the run used are stated");
   assert.match(verdict(run(30_000, 1), run(31_000, 3), 2), /^Three nodes delivered about as many as one/);
   const faster = verdict(run(30_000, 1), run(50_000, 3), 2);
+  assert.doesNotMatch(faster, /overlap/, "no ranges, no overlap");
+  const ranged = (speed, nodes, range) => ({ ...run(speed, nodes), range, rounds: 3 });
+  assert.match(
+    verdict(ranged(30_000, 1, [28_000, 31_000]), ranged(40_000, 3, [30_000, 45_000]), 2),
+    /But the rounds overlap \(three nodes 30,000–45,000, one node 28,000–31,000\)/,
+  );
+  assert.doesNotMatch(verdict(ranged(30_000, 1, [28_000, 31_000]), ranged(40_000, 3, [32_000, 45_000]), 2), /overlap/);
   assert.match(faster, /^Three nodes delivered more than one/);
   assert.match(faster, /three-node run they used 2.1 cores together, in the one-node run 1.3\)\.$/);
 });

@@ -23,6 +23,15 @@ const trouble = (run) => {
   return [...errors, ...closes].join("; ") || "none";
 };
 
+/** A sentence when the rounds of two runs overlap: then their medians differ by less than
+ * the rounds of one run did. */
+function overlap(oneNode, threeNodes) {
+  const [a, b] = [oneNode.range, threeNodes.range];
+  if (!a || !b || b[0] > a[1] || a[0] > b[1]) return "";
+  return ` But the rounds overlap (three nodes ${fmt(b[0])}–${fmt(b[1])}, one node ${fmt(a[0])}–${fmt(a[1])}): ` +
+    "the difference is within what the runs varied by on this shared machine.";
+}
+
 /** Whether three nodes delivered more per second than one, plainly, with the cores each run
  * used. `oneNode` and `threeNodes` are the two setups' throughput runs on a machine of `cores`
  * cores. */
@@ -32,10 +41,10 @@ export function verdict(oneNode, threeNodes, cores) {
   const used = `in the three-node run they used ${fmt(totalCores(threeNodes.cores), 2)} cores together, in the one-node run ${fmt(totalCores(oneNode.cores), 2)}`;
   if (ratio > 1.1) {
     return `Three nodes delivered more than one on this machine (${figures}), ` +
-      `though the nodes, Redis and the benchmark's clients all share its ${cores} cores (${used}).`;
+      `though the nodes, Redis and the benchmark's clients all share its ${cores} cores (${used}).${overlap(oneNode, threeNodes)}`;
   }
   const word = ratio < 0.9 ? "fewer than" : "about as many as";
-  return `Three nodes delivered ${word} one on this machine (${figures}). ` +
+  return `Three nodes delivered ${word} one on this machine (${figures}).${overlap(oneNode, threeNodes)} ` +
     `All three nodes, Redis and the benchmark's clients share its ${cores} cores (${used}), so a node added ` +
     "takes CPU from the others instead of adding any, and each message now also crosses Redis to reach two more nodes. " +
     "These figures show what the Redis engine costs on one machine, not how it scales across machines.";
@@ -112,7 +121,8 @@ times of the path and not of a queue; the percentiles are over the messages of a
 ${table(["path", "p50", "p99", "messages"], latencyRows)}
 
 What the Redis hop adds: ${added.join("; ") || "not measured"}.${diffs.some((d) => d !== null && d < 0)
-  ? " A negative figure means the hop cost less than the machine's load varied between the runs: too little to tell apart here."
+  ? " A negative figure means the path through Redis was the faster one in this run. A " +
+    "SQLite node also writes each message to its disk, which a Redis without persistence does not."
   : ""}
 
 ### How
