@@ -300,7 +300,8 @@ if (args["report-only"] !== undefined) {
 
 const results = {
   startedAt: new Date().toISOString(),
-  command: `node bench/scale.mjs ${process.argv.slice(2).join(" ")}`,
+  // Paths inside the checkout are written relative to it, so the record names no one machine's directories.
+  command: `node bench/scale.mjs ${process.argv.slice(2).map((a) => a.replace(`${process.cwd()}/`, "")).join(" ")}`,
   machine: machine(),
   loadBefore: uptime(),
   workload: WORKLOAD,
