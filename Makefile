@@ -141,13 +141,16 @@ test-e2e-webkit:
 		$(E2E_CORE_NAMES)
 
 ## The performance benchmark (not part of `test`): the release app against the vanilla JS
-## baseline in bench/, in headless Chromium, then the server under load (bench/server.mjs);
-## writes docs/PERFORMANCE.md, docs/performance.json and docs/server-performance.json, then
-## compares the transports (`compare` below)
+## baseline in bench/, in headless Chromium, then the server under load (bench/server.mjs),
+## then one node against three on a redis-server of its own (bench/scale.mjs); writes
+## docs/PERFORMANCE.md, docs/performance.json, docs/server-performance.json and
+## docs/scale-performance.json, then compares the transports (`compare` below)
 bench: setup-browser dist
+	node --test bench/scale.test.mjs
 	cargo build --profile server -p wirechat-server
 	node bench/run.mjs --dist dist --server $(CURDIR)/target/server/wirechat-server --out docs
 	node bench/server.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
+	node bench/scale.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
 	node bench/compare.mjs --server $(CURDIR)/target/server/wirechat-server --out docs
 
 ## The transports compared (also the end of `bench`; about two minutes): one workload

@@ -14,13 +14,14 @@
 // Writes docs/server-performance.json and the "Server under load" section of
 // docs/PERFORMANCE.md (between its markers; the rest of the file is left alone).
 
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import WebSocket from "ws";
 import { parseArgs } from "./lib/args.mjs";
+import { writeSection } from "./lib/doc-section.mjs";
+import { startCapacityServer } from "./lib/server.mjs";
+import { closeAll } from "./lib/sockets.mjs";
 
 const args = parseArgs(
   process.argv.slice(2),
@@ -44,41 +45,8 @@ const fmt = (n, digits = 1) => Number(n).toLocaleString("en-US", { maximumFracti
 
 /** Starts the server with `extra` flags on a free port; resolves once it listens. */
 async function startServer(extra = []) {
-  const dataDir = mkdtempSync(join(tmpdir(), "wirechat-bench-"));
-  const child = spawn(
-    resolve(args.server),
-    [
-      "--bind", "127.0.0.1:0",
-      ...(extra.includes("--memory") ? [] : ["--data-dir", dataDir]),
-      "--max-connections", "100000",
-      "--max-connections-per-ip", "100000",
-      // The benchmark measures capacity: its few senders go far faster than a person.
-      "--no-rate-limits",
-      "--log", "warn",
-      ...extra,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d) => { stderr += d; });
-  const line = await new Promise((ok, fail) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", ok);
-    child.once("exit", (code) => fail(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  const port = Number(line.trim().replace(/\/$/, "").split(":").pop());
-  return {
-    pid: child.pid,
-    url: `ws://127.0.0.1:${port}/ws`,
-    dataDir,
-    stderr: () => stderr,
-    rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))[1]),
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const server = await startCapacityServer(resolve(args.server), extra);
+  return { ...server, url: server.wsUrl };
 }
 
 /** A client: resolves once `hello` arrived. `onFrame` sees every later frame. */
@@ -109,14 +77,6 @@ async function connectMany(url, n, onFrame, batch = 250) {
     sockets.push(...opened);
   }
   return sockets;
-}
-
-async function closeAll(sockets) {
-  await Promise.all(sockets.map((ws) => new Promise((r) => {
-    if (ws.readyState === WebSocket.CLOSED) return r();
-    ws.once("close", r);
-    ws.close();
-  })));
 }
 
 const message = (room, id, text) => JSON.stringify({ type: "msg", id, room, from: "bench", text, ts: Date.now() });
@@ -322,16 +282,7 @@ counts as settled once snapshot and changes add up to all ${r.joinStorm.clients}
 
 function writeReport(results, outDir) {
   writeFileSync(join(outDir, "server-performance.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const path = join(outDir, "PERFORMANCE.md");
-  const begin = "<!-- server-bench:begin -->";
-  const end = "<!-- server-bench:end -->";
-  const block = `${begin}\n${section(results)}${end}\n`;
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "# Performance\n";
-  const at = text.indexOf(begin);
-  const next = at >= 0
-    ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length + 1)
-    : `${text.trimEnd()}\n\n${block}`;
-  writeFileSync(path, next);
+  writeSection(join(outDir, "PERFORMANCE.md"), "server-bench", section(results));
 }
 
 // `--report-only` rewrites the section from the last run's figures.

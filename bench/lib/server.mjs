@@ -1,15 +1,15 @@
 // The reference server as a child process on a free loopback port.
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const STARTUP_LIMIT_MS = 15_000;
 
-// Starts `wirechat-server --memory` serving `siteDir`; resolves once it prints its address.
-// The bursts send thousands of messages from one page at full speed on purpose, so the
-// server's per-connection rate limits are off here.
-export function startServer(bin, siteDir) {
-  const child = spawn(bin, ["--memory", "--no-rate-limits", "--bind", "127.0.0.1:0", "--dist", siteDir], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+// Starts `bin` with `flags` (which should bind 127.0.0.1:0); resolves once it prints its
+// address, to `{ pid, port, origin, wsUrl, stop, killNow, stderr }`.
+export function launchServer(bin, flags) {
+  const child = spawn(bin, flags, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -46,6 +46,7 @@ export function startServer(bin, siteDir) {
         child.removeAllListeners("exit");
         resolve({
           pid: child.pid,
+          port: Number(found[1].split(":").pop()),
           origin: `http://${found[1]}`,
           wsUrl: `ws://${found[1]}/ws`,
           stop,
@@ -57,4 +58,46 @@ export function startServer(bin, siteDir) {
       }
     });
   });
+}
+
+// Starts `wirechat-server --memory` serving `siteDir`; resolves once it prints its address.
+// The bursts send thousands of messages from one page at full speed on purpose, so the
+// server's per-connection rate limits are off here.
+export function startServer(bin, siteDir) {
+  return launchServer(bin, ["--memory", "--no-rate-limits", "--bind", "127.0.0.1:0", "--dist", siteDir]);
+}
+
+// Flags of a server measured for capacity: connection caps raised, since one machine opens
+// every client, and rate limits off, since a few benchmark clients send far faster than a
+// person does.
+export const CAPACITY_FLAGS = [
+  "--max-connections", "100000",
+  "--max-connections-per-ip", "100000",
+  "--no-rate-limits",
+  "--log", "warn",
+];
+
+// Starts `bin` for a capacity measure with `extra` flags. Without `--memory` or `--redis`
+// it stores in SQLite, in a new temporary data directory that `stop` removes. The result
+// adds `dataDir` and `rssKiB()` (the server's resident memory now) to `launchServer`'s.
+export async function startCapacityServer(bin, extra = []) {
+  const onDisk = !extra.includes("--memory") && !extra.includes("--redis");
+  const dataDir = onDisk ? mkdtempSync(join(tmpdir(), "wirechat-bench-")) : null;
+  const flags = ["--bind", "127.0.0.1:0", ...(onDisk ? ["--data-dir", dataDir] : []), ...CAPACITY_FLAGS, ...extra];
+  let server;
+  try {
+    server = await launchServer(bin, flags);
+  } catch (err) {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...server,
+    dataDir,
+    rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, "utf8"))[1]),
+    async stop() {
+      await server.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
