@@ -69,9 +69,10 @@ lint:
 	cargo clippy -p wirechat --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 # The app's own tests run in browsers (below); its documentation examples are the files in
-# examples/, which the lint builds for wasm32.
+# examples/, which the lint builds for wasm32. The benchmark's own helpers are tested here too.
 test-native:
 	cargo test --workspace --exclude wirechat --exclude wirechat-e2e
+	node --test bench/compare.test.mjs bench/scale.test.mjs
 
 ## Browser tests (wasm-bindgen-test), one target per engine: every test binary in Chromium,
 ## the ones where engines differ in Firefox and WebKit (BROWSER_CORE below).
