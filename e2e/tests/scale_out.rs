@@ -268,7 +268,7 @@ async fn presence_forgets_a_dead_nodes_members_within_the_stated_bound() {
 
 /// Redis is killed and restarted, empty, during a chat. The nodes recover, the browsers
 /// reconnect, and nothing confirmed is lost from their views or shown twice; messages
-/// written during the outage arrive once. A page opened afterwards finds only what came
+/// written during the outage arrive once, in the order written. A page opened afterwards finds only what came
 /// after the restart, since Redis without persistence lost the history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_restart_loses_no_confirmed_message_and_duplicates_none() {
@@ -293,6 +293,8 @@ async fn a_redis_restart_loses_no_confirmed_message_and_duplicates_none() {
         let during: Vec<String> = (1..=2).map(|i| format!("during the outage {i}")).collect();
         for text in &during {
             bob.send(text).await;
+            // Apart, as people type: the first is refused before the second is written.
+            sleep(Duration::from_millis(300)).await;
         }
         sleep(Duration::from_secs(2)).await;
         cluster.redis.restart().await;
@@ -341,6 +343,13 @@ async fn a_redis_restart_loses_no_confirmed_message_and_duplicates_none() {
                 recovered.as_millis()
             );
             assert_eq!((lost, duplicated), (0, 0), "{}: {rows:?}", browser.label());
+            // Stored in the order written, so shown in that order on every page.
+            let at = |text: &str| rows.iter().position(|r| r.shows("bob", text));
+            assert!(
+                at(&during[0]) < at(&during[1]),
+                "{}: the outage's messages out of order: {rows:?}",
+                browser.label()
+            );
         }
 
         // A page opened now reads the history Redis holds: only what came after the restart.

@@ -27,8 +27,9 @@ use crate::identity::Identity;
 use crate::peer::{text, Outgoing, Peer};
 use crate::rate::{Meter, Metered, Verdict};
 use crate::refusal::Regarding;
-use crate::rooms::{Action, ActionError, Hub, Refused};
+use crate::rooms::{Action, ActionError, Hub, Posted, Refused};
 use crate::state::AppState;
+use in_order::InOrder;
 
 /// How often the writer pings an otherwise quiet socket.
 pub const HEARTBEAT: Duration = Duration::from_secs(20);
@@ -112,6 +113,7 @@ pub(crate) async fn serve_opened<Tx, Rx>(
         identity,
         signed_out_at,
         joined: false,
+        in_order: InOrder::default(),
     };
     let mut reader = tokio::spawn(read_frames(rx, reader_session));
     let _teardown = Teardown {
@@ -373,6 +375,8 @@ struct Session {
     /// Whether a `join` came: from then on the uid is part of rooms, and a guest's resume
     /// token no longer changes it.
     joined: bool,
+    /// Messages refused `unavailable` that must be stored before later ones (`in_order.rs`).
+    in_order: InOrder,
 }
 
 impl Session {
@@ -549,7 +553,7 @@ impl Session {
         }
     }
 
-    async fn post(&self, msg: ChatMessage) {
+    async fn post(&mut self, msg: ChatMessage) {
         if msg.id.is_empty() || msg.id.len() > MAX_ID_BYTES {
             let reason = format!("A message id must be 1 to {MAX_ID_BYTES} bytes long.");
             return self.refuse(error_code::BAD_FRAME, reason, Regarding::NOTHING);
@@ -569,9 +573,21 @@ impl Session {
             return;
         }
         let (id, room) = (msg.id.clone(), msg.room.clone());
+        if self.in_order.must_wait(&room, &id, Instant::now()) {
+            let reason = "An earlier message of yours in this room could not be stored yet; \
+                          it must be stored first.";
+            return self.refuse(
+                error_code::UNAVAILABLE,
+                reason.to_owned(),
+                Regarding::message(id),
+            );
+        }
         let posted = self.with_store(move |hub, peer| hub.post(peer, msg)).await;
-        if let Some(Err(refused)) = posted {
-            self.refused(refused, &room, Regarding::message(id));
+        match posted {
+            Some(Ok(Posted::Stored)) => self.in_order.stored(&room, &id),
+            Some(Ok(Posted::NotStored)) => self.in_order.not_stored(&room, &id, Instant::now()),
+            Some(Err(refused)) => self.refused(refused, &room, Regarding::message(id)),
+            None => {}
         }
     }
 
@@ -733,5 +749,6 @@ fn metered(frame: &Frame) -> Option<Metered> {
     }
 }
 
+mod in_order;
 #[cfg(test)]
 mod tests;

@@ -525,7 +525,7 @@ impl Hub {
     /// included, whose copy is its confirmation. A retry of a stored id is only acknowledged
     /// to the sender. The sender's joined name replaces whatever `from` it claimed, and the
     /// server's clock whatever `ts`. Calls the store.
-    pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<(), Refused> {
+    pub fn post(&self, peer: &Peer, mut msg: ChatMessage) -> Result<Posted, Refused> {
         let stripe = stripe_of(&msg.room);
         let _order = lock(&self.order[stripe]);
         let (from, uid) = self.member_names(peer, &msg.room, stripe)?;
@@ -554,14 +554,17 @@ impl Hub {
                 seq: Some(seq),
             })),
             // Unconfirmed, the client keeps the message in its outbox and sends it again.
-            Err(err) => unavailable(
-                peer,
-                &err,
-                "The message could not be stored now.".to_owned(),
-                Regarding::message(id),
-            ),
+            Err(err) => {
+                unavailable(
+                    peer,
+                    &err,
+                    "The message could not be stored now.".to_owned(),
+                    Regarding::message(id),
+                );
+                return Ok(Posted::NotStored);
+            }
         }
-        Ok(())
+        Ok(Posted::Stored)
     }
 
     /// The peer's name and uid in a room it has joined.
@@ -749,6 +752,15 @@ impl Answer<'_> {
             read: self.read,
         })
     }
+}
+
+/// What became of a message [`Hub::post`] took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// Stored now, or found stored before (a retry).
+    Stored,
+    /// The store could not take it; the client was told `unavailable`.
+    NotStored,
 }
 
 /// Logs a store failure for the operator and tells the client that asked, so it does not

@@ -49,6 +49,16 @@ impl RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Sends the process `signal` (`STOP` freezes it with its data, `CONT` thaws it): an
+    /// outage after which Redis comes back as it was.
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal}");
+    }
 }
 
 impl Drop for RedisServer {
@@ -345,6 +355,42 @@ async fn a_redis_restart_refuses_sends_until_the_nodes_recover() {
     let ids: Vec<&str> = stored.msgs.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(ids, ["during"]);
     drop(redis);
+}
+
+/// A message refused during an outage is stored before the ones its sender wrote after it,
+/// even when the store is back before the refused one is sent again: those are refused too
+/// until it comes. Otherwise the room would hold the sender's messages in another order than
+/// they were written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_refused_in_an_outage_keeps_its_place_before_later_ones() {
+    let redis = RedisServer::start();
+    let node = Node::start(&redis);
+    let mut alice = node.connect().await;
+    alice.join("lobby", "alice").await;
+
+    // Redis freezes: the first message is refused once the node gives up waiting.
+    redis.signal("STOP");
+    alice.send(msg("m1", "lobby", "written first")).await;
+    match alice.recv_until(answers("m1")).await {
+        Frame::Error(e) => assert_eq!(e.code, error_code::UNAVAILABLE, "{e:?}"),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    // Redis is back, with its data: the connection stays. The second message, written
+    // after the first, must not go before it.
+    redis.signal("CONT");
+    alice.send(msg("m2", "lobby", "written second")).await;
+    match alice.recv_until(answers("m2")).await {
+        Frame::Error(e) => {
+            assert_eq!(e.code, error_code::UNAVAILABLE, "{e:?}");
+            assert_eq!(e.id.as_deref(), Some("m2"));
+        }
+        other => panic!("m2 went before the refused m1: {other:?}"),
+    }
+    // Sent again in the order written, both are stored in that order.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (first, _) = send_until_confirmed(&mut alice, "m1", deadline).await;
+    let (second, _) = send_until_confirmed(&mut alice, "m2", deadline).await;
+    assert!(first < second, "m1 stored at {first}, m2 at {second}");
 }
 
 /// Polls the client until its newest presence list of `room` is `users`; returns how long

@@ -69,6 +69,23 @@ impl Outbox {
         due
     }
 
+    /// The oldest item still waiting for the server (not failed, not left with a relay),
+    /// marked written and returned if it was not written yet; `None` when it was, or when
+    /// nothing waits. For sending one at a time, each after the one before is confirmed.
+    pub fn take_oldest_if_unwritten(&mut self) -> Option<OutboxItem> {
+        let oldest = self.items.iter_mut().find(|i| !i.failed && !i.relayed)?;
+        if oldest.written {
+            return None;
+        }
+        oldest.written = true;
+        Some(oldest.clone())
+    }
+
+    /// Whether any item still waits for the server (not failed, not left with a relay).
+    pub fn has_waiting(&self) -> bool {
+        self.items.iter().any(|i| !i.failed && !i.relayed)
+    }
+
     /// Marks the written items as left with a relay at `now`, which will never confirm them,
     /// and returns the ones newly marked.
     pub fn mark_relayed(&mut self, now: u64) -> Vec<OutboxItem> {

@@ -56,6 +56,9 @@ pub struct Session {
     servers: ServerList,
     /// When to write again the messages the server answered with `unavailable`.
     resend_at: Option<u64>,
+    /// Since a message was refused `unavailable`: messages go out one at a time, in order
+    /// (`unavailable.rs`).
+    one_at_a_time: bool,
     /// Which transport carries the frames, and when to try a WebSocket again.
     carriage: Carriage,
 }
@@ -95,6 +98,7 @@ impl Session {
             catchup: CatchUp::new(seed),
             rate_limited_until: None,
             resend_at: None,
+            one_at_a_time: false,
         }
     }
 
@@ -472,7 +476,11 @@ impl Session {
             return;
         }
         let relay = self.mode == ServerMode::Relay;
-        for item in self.outbox.take_unwritten() {
+        let due = match self.in_order_writes() {
+            Some(due) => due,
+            None => self.outbox.take_unwritten(),
+        };
+        for item in due {
             let Some(entry) = self.rooms.get(&item.room).and_then(|r| r.log.get(&item.id)) else {
                 continue;
             };
@@ -549,8 +557,13 @@ impl Session {
                     }
                 }
                 self.fetch_gap(&room, out);
+                // The echo confirms an own message as an `ack` does.
+                self.send_next_in_line(now, out);
             }
-            Frame::Ack(ack) => self.on_ack(&ack),
+            Frame::Ack(ack) => {
+                self.on_ack(&ack);
+                self.send_next_in_line(now, out);
+            }
             Frame::History(history) => self.on_history(history, out),
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));

@@ -114,3 +114,89 @@ fn a_message_the_server_keeps_refusing_fails_at_its_usual_deadline() {
     assert!(writes > 10, "tried again and again: {writes}");
     assert_eq!(delivery(&s, "m1"), Some(Delivery::Failed));
 }
+
+fn compose(s: &mut Session, now: u64, id: &str) -> Vec<Command> {
+    s.handle(
+        now,
+        Input::Compose {
+            id: id.into(),
+            text: format!("text of {id}"),
+        },
+    )
+}
+
+fn ack(id: &str, seq: u64) -> Input {
+    Input::Text(encode(&Frame::Ack(Ack {
+        id: id.into(),
+        room: "lobby".into(),
+        seq: Some(seq),
+    })))
+}
+
+/// The ids of the messages written by `commands`, in order.
+fn written(commands: &[Command]) -> Vec<String> {
+    sent(commands)
+        .into_iter()
+        .filter_map(|f| match f {
+            Frame::Msg(m) => Some(m.id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn after_a_refusal_messages_go_out_one_at_a_time_in_the_order_written() {
+    let mut s = connected();
+    assert_eq!(written(&compose(&mut s, T0 + 10, "m1")), ["m1"]);
+    s.handle(T0 + 20, unavailable("m1"));
+    // Written during the wait: held back, behind m1.
+    assert!(written(&compose(&mut s, T0 + 300, "m2")).is_empty());
+    assert!(written(&compose(&mut s, T0 + 400, "m3")).is_empty());
+
+    // The wait is over: m1 alone, so a store that comes back cannot take m2 first.
+    let resent = run_until(&mut s, T0 + 400, T0 + 3_000);
+    assert_eq!(written(&resent), ["m1"]);
+    // Refused again: still first in line.
+    s.handle(T0 + 3_100, unavailable("m1"));
+    let resent = run_until(&mut s, T0 + 3_100, T0 + 6_000);
+    assert_eq!(written(&resent), ["m1"]);
+
+    // Each confirmation lets the next one go.
+    assert_eq!(written(&s.handle(T0 + 6_100, ack("m1", 1))), ["m2"]);
+    assert_eq!(written(&s.handle(T0 + 6_200, ack("m2", 2))), ["m3"]);
+    assert!(written(&s.handle(T0 + 6_300, ack("m3", 3))).is_empty());
+
+    // Nothing waits any more: messages go out at once again, as many as are written.
+    assert_eq!(written(&compose(&mut s, T0 + 6_400, "m4")), ["m4"]);
+    assert_eq!(written(&compose(&mut s, T0 + 6_410, "m5")), ["m5"]);
+}
+
+#[test]
+fn one_at_a_time_holds_across_a_reconnect() {
+    let mut s = connected();
+    compose(&mut s, T0 + 10, "m1");
+    compose(&mut s, T0 + 11, "m2");
+    s.handle(T0 + 20, unavailable("m1"));
+    s.handle(T0 + 21, unavailable("m2"));
+    s.handle(
+        T0 + 30,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    let mut out = run_until(&mut s, T0 + 30, T0 + 10_000);
+    out.extend(s.handle(
+        T0 + 10_100,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    ));
+    out.extend(s.handle(
+        T0 + 10_100,
+        support::hello(&[feature::HISTORY, feature::ACK]),
+    ));
+    out.extend(run_until(&mut s, T0 + 10_100, T0 + 12_000));
+    assert_eq!(written(&out), ["m1"], "m2 waits for m1");
+    assert_eq!(written(&s.handle(T0 + 12_100, ack("m1", 1))), ["m2"]);
+}

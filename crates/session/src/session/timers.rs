@@ -172,7 +172,10 @@ impl Session {
             Timer::CatchUp => self.answer_due(now, out),
             Timer::RateLimit => self.end_rate_limit(now, out),
             Timer::Resend => self.resend_unavailable(now, out),
-            Timer::FailMessage => self.fail_overdue(now),
+            Timer::FailMessage => {
+                self.fail_overdue(now);
+                self.send_next_in_line(now, out);
+            }
             Timer::ForgetRelayed => self.outbox.prune_relayed(now, self.config.fail_after_ms),
             Timer::PeopleExpiry => {
                 let mut expired = false;
