@@ -569,7 +569,7 @@ impl Session {
                 self.fetch_gap(&room, out);
             }
             Frame::Ack(ack) => self.on_ack(&ack),
-            Frame::History(history) => self.on_history(history, out),
+            Frame::History(history) => self.on_history(now, history, out),
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }

@@ -460,6 +460,48 @@ fn the_read_position_goes_out_once_the_reader_pauses_and_only_forward() {
 }
 
 #[test]
+fn a_position_read_while_disconnected_goes_out_after_the_next_join() {
+    let mut s = session("alice");
+    s.handle(T0, support::hello(&[feature::HISTORY, feature::ACTIONS]));
+    s.handle(T0, frame(Frame::History(page(vec![], Some(40)))));
+    s.handle(
+        T0,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    s.handle(
+        T0 + 1,
+        Input::Seen {
+            room: ROOM.into(),
+            seq: 44,
+        },
+    );
+    let out = s.handle(T0 + 1 + READ_AFTER_MS, Input::Tick);
+    assert!(reads(&out).is_empty(), "nowhere to send it");
+    let mut now = T0 + 1 + READ_AFTER_MS;
+    let mut opened = false;
+    while !opened {
+        now += 100;
+        opened = s
+            .handle(now, Input::Tick)
+            .iter()
+            .any(|c| matches!(c, Command::Connect { .. }));
+    }
+    s.handle(
+        now,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s.handle(now, support::hello(&[feature::HISTORY, feature::ACTIONS]));
+    s.handle(now, frame(Frame::History(page(vec![], Some(40)))));
+    let out = s.handle(now + READ_AFTER_MS, Input::Tick);
+    assert_eq!(reads(&out), [44]);
+}
+
+#[test]
 fn on_a_relay_the_read_position_stays_on_the_device() {
     let mut s = on_relay("alice");
     s.handle(

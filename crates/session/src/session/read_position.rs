@@ -80,6 +80,20 @@ impl Session {
         }
     }
 
+    /// After a join was answered (a new connection, say): a position read while it could
+    /// not go out, and ahead of the server's, goes out after the usual pause.
+    pub(super) fn resend_read_position(&mut self, now: u64, room: &str) {
+        let stores = self.trusts_actions();
+        let Some(joined) = self.rooms.get_mut(room) else {
+            return;
+        };
+        let read = &mut joined.read;
+        let ahead = read.kept.is_some_and(|k| read.sent.is_none_or(|s| s < k));
+        if stores && ahead {
+            read.due.get_or_insert(now + READ_AFTER_MS);
+        }
+    }
+
     /// When a read position is due to go out.
     pub(super) fn read_deadline(&self) -> Option<u64> {
         self.rooms.values().filter_map(|r| r.read.due).min()

@@ -170,7 +170,7 @@ impl Session {
         self.touch();
     }
 
-    pub(super) fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
+    pub(super) fn on_history(&mut self, now: u64, history: History, out: &mut Vec<Command>) {
         let room = history.room.clone();
         let newest = history.msgs.iter().filter_map(|m| m.seq).max();
         let Some(joined) = self.rooms.get_mut(&room) else {
@@ -182,6 +182,9 @@ impl Session {
         }
         if let Some(read) = history.read.filter(|_| answered.join) {
             self.on_read_from_server(&room, read, true);
+        }
+        if answered.join {
+            self.resend_read_position(now, &room);
         }
         // History holds each message as it is now: edited, deleted, reacted to.
         self.take_states(&room, &history.msgs);
