@@ -14,7 +14,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wirechat_protocol::{Handshake, Timestamp};
 use wirechat_session::{
-    Delivery, Input, ServerMode, Session, SessionConfig, Status, TransportKind, TransportReason,
+    ActionError, Delivery, Input, ServerMode, Session, SessionConfig, Status, TransportKind,
+    TransportReason,
 };
 pub use wirechat_view::HistoryView;
 
@@ -118,17 +119,69 @@ pub struct MessageView {
     pub delivery: Option<Delivery>,
     /// Server sequence number, when the server numbers messages.
     pub seq: Option<u64>,
+    /// Whether the text was edited since it was sent.
+    pub edited: bool,
+    /// Whether the message was deleted: `text` is empty and it shows as a short line.
+    pub deleted: bool,
+    /// The message this one answers: its id, and its sender and text when it is loaded.
+    pub reply_to: Option<Quote>,
+    /// The emoji people reacted with, in the order first used.
+    pub reactions: Vec<ReactionView>,
+    /// Whether the user may edit and delete it: their own, sent, and not deleted.
+    pub editable: bool,
+}
+
+/// The message a reply quotes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Quote {
+    /// Its id.
+    pub id: String,
+    /// Its sender and text, when it is loaded (and not deleted: then the text is empty).
+    pub original: Option<(String, String)>,
+}
+
+/// One emoji on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReactionView {
+    /// The emoji.
+    pub emoji: String,
+    /// How many reacted with it.
+    pub count: u64,
+    /// Who did (up to 100 names).
+    pub users: Vec<String>,
+    /// Whether this user did.
+    pub mine: bool,
 }
 
 impl MessageView {
-    fn of(entry: &wirechat_session::Entry) -> Self {
+    fn of(entry: &wirechat_session::Entry, log: &wirechat_session::RoomLog) -> Self {
+        let msg = &entry.msg;
         Self {
-            id: entry.msg.id.clone(),
-            from: entry.msg.from.clone(),
-            text: entry.msg.text.clone(),
-            ts: entry.msg.ts,
+            id: msg.id.clone(),
+            from: msg.from.clone(),
+            text: msg.text.clone(),
+            ts: msg.ts,
             delivery: entry.delivery,
-            seq: entry.msg.seq,
+            seq: msg.seq,
+            edited: entry.is_edited(),
+            deleted: entry.is_deleted(),
+            reply_to: msg.reply_to.as_ref().map(|id| Quote {
+                id: id.clone(),
+                original: log
+                    .get(id)
+                    .map(|o| (o.msg.from.clone(), o.msg.text.clone())),
+            }),
+            reactions: entry
+                .reactions()
+                .map(|(r, mine)| ReactionView {
+                    emoji: r.emoji.clone(),
+                    count: r.count,
+                    users: r.users.clone(),
+                    mine,
+                })
+                .collect(),
+            editable: matches!(entry.delivery, Some(Delivery::Sent | Delivery::Delivered))
+                && !entry.is_deleted(),
         }
     }
 }
@@ -170,6 +223,10 @@ pub struct ConnectionView {
     pub handshake: Option<Handshake>,
     /// The transport in use (or being tried).
     pub transport: TransportKind,
+    /// Whether messages can be edited, deleted and reacted to.
+    pub actions: bool,
+    /// The last action on a message that did not happen.
+    pub action_error: Option<ActionError>,
     /// Why that transport.
     pub transport_reason: TransportReason,
 }
@@ -189,6 +246,8 @@ impl ConnectionView {
             signed_in_as: session.signed_in_as().map(str::to_owned),
             handshake: session.handshake().cloned(),
             transport: session.transport().0,
+            actions: session.can_act(),
+            action_error: session.action_error().cloned(),
             transport_reason: session.transport().1,
         }
     }
@@ -251,7 +310,71 @@ impl ChatHandle {
                 let entries = log.entries();
                 let end = end.min(entries.len());
                 let start = start.min(end);
-                entries[start..end].iter().map(MessageView::of).collect()
+                entries[start..end]
+                    .iter()
+                    .map(|e| MessageView::of(e, log))
+                    .collect()
+            })
+        })
+    }
+
+    /// Sends `text` to the room as an answer to message `reply_to`; returns whether it was
+    /// queued.
+    pub fn reply(&self, reply_to: &str, text: &str) -> bool {
+        if text.trim().is_empty() || text.len() > self.connection.get_untracked().max_text {
+            return false;
+        }
+        self.input(Input::Reply {
+            id: new_message_id(),
+            text: text.to_owned(),
+            reply_to: reply_to.to_owned(),
+        });
+        true
+    }
+
+    /// Changes the text of the user's own message `id` (sent already).
+    pub fn edit(&self, id: &str, text: &str) {
+        self.input(Input::Edit {
+            id: id.to_owned(),
+            text: text.to_owned(),
+        });
+    }
+
+    /// Adds (`on`) or takes back this user's `emoji` reaction to message `id`.
+    pub fn react(&self, id: &str, emoji: &str, on: bool) {
+        self.input(Input::React {
+            id: id.to_owned(),
+            emoji: emoji.to_owned(),
+            on,
+        });
+    }
+
+    /// The reader has seen the current room up to the message numbered `seq`.
+    pub fn seen(&self, seq: u64) {
+        let room = self.room.get_untracked();
+        self.input(Input::Seen { room, seq });
+    }
+
+    /// Where message `id` of the current room is (its index), if loaded.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let entries = s.room(s.current_room())?.entries();
+                entries.iter().rposition(|e| e.msg.id == id)
+            })
+        })
+    }
+
+    /// The newest message of the current room that the user may edit.
+    pub fn last_editable(&self) -> Option<MessageView> {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let log = s.room(s.current_room())?;
+                log.entries()
+                    .iter()
+                    .rev()
+                    .map(|e| MessageView::of(e, log))
+                    .find(|m| m.editable)
             })
         })
     }
@@ -292,7 +415,8 @@ impl ChatHandle {
         self.input(Input::RetryMessage(id.to_owned()));
     }
 
-    /// Deletes a failed or pending message.
+    /// Deletes a message: a failed or pending one here only, the user's sent one for
+    /// everyone.
     pub fn delete_message(&self, id: &str) {
         self.input(Input::DeleteMessage(id.to_owned()));
     }
@@ -384,7 +508,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
                 let entries = log.entries();
                 entries[entries.len().saturating_sub(limit)..]
                     .iter()
-                    .map(MessageView::of)
+                    .map(|e| MessageView::of(e, log))
                     .collect()
             })
             .unwrap_or_default()

@@ -7,7 +7,9 @@
 use crate::config::ConfigError;
 use leptos::prelude::*;
 use wirechat_protocol::LabelProblem;
-use wirechat_session::{ClosedReason, SignInProblem, TransportKind, TransportReason};
+use wirechat_session::{
+    ActionRefusal, ClosedReason, SignInProblem, TransportKind, TransportReason,
+};
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,6 +78,32 @@ pub enum Part {
 
 /// Translations. Each method returns the text in the given language.
 pub struct Tr;
+
+impl Tr {
+    /// Name of the menu item that reacts with `emoji`.
+    pub fn react_with(lang: Lang, emoji: &str) -> String {
+        match lang {
+            Lang::En => ["React with ", emoji].concat(),
+            Lang::Ko => [emoji, " 반응"].concat(),
+        }
+    }
+
+    /// Why an action on a message did not happen.
+    pub fn action_refused(lang: Lang, refusal: ActionRefusal) -> &'static str {
+        match (lang, refusal) {
+            (Lang::En, ActionRefusal::Forbidden) => "Only the author can edit or delete a message.",
+            (Lang::Ko, ActionRefusal::Forbidden) => {
+                "메시지는 작성자만 수정하거나 삭제할 수 있습니다."
+            }
+            (Lang::En, ActionRefusal::NotFound) => "That message is no longer there.",
+            (Lang::Ko, ActionRefusal::NotFound) => "그 메시지는 더 이상 없습니다.",
+            (Lang::En, ActionRefusal::Unsupported) => "This server does not support that.",
+            (Lang::Ko, ActionRefusal::Unsupported) => "이 서버는 그 기능을 지원하지 않습니다.",
+            (Lang::En, ActionRefusal::Offline) => "Not connected: nothing was changed.",
+            (Lang::Ko, ActionRefusal::Offline) => "연결되어 있지 않아 아무것도 바뀌지 않았습니다.",
+        }
+    }
+}
 
 macro_rules! texts {
     ($($(#[$doc:meta])* $name:ident => $en:literal, $ko:literal;)*) => {
@@ -163,6 +191,28 @@ texts! {
     retry => "Retry", "다시 보내기";
     /// Button that deletes a failed message.
     delete => "Delete", "삭제";
+    /// What is left of a deleted message.
+    message_deleted => "message deleted", "삭제된 메시지";
+    /// After the text of an edited message.
+    edited => "(edited)", "(수정됨)";
+    /// Before a reply's quote, for assistive technology.
+    in_reply_to => "In reply to", "답장 대상:";
+    /// A reply's quote when the original is not loaded; a click fetches it.
+    original_not_loaded => "Original message not loaded: show it", "원본 메시지를 불러오지 않았습니다: 보기";
+    /// Name of a message's menu button and menu.
+    message_actions => "Message actions", "메시지 작업";
+    /// Menu item: answer the message.
+    reply => "Reply", "답장";
+    /// Menu item: change the text of the user's message.
+    edit => "Edit", "수정";
+    /// Menu item: copy a link to the message.
+    copy_link => "Copy link", "링크 복사";
+    /// The confirmation before deleting a message.
+    delete_this_message => "Delete this message for everyone?", "모든 사람에게서 이 메시지를 삭제할까요?";
+    /// Above the composer while writing a reply.
+    replying_to => "Replying to", "답장:";
+    /// Above the composer while editing.
+    editing_message => "Editing your message (Esc to cancel)", "메시지 수정 중 (Esc로 취소)";
 
     // Composer
     /// Accessible name of the composer.

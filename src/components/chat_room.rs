@@ -35,6 +35,7 @@ pub fn ChatRoom(
 #[component]
 pub fn ChatLayout() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
+    provide_context(crate::components::MessageActions::new());
     let lang = use_lang();
     let chrome = use_context::<AppChrome>();
     // On narrow screens the room list is a drawer.

@@ -1,7 +1,9 @@
 //! Writing a message: the textarea, Enter-to-send that respects IME composition, per-room
-//! drafts and the length counter.
+//! drafts and the length counter; replies and edits (Up arrow in an empty composer edits
+//! the user's last message).
 
 use crate::chat::ChatHandle;
+use crate::components::message_actions::{use_message_actions, Drafting};
 use crate::dom_id::unique_id;
 use crate::glue::page;
 use crate::i18n::{use_lang, Tr};
@@ -31,6 +33,7 @@ const COUNTER_FROM: f64 = 0.8;
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
+    let actions = use_message_actions();
     let lang = use_lang();
     let textarea = NodeRef::<html::Textarea>::new();
     let limit_id = unique_id("composer-limit");
@@ -84,14 +87,43 @@ pub fn Composer() -> impl IntoView {
         room
     });
 
+    // An edit starts from the message's text.
+    Effect::new(move |_| {
+        if let (Drafting::Edit { text, .. }, Some(el)) = (actions.drafting.get(), textarea.get()) {
+            el.set_value(&text);
+            fit(&el);
+        }
+    });
+    let stop_drafting = move || {
+        if let Drafting::Edit { .. } = actions.drafting.get_untracked() {
+            if let Some(el) = textarea.get_untracked() {
+                el.set_value("");
+                fit(&el);
+            }
+        }
+        actions.drafting.set(Drafting::New);
+    };
     let submit = move || {
         let Some(el) = textarea.get_untracked() else {
             return;
         };
-        if chat.send(&el.value()) {
+        let text = el.value();
+        let done = match actions.drafting.get_untracked() {
+            Drafting::New => chat.send(&text),
+            Drafting::Reply { id, .. } => chat.reply(&id, &text),
+            Drafting::Edit { id, .. } => {
+                let changed = !text.trim().is_empty();
+                if changed {
+                    chat.edit(&id, &text);
+                }
+                changed
+            }
+        };
+        if done {
             el.set_value("");
             keep_draft(&chat.room.get_untracked(), "");
             fit(&el);
+            actions.drafting.set(Drafting::New);
         }
         let _ = el.focus();
     };
@@ -99,6 +131,33 @@ pub fn Composer() -> impl IntoView {
         if is_send_key(&ev.key(), ev.shift_key(), ev.is_composing(), ev.key_code()) {
             ev.prevent_default();
             submit();
+        } else if ev.key() == "Escape" && actions.drafting.get_untracked() != Drafting::New {
+            ev.prevent_default();
+            stop_drafting();
+        } else if ev.key() == "ArrowUp"
+            && !ev.is_composing()
+            && textarea
+                .get_untracked()
+                .is_some_and(|el| el.value().is_empty())
+            && chat.connection.with_untracked(|c| c.actions)
+        {
+            if let Some(last) = chat.last_editable() {
+                ev.prevent_default();
+                actions.drafting.set(Drafting::Edit {
+                    id: last.id,
+                    text: last.text,
+                });
+            }
+        }
+    };
+    let drafting_note = move || {
+        let lang = lang.get();
+        match actions.drafting.get() {
+            Drafting::New => None,
+            Drafting::Reply { from, text, .. } => Some(view! {
+                <span>{Tr::replying_to(lang)}" "<bdi>{from}</bdi>": "<span class="draft-quote">{text}</span></span>
+            }.into_any()),
+            Drafting::Edit { .. } => Some(view! { <span>{Tr::editing_message(lang)}</span> }.into_any()),
         }
     };
     let on_input = move |_| {
@@ -110,6 +169,18 @@ pub fn Composer() -> impl IntoView {
     };
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <Show when=move || actions.drafting.with(|d| *d != Drafting::New)>
+                <p class="drafting" role="status">
+                    {drafting_note}
+                    <button
+                        type="button"
+                        class="icon-button"
+                        aria-label=move || Tr::cancel(lang.get())
+                        on:click=move |_| stop_drafting()
+                    >"×"</button>
+                </p>
+            </Show>
+            <ActionErrorNote/>
             <textarea
                 node_ref=textarea
                 aria-label=move || Tr::message(lang.get())
@@ -133,5 +204,20 @@ pub fn Composer() -> impl IntoView {
                 }}
             </p>
         </form>
+    }
+}
+
+/// Says why the last action on a message did not happen.
+#[component]
+fn ActionErrorNote() -> impl IntoView {
+    let chat = expect_context::<ChatHandle>();
+    let lang = use_lang();
+    move || {
+        let refusal = chat
+            .connection
+            .with(|c| c.action_error.as_ref().map(|e| e.refusal))?;
+        Some(
+            view! { <p class="action-error" role="alert">{Tr::action_refused(lang.get(), refusal)}</p> },
+        )
     }
 }

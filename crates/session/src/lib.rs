@@ -8,6 +8,7 @@
 
 mod backoff;
 pub mod catchup;
+mod message_state;
 mod outbox;
 mod people;
 mod session;
@@ -15,10 +16,12 @@ mod store;
 
 pub use backoff::{BackoffConfig, Jitter};
 pub use catchup::CatchUp;
+pub use message_state::Change;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{
-    ClosedReason, Command, Identity, Input, RememberedTransport, ServerList, ServerMode, Session,
-    SessionConfig, SignInProblem, Stats, Status, TransportKind, TransportReason, MOVE_ON_AFTER,
+    ActionError, ActionRefusal, ClosedReason, Command, Identity, Input, RememberedTransport,
+    SearchState, ServerList, ServerMode, Session, SessionConfig, SignInProblem, Stats, Status,
+    TransportKind, TransportReason, MOVE_ON_AFTER, READ_AFTER_MS,
 };
 pub use store::{Delivery, Entry, Inserted, RoomLog};

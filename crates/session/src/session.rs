@@ -12,6 +12,7 @@ use crate::catchup::CatchUp;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
 use crate::store::{Delivery, Inserted, RoomLog};
+pub use actions::{ActionError, ActionRefusal};
 pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
 use auth::SignIn;
 pub use auth::{Identity, SignInProblem};
@@ -20,6 +21,8 @@ pub use carriage::{RememberedTransport, TransportKind, TransportReason};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
 use litemap::LiteMap;
+pub use read_position::READ_AFTER_MS;
+pub use search::SearchState;
 pub use servers::{ServerList, MOVE_ON_AFTER};
 use sync::HistorySync;
 use wirechat_protocol::{
@@ -61,6 +64,10 @@ pub struct Session {
     one_at_a_time: bool,
     /// Which transport carries the frames, and when to try a WebSocket again.
     carriage: Carriage,
+    /// The last action on a message that did not happen.
+    action_error: Option<ActionError>,
+    /// The last search and its answer.
+    search: Option<SearchState>,
 }
 
 impl Session {
@@ -99,6 +106,8 @@ impl Session {
             rate_limited_until: None,
             resend_at: None,
             one_at_a_time: false,
+            action_error: None,
+            search: None,
         }
     }
 
@@ -308,7 +317,14 @@ impl Session {
                 self.wake = None;
                 self.on_tick(now, &mut out)
             }
-            Input::Compose { id, text } => self.on_compose(now, id, text, &mut out),
+            Input::Compose { id, text } => self.on_compose(now, id, text, None, &mut out),
+            Input::Reply { id, text, reply_to } => {
+                self.on_compose(now, id, text, Some(reply_to), &mut out)
+            }
+            Input::Edit { id, text } => self.edit(now, id, text, &mut out),
+            Input::React { id, emoji, on } => self.react(id, emoji, on, &mut out),
+            Input::Seen { room, seq } => self.on_seen(now, &room, seq),
+            Input::Search(q) => self.start_search(q, &mut out),
             Input::Stop => {
                 if !matches!(self.link.state, LinkState::Stopped { .. }) {
                     out.push(Command::Close {
@@ -335,7 +351,9 @@ impl Session {
             Input::ProbeFrame(text) => self.on_probe_frame(now, &text, &mut out),
             Input::ProbeClosed => self.on_probe_closed(now),
             Input::DeleteMessage(id) => {
-                if let Some(item) = self.outbox.remove(&id) {
+                if self.written(&id) {
+                    self.delete_sent(now, id, &mut out);
+                } else if let Some(item) = self.outbox.remove(&id) {
                     if let Some(joined) = self.rooms.get_mut(&item.room) {
                         joined.log.remove(&id);
                     }
@@ -437,7 +455,14 @@ impl Session {
         }
     }
 
-    fn on_compose(&mut self, now: u64, id: String, text: String, out: &mut Vec<Command>) {
+    fn on_compose(
+        &mut self,
+        now: u64,
+        id: String,
+        text: String,
+        reply_to: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
         if text.trim().is_empty() || text.len() > self.max_text_bytes() {
             return;
         }
@@ -451,7 +476,7 @@ impl Session {
             text,
             ts: Timestamp::saturating_from_millis(now),
             seq: None,
-            reply_to: None,
+            reply_to,
             edited: None,
             deleted: None,
             reactions: Vec::new(),
@@ -564,14 +589,16 @@ impl Session {
                 self.on_ack(&ack);
                 self.send_next_in_line(now, out);
             }
-            Frame::History(history) => self.on_history(history, out),
+            Frame::History(history) => self.on_history(now, history, out),
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }
             Frame::Authed(authed) => self.on_authed(now, authed, out),
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
-                if err.code == error_code::RATE_LIMITED {
+                if self.on_action_refused(&err) {
+                    // An action on a sent message: that message stays as it was.
+                } else if err.code == error_code::RATE_LIMITED {
                     self.on_rate_limited(now, &err);
                 } else if err.code == error_code::UNAUTHORIZED {
                     self.on_unauthorized(&err);
@@ -611,6 +638,11 @@ impl Session {
             }
             Frame::Catchup(request) => self.on_catchup(now, request),
             Frame::Missed(answer) => self.on_missed(now, answer),
+            frame @ (Frame::Edit(_) | Frame::Delete(_) | Frame::React(_)) => {
+                self.on_action_frame(now, frame)
+            }
+            Frame::Read(read) => self.on_read_from_server(&read.room, read.seq, false),
+            Frame::Results(results) => self.on_results(results),
             Frame::Unknown => {
                 self.stats.ignored += 1;
             }
@@ -659,7 +691,16 @@ impl Session {
             // This user's messages that come back from history (after a reload, or from
             // another tab) were confirmed by the server, so they read as delivered.
             let delivery = (own && msg.seq.is_some()).then_some(Delivery::Delivered);
+            let id = msg.id.clone();
+            let reacted = !msg.reactions.is_empty();
             log.insert(msg, delivery, era, arrival);
+            if reacted {
+                let me = self.name_in(&room).to_owned();
+                if let Some(entry) = self.rooms.get_mut(&room).and_then(|r| r.log.get_mut(&id)) {
+                    entry.count_mine(&me);
+                }
+            }
+            self.place_waiting(&room, &id);
             self.touch();
             true
         }
@@ -698,6 +739,7 @@ impl Session {
     }
 }
 
+mod actions;
 mod api;
 mod auth;
 mod carriage;
@@ -705,7 +747,9 @@ mod joined_room;
 mod link;
 mod presence;
 mod rate_limit;
+mod read_position;
 mod relay_catchup;
+mod search;
 mod servers;
 mod sync;
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub struct Entry {
     pub msg: ChatMessage,
     /// `Some` for the user's own messages.
     pub delivery: Option<Delivery>,
+    /// The emoji of `msg.reactions` this user reacted with (see `message_state`).
+    pub(crate) mine: Vec<String>,
     key: SortKey,
 }
 
@@ -75,6 +77,13 @@ impl RoomLog {
     pub fn get(&self, id: &str) -> Option<&Entry> {
         let key = self.keys.get(id)?;
         self.position(key).map(|i| &self.entries[i])
+    }
+
+    /// The entry with message id `id`, to change its state (never its order).
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Entry> {
+        let key = self.keys.get(id)?;
+        let at = self.position(key)?;
+        Some(&mut self.entries[at])
     }
 
     /// Number of messages.
@@ -127,7 +136,12 @@ impl RoomLog {
             arrival,
         };
         self.keys.insert(msg.id.clone(), key);
-        let entry = Entry { msg, delivery, key };
+        let entry = Entry {
+            msg,
+            delivery,
+            mine: Vec::new(),
+            key,
+        };
         // Live traffic almost always lands at the end; only history and confirmations of
         // own messages need a search.
         match self.entries.last() {

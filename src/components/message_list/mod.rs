@@ -7,6 +7,7 @@
 //! the rows are, `row` draws one message and `day` names the days.
 
 mod day;
+mod menu;
 mod row;
 mod screen;
 mod scroller;
@@ -28,6 +29,28 @@ pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
     let scroller = Scroller::new(chat);
+    let actions = crate::components::use_message_actions();
+    // A reply's original: shown when loaded; otherwise older pages are fetched until it is,
+    // or until the room's beginning.
+    Effect::new(move |_| {
+        let Some(id) = actions.jump_to.get() else {
+            return;
+        };
+        chat.revision.track();
+        if let Some(index) = chat.index_of(&id) {
+            actions.jump_to.set(None);
+            scroller.show(id, index);
+        } else if chat
+            .history
+            .with_untracked(|h| h.available && h.more_before)
+        {
+            if !chat.history.with_untracked(|h| h.loading) {
+                chat.load_older();
+            }
+        } else {
+            actions.jump_to.set(None);
+        }
+    });
     // The chat's revision moves on every change; the scroller reads only what it renders.
     Effect::new(move |_| {
         chat.revision.track();

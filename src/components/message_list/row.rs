@@ -1,8 +1,11 @@
-//! One rendered message: its day separator, header, text with links, delivery state and,
-//! when it failed, the actions on it.
+//! One rendered message: its day separator, header, the message it answers, text with
+//! links, "edited", delivery state, reactions and the menu of actions on it; when it failed,
+//! Retry and Delete; when it was deleted, one short line.
 
 use super::day::{day_label, local_day};
+use super::menu::{MenuState, MessageMenu, ReactionBar};
 use crate::chat::{ChatHandle, MessageView};
+use crate::components::message_actions::use_message_actions;
 use crate::components::Avatar;
 use crate::glue::time::{iso_time, short_time};
 use crate::i18n::{use_lang, Lang, Tr};
@@ -21,13 +24,26 @@ pub struct RowView {
     pub marks: RowMarks,
 }
 
-/// Identifies what a rendered row shows: a row is rebuilt only when this changes.
-pub type RowKey = (String, Option<Delivery>, RowMarks);
+/// Identifies what a rendered row shows: a row is rebuilt only when this changes. The last
+/// part stands for the message's state (text, edit, deletion, reactions, quote).
+pub type RowKey = (String, Option<Delivery>, RowMarks, u64);
 
 impl RowView {
     /// The key of this row's rendering.
     pub fn key(&self) -> RowKey {
-        (self.message.id.clone(), self.message.delivery, self.marks)
+        use std::hash::{Hash, Hasher};
+        let m = &self.message;
+        let mut state = std::hash::DefaultHasher::new();
+        (
+            &m.text,
+            m.edited,
+            m.deleted,
+            m.editable,
+            &m.reactions,
+            &m.reply_to,
+        )
+            .hash(&mut state);
+        (m.id.clone(), m.delivery, self.marks, state.finish())
     }
 }
 
@@ -76,23 +92,70 @@ pub fn MessageRow(
     let ts = message.ts;
     let retry_id = message.id.clone();
     let delete_id = message.id.clone();
-    view! {
+    let day = marks.new_day.then(|| {
+        view! {
+            <h2 class="day-separator">
+                <span>{move || day_label(ts, lang.get())}</span>
+            </h2>
+        }
+    });
+    if message.deleted {
+        // No bubble: one line where the message was.
+        return Either::Left(view! {
+            <div class="msg-slot" class:grouped=grouped data-id=message.id.clone()>
+                {day}
+                <article class="msg deleted" role="article">
+                    <p class="msg-deleted">
+                        <bdi>{message.from.clone()}</bdi>": "
+                        <span>{move || Tr::message_deleted(lang.get())}</span>
+                    </p>
+                </article>
+            </div>
+        });
+    }
+    let actions = chat.connection.with_untracked(|c| c.actions)
+        && !matches!(message.delivery, Some(Delivery::Pending | Delivery::Failed));
+    let quote = message
+        .reply_to
+        .clone()
+        .map(|quote| reply_quote(quote, lang));
+    let reactions = message.reactions.clone();
+    let menu_message = message.clone();
+    let menu = RwSignal::new(MenuState::Closed);
+    // A long press (touch screens report it as a context menu) opens the message's menu.
+    let on_long_press = move |ev: leptos::ev::MouseEvent| {
+        if actions {
+            ev.prevent_default();
+            menu.set(MenuState::Open);
+        }
+    };
+    Either::Right(view! {
         <div class="msg-slot" class:grouped=grouped data-id=message.id.clone()>
-            {marks.new_day.then(|| view! {
-                <h2 class="day-separator">
-                    <span>{move || day_label(ts, lang.get())}</span>
-                </h2>
-            })}
-            <article class="msg" class:own=message.delivery.is_some() class:grouped=grouped role="article">
+            {day}
+            <article
+                class="msg"
+                class:own=message.delivery.is_some()
+                class:grouped=grouped
+                role="article"
+                on:contextmenu=on_long_press
+            >
                 <div class="msg-meta">
                     {(!grouped).then(|| view! { <Avatar name=message.from.clone()/> })}
                     <bdi class=shown("msg-from")>{message.from.clone()}</bdi>
                     <time class=shown("msg-time") datetime=iso_time(ts)>{short_time(ts)}</time>
                 </div>
+                {quote}
                 <div class="msg-body">
                     <p class="msg-text" dir="auto">{linked_text(&message.text)}</p>
+                    {message.edited.then(|| view! {
+                        <span class="msg-edited">{move || Tr::edited(lang.get())}</span>
+                    })}
                     {message.delivery.map(|delivery| delivery_badge(delivery, lang))}
                 </div>
+                {(!reactions.is_empty()).then(|| view! {
+                    <ReactionBar id=message.id.clone() reactions actions/>
+                })}
+                {actions.then(|| view! { <MessageMenu message=menu_message state=menu/> })}
                 {failed.then(|| view! {
                     <div class="msg-actions">
                         <button type="button" on:click=move |_| chat.retry_message(&retry_id)>
@@ -105,6 +168,31 @@ pub fn MessageRow(
                 })}
             </article>
         </div>
+    })
+}
+
+/// The message a reply answers, as a button that brings it into view.
+fn reply_quote(quote: crate::chat::Quote, lang: Signal<Lang>) -> impl IntoView {
+    let actions = use_message_actions();
+    let id = quote.id.clone();
+    let (from, text) = quote.original.unwrap_or_default();
+    let loaded = !from.is_empty();
+    view! {
+        <button
+            type="button"
+            class="msg-quote"
+            on:click=move |_| actions.jump_to.set(Some(id.clone()))
+        >
+            <span class="visually-hidden">{move || Tr::in_reply_to(lang.get())}" "</span>
+            {loaded.then(|| view! { <bdi class="msg-quote-from">{from}</bdi>" " })}
+            <span class="msg-quote-text" dir="auto">
+                {move || if loaded {
+                    if text.is_empty() { Tr::message_deleted(lang.get()).to_owned() } else { text.clone() }
+                } else {
+                    Tr::original_not_loaded(lang.get()).to_owned()
+                }}
+            </span>
+        </button>
     }
 }
 

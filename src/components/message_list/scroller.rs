@@ -167,6 +167,7 @@ impl Scroller {
                 count,
                 Settle::Bottom,
             );
+            self.report_seen(count.saturating_sub(1));
             return;
         };
         let grown = count as isize - old_count as isize;
@@ -229,6 +230,38 @@ impl Scroller {
         }
     }
 
+    /// Renders the rows around message `id` (at `index`), brings it into view and moves the
+    /// keyboard to it, marked so the reader sees which one it is.
+    pub fn show(self, id: String, index: usize) {
+        let count = self.chat.message_count.get_untracked();
+        self.state.update_value(|s| s.follow = false);
+        self.render(slice_around(index, index, count), count, Settle::Stay);
+        spawn_local(async move {
+            tick().await;
+            if self.state.is_disposed() {
+                return;
+            }
+            if let Some(slot) = self.slot_of(&id, index) {
+                let _ = slot.set_attribute("data-highlight", "");
+                let _ = slot.set_attribute("tabindex", "-1");
+                slot.scroll_into_view();
+                let _ = slot.focus();
+            }
+        });
+    }
+
+    /// Tells the chat how far the reader has seen: up to row `last` of the room.
+    fn report_seen(self, last: usize) {
+        let seq = self
+            .chat
+            .messages_between(last, last + 1)
+            .pop()
+            .and_then(|m| m.seq);
+        if let Some(seq) = seq {
+            self.chat.seen(seq);
+        }
+    }
+
     /// Follows new messages from now on exactly when the reader is at the bottom.
     fn note_position(self) {
         let Some(list) = self.list.get_untracked() else {
@@ -271,11 +304,13 @@ impl Scroller {
             // itself just made): the window needs no move, and reading the rows would cost
             // a layout. A short room may still show its top, so older history may be due.
             self.load_older_near_top(false);
+            self.report_seen(count.saturating_sub(1));
             return;
         }
         let Some(screen) = self.on_screen() else {
             return;
         };
+        self.report_seen(screen.last);
         if should_move(slice, screen.first, screen.last, count) {
             let next = slice_around(screen.first, screen.last, count);
             // Dragged to the very top, the reader wants the top, whatever the estimate said.

@@ -131,9 +131,46 @@ pub enum Input {
     Visible,
     /// A deliberate close: no reconnect follows.
     Stop,
+    /// The user answers message `reply_to` of the current room with `text`, as a new
+    /// message with id `id` (see [`Input::Compose`]).
+    Reply {
+        /// Fresh unique id made by the glue.
+        id: String,
+        /// The text as typed.
+        text: String,
+        /// The id of the message answered.
+        reply_to: String,
+    },
+    /// The user changes the text of their own sent message `id` of the current room.
+    Edit {
+        /// The message.
+        id: String,
+        /// Its new text.
+        text: String,
+    },
+    /// The user adds (`on`) or takes back a reaction to message `id` of the current room.
+    React {
+        /// The message.
+        id: String,
+        /// One emoji.
+        emoji: String,
+        /// Added or taken back.
+        on: bool,
+    },
+    /// The reader has seen `room` up to the message numbered `seq`; the position goes to
+    /// the server once the reader pauses (see `READ_AFTER_MS`), and only forward.
+    Seen {
+        /// The room.
+        room: String,
+        /// The `seq` of the newest message seen.
+        seq: u64,
+    },
+    /// Search the current room for messages holding every word of this text.
+    Search(String),
     /// Resend a failed message.
     RetryMessage(String),
-    /// Delete a failed or pending message.
+    /// Delete a message: a failed or pending one is dropped here; one that was sent is
+    /// deleted for everyone with `delete`, if it is this user's.
     DeleteMessage(String),
     /// The user is typing in the current room.
     Typing,

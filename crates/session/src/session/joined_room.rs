@@ -1,6 +1,8 @@
 //! Everything the session keeps about one joined room, in one place: joining a room is one
 //! insertion and leaving it is one removal.
 
+use super::actions::Unplaced;
+use super::read_position::ReadPosition;
 use super::sync::RoomSync;
 use crate::people::RoomPeople;
 use crate::store::RoomLog;
@@ -22,4 +24,8 @@ pub(super) struct JoinedRoom {
     pub name: Option<String>,
     /// The server refused this user the room: it is not joined again.
     pub forbidden: bool,
+    /// Received actions waiting for their message (relays only).
+    pub unplaced: Unplaced,
+    /// How far the user has read it.
+    pub read: ReadPosition,
 }

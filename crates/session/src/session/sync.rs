@@ -26,7 +26,7 @@ pub(super) struct HistorySync {
 
 impl HistorySync {
     /// A fresh request id (a counter, within the range every JSON reader holds).
-    fn take_req(&mut self) -> u64 {
+    pub(super) fn take_req(&mut self) -> u64 {
         let req = self.next_req;
         self.next_req = (req + 1) & MAX_SEQ;
         req
@@ -170,7 +170,7 @@ impl Session {
         self.touch();
     }
 
-    pub(super) fn on_history(&mut self, history: History, out: &mut Vec<Command>) {
+    pub(super) fn on_history(&mut self, now: u64, history: History, out: &mut Vec<Command>) {
         let room = history.room.clone();
         let newest = history.msgs.iter().filter_map(|m| m.seq).max();
         let Some(joined) = self.rooms.get_mut(&room) else {
@@ -180,6 +180,17 @@ impl Session {
         if answered.join && history.name.is_some() {
             joined.name = history.name.clone();
         }
+        if let Some(read) = history.read.filter(|_| answered.join) {
+            self.on_read_from_server(&room, read, true);
+        }
+        if answered.join {
+            self.resend_read_position(now, &room);
+        }
+        // History holds each message as it is now: edited, deleted, reacted to.
+        self.take_states(&room, &history.msgs);
+        let Some(joined) = self.rooms.get_mut(&room) else {
+            return;
+        };
         if answered.older {
             joined.log.more_before = history.more;
             for msg in history.msgs {

@@ -38,11 +38,13 @@ pub(super) enum Timer {
     SignIn,
     /// On a fallback: open a WebSocket probe, or give up on one.
     Probe,
+    /// The reader paused: send how far they read.
+    Read,
 }
 
 impl Timer {
     /// Every timer, in the order a tick fires those that are due.
-    pub(super) const ALL: [Timer; 14] = [
+    pub(super) const ALL: [Timer; 15] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::HelloTimeout,
@@ -57,6 +59,7 @@ impl Timer {
         Timer::PeopleExpiry,
         Timer::SignIn,
         Timer::Probe,
+        Timer::Read,
     ];
 }
 
@@ -113,6 +116,7 @@ impl Session {
                 .min(),
             (Timer::SignIn, _) => self.sign_in_deadline(),
             (Timer::Probe, _) => self.probe_deadline(),
+            (Timer::Read, _) => self.read_deadline(),
             _ => None,
         }
     }
@@ -188,6 +192,7 @@ impl Session {
             }
             Timer::SignIn => self.fire_sign_in(now, out),
             Timer::Probe => self.fire_probe(now, out),
+            Timer::Read => self.send_read_positions(now, out),
         }
     }
 }

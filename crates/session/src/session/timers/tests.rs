@@ -170,11 +170,34 @@ fn every_armed_timer_is_reported_by_next_deadline() {
     fallback.feed(T0 + 30_000, opened());
     fallback.feed(T0 + 30_000, hello());
 
+    // A server that keeps read positions: the reader's pause before sending one.
+    let mut reader = Probe::new();
+    reader.feed(T0, Input::Start);
+    reader.feed(T0, opened());
+    reader.feed(
+        T0,
+        Input::Text(encode(&Frame::Hello(Hello {
+            server: "test".into(),
+            epoch: "e1".into(),
+            features: vec![feature::ACTIONS.into()],
+            max_text: None,
+            handshake: None,
+        }))),
+    );
+    reader.feed(
+        T0 + 1,
+        Input::Seen {
+            room: "lobby".into(),
+            seq: 3,
+        },
+    );
+
     let armed: BTreeSet<String> = full
         .armed
         .union(&relay.armed)
         .chain(&signed.armed)
         .chain(&fallback.armed)
+        .chain(&reader.armed)
         .cloned()
         .collect();
     let all: BTreeSet<String> = Timer::ALL.iter().map(|t| format!("{t:?}")).collect();
