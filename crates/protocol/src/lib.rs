@@ -12,7 +12,7 @@
 //! browser can show, a `seq` always leaves room to count on. Nothing here panics on input.
 //!
 //! The frames of message actions and search are [`Frame`] variants only with the `actions`
-//! feature (the reference server turns it on). Without it they decode as [`Frame::Unknown`],
+//! feature (the reference server and the web client turn it on). Without it they decode as [`Frame::Unknown`],
 //! so a client that uses none of them carries no code for them.
 //!
 //! ```
