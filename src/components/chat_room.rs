@@ -8,8 +8,9 @@ use crate::components::{
     TypingIndicator,
 };
 use crate::dom_id::unique_id;
-use crate::i18n::{use_lang, Tr};
+use crate::i18n::{isolated, use_lang, Lang, Tr};
 use leptos::prelude::*;
+use wirechat_session::SeenClose;
 
 /// A complete chat: rooms, status line, message list and composer, on one connection.
 ///
@@ -142,6 +143,26 @@ fn ConnectionDetails() -> impl IntoView {
         chat.connection
             .with(|c| Tr::transport_in_use(lang.get(), c.transport, c.transport_reason))
     };
+    let round_trip = move || {
+        chat.connection
+            .with(|c| match (c.link.rtt_ms, c.link.smoothed_rtt_ms) {
+                (Some(last), Some(smoothed)) => in_out(last, smoothed) + " ms",
+                _ => Tr::none(lang.get()).to_owned(),
+            })
+    };
+    let closes = move || {
+        let lang = lang.get();
+        chat.connection.with(|c| {
+            if c.link.closes.is_empty() {
+                return vec![Tr::none(lang).to_owned()];
+            }
+            c.link
+                .closes
+                .iter()
+                .map(|close| close_line(lang, close))
+                .collect()
+        })
+    };
     view! {
         <details class="devbar">
             <summary>{move || Tr::connection_details(lang.get())}</summary>
@@ -155,9 +176,50 @@ fn ConnectionDetails() -> impl IntoView {
                 <dd data-testid="dropped-frames">{move || chat.connection.with(|c| c.dropped)}</dd>
                 <dt>{move || Tr::repaired_frames(lang.get())}</dt>
                 <dd data-testid="repaired-frames">{move || chat.connection.with(|c| c.repaired)}</dd>
+                <dt>{move || Tr::round_trip(lang.get())}</dt>
+                <dd data-testid="round-trip">{round_trip}</dd>
+                <dt>{move || Tr::frames_in_out(lang.get())}</dt>
+                <dd data-testid="frames-in-out">
+                    {move || chat.connection.with(|c| in_out(c.link.frames_in, c.link.frames_out))}
+                </dd>
+                <dt>{move || Tr::bytes_in_out(lang.get())}</dt>
+                <dd data-testid="bytes-in-out">
+                    {move || chat.connection.with(|c| in_out(c.link.bytes_in, c.link.bytes_out))}
+                </dd>
+                <dt>{move || Tr::reconnects(lang.get())}</dt>
+                <dd data-testid="reconnects">{move || chat.connection.with(|c| c.link.reconnects)}</dd>
+                <dt>{move || Tr::recent_closes(lang.get())}</dt>
+                <dd>
+                    <ul data-testid="recent-closes">
+                        {move || {
+                            closes().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()
+                        }}
+                    </ul>
+                </dd>
                 <dt>{move || Tr::last_server_error(lang.get())}</dt>
                 <dd>{last_error}</dd>
             </dl>
         </details>
     }
+}
+
+/// "in / out" of two counts.
+fn in_out(received: u64, sent: u64) -> String {
+    let mut text = received.to_string();
+    text.push_str(" / ");
+    text.push_str(&sent.to_string());
+    text
+}
+
+/// One close for the list: its code, what the code means, and the reason the peer gave
+/// (isolated, as it is the peer's text).
+fn close_line(lang: Lang, close: &SeenClose) -> String {
+    let mut line = close.code.to_string();
+    line.push_str(" · ");
+    line.push_str(&Tr::close_meaning(lang, close.code));
+    if !close.reason.is_empty() {
+        line.push_str(" · ");
+        line.push_str(&isolated(&close.reason));
+    }
+    line
 }
