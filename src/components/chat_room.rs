@@ -10,7 +10,7 @@ use crate::components::{
 use crate::dom_id::unique_id;
 use crate::i18n::{isolated, use_lang, Lang, Tr};
 use leptos::prelude::*;
-use wirechat_session::SeenClose;
+use wirechat_session::{LinkFigures, SeenClose};
 
 /// A complete chat: rooms, status line, message list and composer, on one connection.
 ///
@@ -143,26 +143,6 @@ fn ConnectionDetails() -> impl IntoView {
         chat.connection
             .with(|c| Tr::transport_in_use(lang.get(), c.transport, c.transport_reason))
     };
-    let round_trip = move || {
-        chat.connection
-            .with(|c| match (c.link.rtt_ms, c.link.smoothed_rtt_ms) {
-                (Some(last), Some(smoothed)) => in_out(last, smoothed) + " ms",
-                _ => Tr::none(lang.get()).to_owned(),
-            })
-    };
-    let closes = move || {
-        let lang = lang.get();
-        chat.connection.with(|c| {
-            if c.link.closes.is_empty() {
-                return vec![Tr::none(lang).to_owned()];
-            }
-            c.link
-                .closes
-                .iter()
-                .map(|close| close_line(lang, close))
-                .collect()
-        })
-    };
     view! {
         <details class="devbar">
             <summary>{move || Tr::connection_details(lang.get())}</summary>
@@ -176,31 +156,62 @@ fn ConnectionDetails() -> impl IntoView {
                 <dd data-testid="dropped-frames">{move || chat.connection.with(|c| c.dropped)}</dd>
                 <dt>{move || Tr::repaired_frames(lang.get())}</dt>
                 <dd data-testid="repaired-frames">{move || chat.connection.with(|c| c.repaired)}</dd>
-                <dt>{move || Tr::round_trip(lang.get())}</dt>
-                <dd data-testid="round-trip">{round_trip}</dd>
-                <dt>{move || Tr::frames_in_out(lang.get())}</dt>
-                <dd data-testid="frames-in-out">
-                    {move || chat.connection.with(|c| in_out(c.link.frames_in, c.link.frames_out))}
-                </dd>
-                <dt>{move || Tr::bytes_in_out(lang.get())}</dt>
-                <dd data-testid="bytes-in-out">
-                    {move || chat.connection.with(|c| in_out(c.link.bytes_in, c.link.bytes_out))}
-                </dd>
-                <dt>{move || Tr::reconnects(lang.get())}</dt>
-                <dd data-testid="reconnects">{move || chat.connection.with(|c| c.link.reconnects)}</dd>
-                <dt>{move || Tr::recent_closes(lang.get())}</dt>
-                <dd>
-                    <ul data-testid="recent-closes">
-                        {move || {
-                            closes().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()
-                        }}
-                    </ul>
-                </dd>
+                // One list for all link rows: the bundle pays for one row's rendering code.
+                {move || {
+                    let lang = lang.get();
+                    chat.connection
+                        .with(|c| link_rows(lang, &c.link))
+                        .into_iter()
+                        .map(|(testid, label, value)| {
+                            view! {
+                                <dt>{label}</dt>
+                                <dd data-testid=testid>{value}</dd>
+                            }
+                        })
+                        .collect_view()
+                }}
                 <dt>{move || Tr::last_server_error(lang.get())}</dt>
                 <dd>{last_error}</dd>
             </dl>
         </details>
     }
+}
+
+/// The link figures as (test id, label, value) rows.
+fn link_rows(lang: Lang, link: &LinkFigures) -> [(&'static str, &'static str, String); 5] {
+    let round_trip = match (link.rtt_ms, link.smoothed_rtt_ms) {
+        (Some(last), Some(smoothed)) => in_out(last, smoothed) + " ms",
+        _ => Tr::none(lang).to_owned(),
+    };
+    let mut closes = String::new();
+    for close in &link.closes {
+        if !closes.is_empty() {
+            closes.push_str("; ");
+        }
+        close_line(lang, close, &mut closes);
+    }
+    if closes.is_empty() {
+        closes.push_str(Tr::none(lang));
+    }
+    [
+        ("round-trip", Tr::round_trip(lang), round_trip),
+        (
+            "frames-in-out",
+            Tr::frames_in_out(lang),
+            in_out(link.frames_in, link.frames_out),
+        ),
+        (
+            "bytes-in-out",
+            Tr::bytes_in_out(lang),
+            in_out(link.bytes_in, link.bytes_out),
+        ),
+        (
+            "reconnects",
+            Tr::reconnects(lang),
+            link.reconnects.to_string(),
+        ),
+        ("recent-closes", Tr::recent_closes(lang), closes),
+    ]
 }
 
 /// "in / out" of two counts.
@@ -213,13 +224,12 @@ fn in_out(received: u64, sent: u64) -> String {
 
 /// One close for the list: its code, what the code means, and the reason the peer gave
 /// (isolated, as it is the peer's text).
-fn close_line(lang: Lang, close: &SeenClose) -> String {
-    let mut line = close.code.to_string();
+fn close_line(lang: Lang, close: &SeenClose, line: &mut String) {
+    line.push_str(&close.code.to_string());
     line.push_str(" · ");
     line.push_str(&Tr::close_meaning(lang, close.code));
     if !close.reason.is_empty() {
         line.push_str(" · ");
         line.push_str(&isolated(&close.reason));
     }
-    line
 }
