@@ -14,7 +14,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wirechat_protocol::{Handshake, Timestamp};
 use wirechat_session::{
-    Delivery, Input, ServerMode, Session, SessionConfig, Status, TransportKind, TransportReason,
+    Delivery, Input, LinkFigures, ServerMode, Session, SessionConfig, Status, TransportKind,
+    TransportReason,
 };
 pub use wirechat_view::HistoryView;
 
@@ -172,6 +173,8 @@ pub struct ConnectionView {
     pub transport: TransportKind,
     /// Why that transport.
     pub transport_reason: TransportReason,
+    /// Frames, bytes, round trips, reconnects and recent closes of the link.
+    pub link: LinkFigures,
 }
 
 impl ConnectionView {
@@ -190,6 +193,7 @@ impl ConnectionView {
             handshake: session.handshake().cloned(),
             transport: session.transport().0,
             transport_reason: session.transport().1,
+            link: session.link_figures().clone(),
         }
     }
 }
@@ -353,8 +357,12 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
     let connection = RwSignal::new(ConnectionView::of(&session));
     let revision = RwSignal::new(session.revision());
     let on_change = Box::new(move |s: &Session| {
-        if revision.get_untracked() != s.revision() {
-            revision.set(s.revision());
+        // Frames that change nothing visible (pings, pongs) still move the link figures.
+        let moved = revision.get_untracked() != s.revision();
+        if moved || connection.with_untracked(|c| c.link != *s.link_figures()) {
+            if moved {
+                revision.set(s.revision());
+            }
             let view = ConnectionView::of(s);
             if connection.with_untracked(|c| *c != view) {
                 connection.set(view);

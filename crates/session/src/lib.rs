@@ -18,7 +18,8 @@ pub use catchup::CatchUp;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{
-    ClosedReason, Command, Identity, Input, RememberedTransport, ServerList, ServerMode, Session,
-    SessionConfig, SignInProblem, Stats, Status, TransportKind, TransportReason, MOVE_ON_AFTER,
+    ClosedReason, Command, Identity, Input, LinkFigures, RememberedTransport, SeenClose,
+    ServerList, ServerMode, Session, SessionConfig, SignInProblem, Stats, Status, TransportKind,
+    TransportReason, CLOSES_KEPT, MOVE_ON_AFTER,
 };
 pub use store::{Delivery, Entry, Inserted, RoomLog};

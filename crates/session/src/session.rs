@@ -19,6 +19,7 @@ use carriage::Carriage;
 pub use carriage::{RememberedTransport, TransportKind, TransportReason};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
+pub use link_figures::{LinkFigures, SeenClose, CLOSES_KEPT};
 use litemap::LiteMap;
 pub use servers::{ServerList, MOVE_ON_AFTER};
 use sync::HistorySync;
@@ -42,6 +43,8 @@ pub struct Session {
     sync: HistorySync,
     arrivals: u64,
     stats: Stats,
+    /// Frames, bytes, round trips, reconnects and closes of the link.
+    figures: LinkFigures,
     wake: Option<u64>,
     revision: u64,
     /// On relays: when to announce `here` next.
@@ -89,6 +92,7 @@ impl Session {
             sync: HistorySync::default(),
             arrivals: 0,
             stats: Stats::default(),
+            figures: LinkFigures::default(),
             wake: None,
             revision: 0,
             next_here: None,
@@ -137,6 +141,11 @@ impl Session {
     /// Drop and error counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Frames, bytes, round trips, reconnects and recent closes of the link.
+    pub fn link_figures(&self) -> &LinkFigures {
+        &self.figures
     }
 
     /// The room new messages go to.
@@ -239,6 +248,7 @@ impl Session {
         }
         self.flush_outbox(now, &mut out);
         self.schedule(now, &mut out);
+        self.figures.sent(&out);
         out
     }
 
@@ -293,7 +303,10 @@ impl Session {
             }
             Input::Opened { protocol } => self.on_opened(now, protocol, &mut out),
             Input::Closed { code, reason } => self.on_closed(now, code, reason),
-            Input::Text(text) => self.on_text(now, &text, &mut out),
+            Input::Text(text) => {
+                self.figures.received(&text);
+                self.on_text(now, &text, &mut out);
+            }
             // Binary frames are not part of the protocol.
             Input::Binary => self.drop_frame(),
             Input::Tick => self.on_tick(now, &mut out),
@@ -333,6 +346,7 @@ impl Session {
             }
         }
         self.schedule(now, &mut out);
+        self.figures.sent(&out);
         out
     }
 
@@ -548,6 +562,7 @@ impl Session {
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }
+            Frame::Pong(pong) => self.figures.pong(now, pong.ts),
             Frame::Authed(authed) => self.on_authed(now, authed, out),
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
@@ -683,6 +698,7 @@ mod auth;
 mod carriage;
 mod joined_room;
 mod link;
+mod link_figures;
 mod presence;
 mod rate_limit;
 mod relay_catchup;
