@@ -173,8 +173,6 @@ pub struct ConnectionView {
     pub transport: TransportKind,
     /// Why that transport.
     pub transport_reason: TransportReason,
-    /// Frames, bytes, round trips, reconnects and recent closes of the link.
-    pub link: LinkFigures,
 }
 
 impl ConnectionView {
@@ -193,7 +191,6 @@ impl ConnectionView {
             handshake: session.handshake().cloned(),
             transport: session.transport().0,
             transport_reason: session.transport().1,
-            link: session.link_figures().clone(),
         }
     }
 }
@@ -228,6 +225,9 @@ pub struct ChatHandle {
     pub room: Signal<String>,
     /// The subprotocols this chat offers in the handshake (its options'), empty for none.
     pub requested_protocols: Signal<Vec<String>>,
+    /// Moves whenever the link figures change, with every frame in or out; track it to re-read
+    /// them with [`ChatHandle::with_link_figures`].
+    pub link_revision: Signal<u64>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
 
@@ -242,6 +242,13 @@ impl ChatHandle {
             text: text.to_owned(),
         });
         true
+    }
+
+    /// Reads the link figures (frames, bytes, round trips, reconnects, recent closes) without
+    /// tracking: track [`ChatHandle::link_revision`] to react to changes.
+    pub fn with_link_figures<T>(&self, read: impl FnOnce(&LinkFigures) -> T) -> T {
+        self.driver
+            .with_value(|d| d.with_session(|s| read(s.link_figures())))
     }
 
     /// Messages `start..end` of the current room (clamped), without tracking: read
@@ -356,17 +363,19 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
 
     let connection = RwSignal::new(ConnectionView::of(&session));
     let revision = RwSignal::new(session.revision());
+    let link_revision = RwSignal::new(session.link_figures().revision());
     let on_change = Box::new(move |s: &Session| {
-        // Frames that change nothing visible (pings, pongs) still move the link figures.
-        let moved = revision.get_untracked() != s.revision();
-        if moved || connection.with_untracked(|c| c.link != *s.link_figures()) {
-            if moved {
-                revision.set(s.revision());
-            }
+        if revision.get_untracked() != s.revision() {
+            revision.set(s.revision());
             let view = ConnectionView::of(s);
             if connection.with_untracked(|c| *c != view) {
                 connection.set(view);
             }
+        }
+        // Every frame moves the link figures, pings and pongs too, which change nothing else:
+        // only the figures' own view is told, and nothing is copied.
+        if link_revision.get_untracked() != s.link_figures().revision() {
+            link_revision.set(s.link_figures().revision());
         }
     });
     let driver = Driver::new(
@@ -434,6 +443,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
         forbidden: forbidden.into(),
         room: current_room.into(),
         requested_protocols: Signal::stored(options.protocols.clone()),
+        link_revision: link_revision.into(),
         driver,
     }
 }

@@ -159,8 +159,8 @@ fn ConnectionDetails() -> impl IntoView {
                 // One list for all link rows: the bundle pays for one row's rendering code.
                 {move || {
                     let lang = lang.get();
-                    chat.connection
-                        .with(|c| link_rows(lang, &c.link))
+                    chat.link_revision.track();
+                    chat.with_link_figures(|link| link_rows(lang, link))
                         .into_iter()
                         .map(|(testid, label, value)| {
                             view! {

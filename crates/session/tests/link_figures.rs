@@ -159,3 +159,41 @@ fn the_last_closes_are_kept_newest_first_and_bounded() {
         .collect();
     assert_eq!(*closes, expected);
 }
+
+/// The view re-reads the figures only when their revision moves, so it has to move with
+/// every change: frames either way, pongs, closes and opens.
+#[test]
+fn the_revision_moves_with_every_change_of_the_figures() {
+    let mut session = open_session();
+    let mut last = session.link_figures().revision();
+    let mut moved = |session: &Session, what: &str| {
+        let now = session.link_figures().revision();
+        assert!(now > last, "{what} did not move the revision");
+        last = now;
+    };
+    session.handle(
+        10,
+        Input::Compose {
+            id: "m1".into(),
+            text: "hi".into(),
+        },
+    );
+    moved(&session, "a frame out");
+    session.handle(
+        11,
+        Input::Text(r#"{"type":"typing","room":"lobby","from":"bob"}"#.into()),
+    );
+    moved(&session, "a frame in");
+    let ping = sent(&session.handle(1_000, Input::Visible))[0].to_owned();
+    moved(&session, "a ping");
+    let ts = match decode(&ping).unwrap() {
+        Frame::Ping(ping) => ping.ts,
+        other => panic!("{other:?}"),
+    };
+    let before_pong = session.link_figures().clone();
+    session.handle(1_050, Input::Text(encode(&Frame::Pong(Ping { ts }))));
+    assert_ne!(session.link_figures().rtt_ms, before_pong.rtt_ms);
+    moved(&session, "a pong");
+    close_and_reopen(&mut session, 2_000, close_code::GOING_AWAY);
+    moved(&session, "a close and an open");
+}
