@@ -6,7 +6,6 @@
 
 use crate::config::ConfigError;
 use leptos::prelude::*;
-use std::borrow::Cow;
 use wirechat_protocol::LabelProblem;
 use wirechat_session::{ClosedReason, SignInProblem, TransportKind, TransportReason};
 
@@ -390,9 +389,9 @@ impl Tr {
         }
     }
 
-    /// What a WebSocket close code means (wirechat_protocol::close_code); "code N" for
-    /// codes it does not name.
-    pub fn close_meaning(lang: Lang, code: u16) -> Cow<'static, str> {
+    /// What a WebSocket close code means (wirechat_protocol::close_code); "unknown code" for
+    /// codes it does not name, whose number is shown beside it already.
+    pub fn close_meaning(lang: Lang, code: u16) -> &'static str {
         use wirechat_protocol::close_code::*;
         let (en, ko) = match code {
             NORMAL => ("normal closure", "정상 종료"),
@@ -407,19 +406,12 @@ impl Tr {
             SLOW_CONSUMER => ("read too slowly", "너무 느리게 읽음"),
             UNAUTHORIZED => ("token refused", "토큰 거부됨"),
             FORBIDDEN => ("not allowed here", "이 서버 사용 권한 없음"),
-            _ => {
-                let mut text = String::from(match lang {
-                    Lang::En => "code ",
-                    Lang::Ko => "코드 ",
-                });
-                text.push_str(&code.to_string());
-                return Cow::Owned(text);
-            }
+            _ => ("unknown code", "알 수 없는 코드"),
         };
-        Cow::Borrowed(match lang {
+        match lang {
             Lang::En => en,
             Lang::Ko => ko,
-        })
+        }
     }
 
     /// The typing indicator for a list of typists (empty when nobody types).

@@ -227,7 +227,7 @@ fn in_out(received: u64, sent: u64) -> String {
 fn close_line(lang: Lang, close: &SeenClose, line: &mut String) {
     line.push_str(&close.code.to_string());
     line.push_str(" · ");
-    line.push_str(&Tr::close_meaning(lang, close.code));
+    line.push_str(Tr::close_meaning(lang, close.code));
     if !close.reason.is_empty() {
         line.push_str(" · ");
         line.push_str(&isolated(&close.reason));

@@ -83,8 +83,22 @@ async fn connection_details_show_frames_bytes_reconnects_round_trip_and_closes()
     );
 }
 
+/// Regression: a close code the protocol does not name read "4999 · code 4999", its number
+/// twice. Its number is shown once, and what the page can say of it.
+#[wasm_bindgen_test]
+async fn a_close_code_without_a_name_shows_its_number_once() {
+    let chat = mount_chat().await;
+    chat.server.close(4999, "");
+    settle().await;
+    find(&chat.root, "details.devbar summary").click();
+    settle().await;
+    let closes = row(&chat, "recent-closes");
+    assert_eq!(closes, "4999 · unknown code");
+    assert_eq!(closes.matches("4999").count(), 1, "{closes}");
+}
+
 /// Every code the protocol names has its own meaning in both languages; others read as
-/// "code N".
+/// "unknown code".
 #[wasm_bindgen_test]
 fn close_codes_have_meanings_in_both_languages() {
     use wirechat::i18n::{Lang, Tr};
@@ -106,7 +120,7 @@ fn close_codes_have_meanings_in_both_languages() {
     for lang in Lang::ALL {
         let meanings: Vec<String> = named
             .iter()
-            .map(|&code| Tr::close_meaning(lang, code).into_owned())
+            .map(|&code| Tr::close_meaning(lang, code).to_string())
             .collect();
         for (code, meaning) in named.iter().zip(&meanings) {
             assert!(!meaning.contains(&code.to_string()), "{code}: {meaning}");
@@ -116,8 +130,8 @@ fn close_codes_have_meanings_in_both_languages() {
         distinct.dedup();
         assert_eq!(distinct.len(), named.len(), "{meanings:?}");
     }
-    assert_eq!(Tr::close_meaning(Lang::En, 4999), "code 4999");
-    assert_eq!(Tr::close_meaning(Lang::Ko, 4999), "코드 4999");
+    assert_eq!(Tr::close_meaning(Lang::En, 4999), "unknown code");
+    assert_eq!(Tr::close_meaning(Lang::Ko, 4999), "알 수 없는 코드");
     assert_eq!(
         Tr::close_meaning(Lang::Ko, ABNORMAL),
         "종료 프레임 없이 끊김"
