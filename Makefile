@@ -5,6 +5,17 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
+# Panic locations in the wasm name source files. Those of dependencies would carry the
+# absolute path of the registry (under this machine's home directory) and those of the
+# workspace its checkout directory: remapped, the bundle's bytes do not depend on where it
+# is built, and are shorter (docs/PERFORMANCE.md, "Bundle size savings"). For wasm32 alone,
+# so native builds keep their paths; cargo adds these to the `rustflags` of
+# .cargo/config.toml. Every target below (`dist`, `run`, `dev`, `lint`, the browser tests)
+# builds with them, so none rebuilds what another built.
+CARGO_HOME_DIR := $(or $(CARGO_HOME),$(HOME)/.cargo)
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := \
+	--remap-path-prefix=$(CARGO_HOME_DIR)/registry/src=crates --remap-path-prefix=$(CURDIR)=.
+
 # The WebDriver of each browser engine. wasm-bindgen-test-runner takes the first of
 # GECKODRIVER, SAFARIDRIVER and CHROMEDRIVER that is set, so each engine's target below
 # clears the others; WebKitWebDriver stands in for safaridriver.
@@ -53,11 +64,12 @@ dist: setup
 size: dist
 	node scripts/size.mjs dist
 
-## The reference server alone (for `trunk serve`, which proxies /ws to it)
+## The reference server alone (for `trunk serve`, which proxies /ws, /sse and /poll to it)
 server:
 	cargo run --profile server -p wirechat-server -- --bind $(BIND)
 
-## The dev loop: trunk serve on http://127.0.0.1:8081/ with /ws proxied to `make server`
+## The dev loop: trunk serve on http://127.0.0.1:8081/ with /ws, /sse and /poll proxied to
+## `make server`
 dev: setup
 	trunk serve
 

@@ -14,8 +14,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wirechat_protocol::{Handshake, Timestamp};
 use wirechat_session::{
-    ActionError, Delivery, Input, ServerMode, Session, SessionConfig, Status, TransportKind,
-    TransportReason,
+    ActionError, Delivery, Input, LinkFigures, ServerMode, Session, SessionConfig, Status,
+    TransportKind, TransportReason,
 };
 pub use wirechat_view::HistoryView;
 
@@ -283,6 +283,9 @@ pub struct ChatHandle {
     pub room: Signal<String>,
     /// The subprotocols this chat offers in the handshake (its options'), empty for none.
     pub requested_protocols: Signal<Vec<String>>,
+    /// Moves whenever the link figures change, with every frame in or out; track it to re-read
+    /// them with [`ChatHandle::with_link_figures`].
+    pub link_revision: Signal<u64>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
 
@@ -297,6 +300,13 @@ impl ChatHandle {
             text: text.to_owned(),
         });
         true
+    }
+
+    /// Reads the link figures (frames, bytes, round trips, reconnects, recent closes) without
+    /// tracking: track [`ChatHandle::link_revision`] to react to changes.
+    pub fn with_link_figures<T>(&self, read: impl FnOnce(&LinkFigures) -> T) -> T {
+        self.driver
+            .with_value(|d| d.with_session(|s| read(s.link_figures())))
     }
 
     /// Messages `start..end` of the current room (clamped), without tracking: read
@@ -476,6 +486,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
 
     let connection = RwSignal::new(ConnectionView::of(&session));
     let revision = RwSignal::new(session.revision());
+    let link_revision = RwSignal::new(session.link_figures().revision());
     let on_change = Box::new(move |s: &Session| {
         if revision.get_untracked() != s.revision() {
             revision.set(s.revision());
@@ -483,6 +494,11 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
             if connection.with_untracked(|c| *c != view) {
                 connection.set(view);
             }
+        }
+        // Every frame moves the link figures, pings and pongs too, which change nothing else:
+        // only the figures' own view is told, and nothing is copied.
+        if link_revision.get_untracked() != s.link_figures().revision() {
+            link_revision.set(s.link_figures().revision());
         }
     });
     let driver = Driver::new(
@@ -550,6 +566,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
         forbidden: forbidden.into(),
         room: current_room.into(),
         requested_protocols: Signal::stored(options.protocols.clone()),
+        link_revision: link_revision.into(),
         driver,
     }
 }

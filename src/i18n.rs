@@ -166,6 +166,16 @@ texts! {
     dropped_frames => "Dropped frames", "버린 프레임";
     /// Label of the counter of frames kept with a repaired value.
     repaired_frames => "Repaired frames", "고친 프레임";
+    /// Label of the last and smoothed ping round trips.
+    round_trip => "Round trip (last / smoothed)", "왕복 시간 (최근 / 평균)";
+    /// Label of the frames received and sent.
+    frames_in_out => "Frames in / out", "프레임 받음 / 보냄";
+    /// Label of the bytes received and sent.
+    bytes_in_out => "Bytes in / out", "바이트 받음 / 보냄";
+    /// Label of the count of connections opened after the first.
+    reconnects => "Reconnects", "재연결";
+    /// Label of the recent close codes.
+    recent_closes => "Recent closes", "최근 연결 종료";
     /// Label of the last server error.
     last_server_error => "Last server error", "마지막 서버 오류";
     /// No value.
@@ -426,6 +436,31 @@ impl Tr {
             (Lang::Ko, ClosedReason::SignInRequired) => {
                 "이 서버는 로그인이 필요한데 로그인 토큰이 설정되어 있지 않습니다.".into()
             }
+        }
+    }
+
+    /// What a WebSocket close code means (wirechat_protocol::close_code); "unknown code" for
+    /// codes it does not name, whose number is shown beside it already.
+    pub fn close_meaning(lang: Lang, code: u16) -> &'static str {
+        use wirechat_protocol::close_code::*;
+        let (en, ko) = match code {
+            NORMAL => ("normal closure", "정상 종료"),
+            GOING_AWAY => ("server going away", "서버 종료 또는 재시작"),
+            PROTOCOL_ERROR => ("protocol error", "프로토콜 오류"),
+            UNSUPPORTED_DATA => ("unsupported data", "지원하지 않는 데이터"),
+            ABNORMAL => ("lost without a close frame", "종료 프레임 없이 끊김"),
+            INVALID_DATA => ("invalid data", "잘못된 데이터"),
+            POLICY => ("policy violation", "정책 위반"),
+            TOO_BIG => ("frame too big", "프레임이 너무 큼"),
+            INTERNAL_ERROR => ("server error", "서버 오류"),
+            SLOW_CONSUMER => ("read too slowly", "너무 느리게 읽음"),
+            UNAUTHORIZED => ("token refused", "토큰 거부됨"),
+            FORBIDDEN => ("not allowed here", "이 서버 사용 권한 없음"),
+            _ => ("unknown code", "알 수 없는 코드"),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Ko => ko,
         }
     }
 

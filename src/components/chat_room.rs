@@ -8,8 +8,9 @@ use crate::components::{
     TypingIndicator,
 };
 use crate::dom_id::unique_id;
-use crate::i18n::{use_lang, Tr};
+use crate::i18n::{isolated, use_lang, Lang, Tr};
 use leptos::prelude::*;
+use wirechat_session::{LinkFigures, SeenClose};
 
 /// A complete chat: rooms, status line, message list and composer, on one connection.
 ///
@@ -156,9 +157,80 @@ fn ConnectionDetails() -> impl IntoView {
                 <dd data-testid="dropped-frames">{move || chat.connection.with(|c| c.dropped)}</dd>
                 <dt>{move || Tr::repaired_frames(lang.get())}</dt>
                 <dd data-testid="repaired-frames">{move || chat.connection.with(|c| c.repaired)}</dd>
+                // One list for all link rows: the bundle pays for one row's rendering code.
+                {move || {
+                    let lang = lang.get();
+                    chat.link_revision.track();
+                    chat.with_link_figures(|link| link_rows(lang, link))
+                        .into_iter()
+                        .map(|(testid, label, value)| {
+                            view! {
+                                <dt>{label}</dt>
+                                <dd data-testid=testid>{value}</dd>
+                            }
+                        })
+                        .collect_view()
+                }}
                 <dt>{move || Tr::last_server_error(lang.get())}</dt>
                 <dd>{last_error}</dd>
             </dl>
         </details>
+    }
+}
+
+/// The link figures as (test id, label, value) rows.
+fn link_rows(lang: Lang, link: &LinkFigures) -> [(&'static str, &'static str, String); 5] {
+    let round_trip = match (link.rtt_ms, link.smoothed_rtt_ms) {
+        (Some(last), Some(smoothed)) => in_out(last, smoothed) + " ms",
+        _ => Tr::none(lang).to_owned(),
+    };
+    let mut closes = String::new();
+    for close in &link.closes {
+        if !closes.is_empty() {
+            closes.push_str("; ");
+        }
+        close_line(lang, close, &mut closes);
+    }
+    if closes.is_empty() {
+        closes.push_str(Tr::none(lang));
+    }
+    [
+        ("round-trip", Tr::round_trip(lang), round_trip),
+        (
+            "frames-in-out",
+            Tr::frames_in_out(lang),
+            in_out(link.frames_in, link.frames_out),
+        ),
+        (
+            "bytes-in-out",
+            Tr::bytes_in_out(lang),
+            in_out(link.bytes_in, link.bytes_out),
+        ),
+        (
+            "reconnects",
+            Tr::reconnects(lang),
+            link.reconnects.to_string(),
+        ),
+        ("recent-closes", Tr::recent_closes(lang), closes),
+    ]
+}
+
+/// "in / out" of two counts.
+fn in_out(received: u64, sent: u64) -> String {
+    let mut text = received.to_string();
+    text.push_str(" / ");
+    text.push_str(&sent.to_string());
+    text
+}
+
+/// One close for the list: its code, what the code means, and the reason the peer gave
+/// (isolated, as it is the peer's text).
+fn close_line(lang: Lang, close: &SeenClose, line: &mut String) {
+    line.push_str(&close.code.to_string());
+    line.push_str(" · ");
+    line.push_str(Tr::close_meaning(lang, close.code));
+    if !close.reason.is_empty() {
+        line.push_str(" · ");
+        line.push_str(&isolated(&close.reason));
     }
 }

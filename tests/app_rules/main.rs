@@ -1,6 +1,7 @@
 //! Browser tests of the app's own rules, which no engine changes, so they run in Chromium
-//! only: message actions, configuration, why a connection closed, the driver's event
-//! order, two chats on one page, generated frames, the rate-limit notice and the settings panel.
+//! only: message actions, configuration, why a connection closed, the driver's event order,
+//! two chats on one page, generated frames, the link figures, the rate-limit notice and the
+//! settings panel.
 //!
 //! They are modules of one test binary rather than files of their own: each test binary is
 //! linked, prepared by wasm-bindgen and given a browser of its own, which costs seconds per
@@ -17,6 +18,7 @@ mod config;
 mod driver;
 mod embedding;
 mod generated;
+mod link_figures;
 mod rate_limit;
 mod settings;
 

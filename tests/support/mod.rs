@@ -41,10 +41,15 @@ impl Loopback {
 
     /// Closes the connection from the far end, as a network that drops it does (1006).
     pub fn drop_connection(&self) {
+        self.close(1006, "");
+    }
+
+    /// Closes the connection from the far end with `code` and `reason`.
+    pub fn close(&self, code: u16, reason: &str) {
         let sink = self.0.borrow().sink.clone().expect("client connected");
         sink(TransportEvent::Closed {
-            code: 1006,
-            reason: String::new(),
+            code,
+            reason: reason.to_owned(),
         });
     }
 

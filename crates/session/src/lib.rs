@@ -20,8 +20,9 @@ pub use message_state::Change;
 pub use outbox::{AdoptGuard, Outbox, OutboxItem, SavedOutbox, SavedOutboxes};
 pub use people::RoomPeople;
 pub use session::{
-    ActionError, ActionRefusal, ClosedReason, Command, Identity, Input, RememberedTransport,
-    SearchState, ServerList, ServerMode, Session, SessionConfig, SignInProblem, Stats, Status,
-    TransportKind, TransportReason, MOVE_ON_AFTER, READ_AFTER_MS,
+    ActionError, ActionRefusal, ClosedReason, Command, Identity, Input, LinkFigures,
+    RememberedTransport, SearchState, SeenClose, ServerList, ServerMode, Session, SessionConfig,
+    SignInProblem, Stats, Status, TransportKind, TransportReason, CLOSES_KEPT, MOVE_ON_AFTER,
+    READ_AFTER_MS,
 };
 pub use store::{Delivery, Entry, Inserted, RoomLog};

@@ -20,6 +20,7 @@ use carriage::Carriage;
 pub use carriage::{RememberedTransport, TransportKind, TransportReason};
 use joined_room::JoinedRoom;
 use link::{Link, LinkState};
+pub use link_figures::{LinkFigures, SeenClose, CLOSES_KEPT};
 use litemap::LiteMap;
 pub use read_position::READ_AFTER_MS;
 pub use search::SearchState;
@@ -45,6 +46,8 @@ pub struct Session {
     sync: HistorySync,
     arrivals: u64,
     stats: Stats,
+    /// Frames, bytes, round trips, reconnects and closes of the link.
+    figures: LinkFigures,
     wake: Option<u64>,
     revision: u64,
     /// On relays: when to announce `here` next.
@@ -99,6 +102,7 @@ impl Session {
             sync: HistorySync::default(),
             arrivals: 0,
             stats: Stats::default(),
+            figures: LinkFigures::default(),
             wake: None,
             revision: 0,
             next_here: None,
@@ -150,6 +154,11 @@ impl Session {
     /// Drop and error counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Frames, bytes, round trips, reconnects and recent closes of the link.
+    pub fn link_figures(&self) -> &LinkFigures {
+        &self.figures
     }
 
     /// The room new messages go to.
@@ -252,6 +261,7 @@ impl Session {
         }
         self.flush_outbox(now, &mut out);
         self.schedule(now, &mut out);
+        self.figures.sent(&out);
         out
     }
 
@@ -306,7 +316,10 @@ impl Session {
             }
             Input::Opened { protocol } => self.on_opened(now, protocol, &mut out),
             Input::Closed { code, reason } => self.on_closed(now, code, reason),
-            Input::Text(text) => self.on_text(now, &text, &mut out),
+            Input::Text(text) => {
+                self.figures.received(&text);
+                self.on_text(now, &text, &mut out);
+            }
             // Binary frames are not part of the protocol.
             Input::Binary => self.drop_frame(),
             Input::Tick => {
@@ -362,6 +375,7 @@ impl Session {
             }
         }
         self.schedule(now, &mut out);
+        self.figures.sent(&out);
         out
     }
 
@@ -593,6 +607,7 @@ impl Session {
             Frame::Ping(ping) if self.answers_pings() => {
                 out.push(Command::Send(encode(&Frame::Pong(ping))));
             }
+            Frame::Pong(pong) => self.figures.pong(now, pong.ts),
             Frame::Authed(authed) => self.on_authed(now, authed, out),
             Frame::Error(err) => {
                 self.stats.last_server_error = Some(format!("{}: {}", err.code, err.message));
@@ -745,6 +760,7 @@ mod auth;
 mod carriage;
 mod joined_room;
 mod link;
+mod link_figures;
 mod presence;
 mod rate_limit;
 mod read_position;

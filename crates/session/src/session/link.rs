@@ -142,6 +142,7 @@ impl Session {
             return;
         }
         self.link.protocol = protocol;
+        self.figures.opened();
         for (_, joined) in self.rooms.iter_mut() {
             joined.sync.socket_opened();
         }
@@ -168,6 +169,7 @@ impl Session {
             }
             LinkState::Open { .. } => self.fall_back(true),
         }
+        self.figures.closed(code, reason.clone());
         if code == close_code::UNAUTHORIZED {
             return self.on_unauthorized_close(now);
         }
@@ -187,6 +189,7 @@ impl Session {
 
     pub(super) fn send_ping(&mut self, now: u64, out: &mut Vec<Command>) {
         out.push(Command::Send(encode(&Frame::Ping(Ping { ts: Some(now) }))));
+        self.figures.ping_sent(now);
         if let LinkState::Open { ping_sent, .. } = &mut self.link.state {
             // A second probe does not move the first one's deadline.
             ping_sent.get_or_insert(now);
