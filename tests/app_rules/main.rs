@@ -18,5 +18,6 @@ mod embedding;
 mod generated;
 mod rate_limit;
 mod settings;
+mod unread_search;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -93,7 +93,11 @@ fn older_pages_are_loaded_until_the_wanted_message_is_held() {
     let log = s.room(ROOM).unwrap();
     assert!(log.get("m350").is_some());
     let seqs: Vec<u64> = log.entries().iter().filter_map(|e| e.msg.seq).collect();
-    assert_eq!(seqs, (201..=1_000).collect::<Vec<_>>(), "no hole in the log");
+    assert_eq!(
+        seqs,
+        (201..=1_000).collect::<Vec<_>>(),
+        "no hole in the log"
+    );
 }
 
 #[test]
@@ -151,10 +155,11 @@ fn the_unread_part_is_the_one_at_join() {
             seq: 20,
         },
     );
-    s.handle(
-        T0 + 2,
-        Input::Text(encode(&Frame::Msg(msg(21)))),
-    );
+    s.handle(T0 + 2, Input::Text(encode(&Frame::Msg(msg(21)))));
     assert_eq!(s.read_position(ROOM), Some(20));
-    assert_eq!(s.unread_at_join(ROOM), Some((12, 20)), "the marker stays put");
+    assert_eq!(
+        s.unread_at_join(ROOM),
+        Some((12, 20)),
+        "the marker stays put"
+    );
 }

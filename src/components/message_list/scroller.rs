@@ -441,3 +441,29 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
         signal.set(value);
     }
 }
+
+// Showing one message in context (a search result), away from the bottom.
+impl Scroller {
+    /// Renders the rows around message `id` at `index`, stops following new messages, and
+    /// once the rows are in the DOM puts the message mid-screen, highlighted and focused.
+    pub fn show(self, index: usize, id: String) {
+        self.state.update_value(|s| s.follow = false);
+        let count = self.chat.message_count.get_untracked();
+        self.render(slice_around(index, index, count), count, Settle::Stay);
+        // Queued after the render's own settle, so it runs on the rows just written.
+        spawn_local(async move {
+            tick().await;
+            let (Some(list), Some(rows_box)) =
+                (self.list.get_untracked(), self.rows_box.get_untracked())
+            else {
+                return;
+            };
+            let start = self.state.with_value(|s| s.slice.start);
+            let Some(slot) = slot_of(&rows_box, start, &id, index) else {
+                return;
+            };
+            list.set_scroll_top(message_top(&slot) - list.client_height() / 2);
+            super::screen::highlight(&rows_box, &slot);
+        });
+    }
+}

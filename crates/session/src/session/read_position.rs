@@ -77,12 +77,7 @@ impl Session {
 
     /// The server's position for `room`: in the answer to a join (`first`, holding the
     /// room's newest `seq` that answer gave), or live from another connection of this user.
-    pub(super) fn on_read_from_server(
-        &mut self,
-        room: &str,
-        seq: u64,
-        first: Option<Option<u64>>,
-    ) {
+    pub(super) fn on_read_from_server(&mut self, room: &str, seq: u64, first: Option<Option<u64>>) {
         let Some(joined) = self.rooms.get_mut(room) else {
             return;
         };
