@@ -138,7 +138,7 @@ async fn search_finds_a_message_among_10000_and_shows_it_in_context() {
             .click()
             .await
             .expect("the search button takes a click");
-        let field = alice.find_by_role("searchbox", "Search this room").await;
+        let field = alice.find_by_role("textbox", "Search this room").await;
         field
             .send_keys(&format!("HERON{}", Key::Enter))
             .await

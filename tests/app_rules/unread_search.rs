@@ -84,7 +84,8 @@ async fn the_new_messages_line_stays_above_the_first_message_unread_at_opening()
     assert_eq!(next.get_attribute("data-id").as_deref(), Some("m7"));
 
     // A message arriving now is no reason to move the line, nor to draw a second one.
-    chat.server.push(&msg(11, "message 11"));
+    chat.server
+        .push(&msg(11, "message 11").replacen('{', r#"{"type":"msg","#, 1));
     wait_for(&chat.root, r#"[data-id="m11"]"#).await;
     settle().await;
     let lines = find_all(&chat.root, ".unread-line");
