@@ -14,8 +14,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wirechat_protocol::{Handshake, Timestamp};
 use wirechat_session::{
-    ActionError, Delivery, Input, LinkFigures, ServerMode, Session, SessionConfig, Status,
-    TransportKind, TransportReason,
+    ActionError, Delivery, Input, LinkFigures, SearchState, ServerMode, Session, SessionConfig,
+    Status, TransportKind, TransportReason,
 };
 pub use wirechat_view::HistoryView;
 
@@ -286,6 +286,15 @@ pub struct ChatHandle {
     /// Moves whenever the link figures change, with every frame in or out; track it to re-read
     /// them with [`ChatHandle::with_link_figures`].
     pub link_revision: Signal<u64>,
+    /// The first message of the room shown that was unread when the room was opened (the
+    /// "new messages" line goes above it); `None` when there was none or the server keeps
+    /// no read positions.
+    pub unread_from: Signal<Option<String>>,
+    /// Searching the room shown: whether the server can, and the last search.
+    pub search: Signal<SearchView>,
+    /// The message the list is asked to show and highlight (a search result); see
+    /// [`ChatHandle::show_message`].
+    pub shown_message: RwSignal<Option<String>>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
 
@@ -365,16 +374,6 @@ impl ChatHandle {
         self.input(Input::Seen { room, seq });
     }
 
-    /// Where message `id` of the current room is (its index), if loaded.
-    pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.driver.with_value(|d| {
-            d.with_session(|s| {
-                let entries = s.room(s.current_room())?.entries();
-                entries.iter().rposition(|e| e.msg.id == id)
-            })
-        })
-    }
-
     /// The newest message of the current room that the user may edit.
     pub fn last_editable(&self) -> Option<MessageView> {
         self.driver.with_value(|d| {
@@ -429,6 +428,47 @@ impl ChatHandle {
     /// everyone.
     pub fn delete_message(&self, id: &str) {
         self.input(Input::DeleteMessage(id.to_owned()));
+    }
+
+    /// Notes that the reader has seen the current room up to message `id` (the newest on
+    /// screen); the read position goes to the server once the reader pauses.
+    pub fn mark_seen(&self, id: &str) {
+        let seen = self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let room = s.current_room();
+                let seq = s.room(room)?.get(id)?.msg.seq?;
+                Some((room.to_owned(), seq))
+            })
+        });
+        if let Some((room, seq)) = seen {
+            self.input(Input::Seen { room, seq });
+        }
+    }
+
+    /// Searches the current room for messages holding every word of `q`.
+    pub fn search(&self, q: &str) {
+        if !q.trim().is_empty() {
+            self.input(Input::Search(q.trim().to_owned()));
+        }
+    }
+
+    /// Asks the list to show message `id` (numbered `seq`) of the current room in context
+    /// and highlight it, loading older history until it is held.
+    pub fn show_message(&self, id: &str, seq: Option<u64>) {
+        self.shown_message.set(Some(id.to_owned()));
+        if let Some(seq) = seq {
+            self.input(Input::LoadUntil(seq));
+        }
+    }
+
+    /// Where message `id` is in the current room, counted from the oldest held.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let entries = s.room(s.current_room())?.entries();
+                entries.iter().rposition(|e| e.msg.id == id)
+            })
+        })
     }
 
     fn input(&self, input: Input) {
@@ -549,6 +589,12 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
     let typing = session_view(revision, driver, |s| s.typing(s.current_room()));
     let name = session_view(revision, driver, |s| s.name_in(s.current_room()).to_owned());
     let forbidden = session_view(revision, driver, |s| s.forbidden(s.current_room()));
+    let unread_from = session_view(revision, driver, first_unread);
+    let search = session_view(revision, driver, |s| SearchView {
+        available: s.can_search(),
+        last: s.search().cloned(),
+        revealing: s.revealing(s.current_room()),
+    });
 
     lifecycle::watch_page_lifecycle(move |input| driver.with_value(|d| d.dispatch(input)));
     on_cleanup(move || driver.with_value(|d| d.shut_down()));
@@ -567,8 +613,37 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
         room: current_room.into(),
         requested_protocols: Signal::stored(options.protocols.clone()),
         link_revision: link_revision.into(),
+        unread_from: unread_from.into(),
+        search: search.into(),
+        shown_message: RwSignal::new(None),
         driver,
     }
+}
+
+/// Searching as the search panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchView {
+    /// Whether the server answers searches.
+    pub available: bool,
+    /// The last search and its results.
+    pub last: Option<SearchState>,
+    /// Whether older history is being loaded to reach a chosen result.
+    pub revealing: bool,
+}
+
+/// The id of the first message from someone else among those of the current room that
+/// were unread when it was opened.
+fn first_unread(s: &Session) -> Option<String> {
+    let room = s.current_room();
+    let (read, latest) = s.unread_at_join(room)?;
+    let entries = s.room(room)?.entries();
+    // Held in seq order, so the read part is found by bisection, not a scan of the room.
+    let start = entries.partition_point(|e| e.msg.seq.is_some_and(|seq| seq <= read));
+    entries[start..]
+        .iter()
+        .take_while(|e| e.msg.seq.is_some_and(|seq| seq <= latest))
+        .find(|e| e.delivery.is_none())
+        .map(|e| e.msg.id.clone())
 }
 
 /// A view of the session that is re-read whenever `revision` moves.

@@ -664,3 +664,36 @@ fn label_problem(lang: Lang, problem: LabelProblem, en: &str, ko: &str) -> Strin
         },
     }
 }
+
+// Where the reader left off, and search
+texts! {
+    /// The line above the first message that came since the reader last read the room.
+    unread_line => "New messages", "새 메시지";
+    /// The room header's button that opens the search panel.
+    search_messages => "Search messages", "메시지 검색";
+    /// Label of the search field.
+    search_field => "Search this room", "이 방에서 검색";
+    /// The button that sends the search.
+    search_go => "Search", "검색";
+    /// The button that closes the search panel.
+    close_search => "Close search", "검색 닫기";
+    /// While the server looks for messages.
+    searching => "Searching…", "검색 중…";
+    /// When nothing matched.
+    no_results => "No messages found", "찾은 메시지가 없습니다";
+    /// On servers that cannot search.
+    search_unavailable => "This server cannot search messages", "이 서버는 메시지를 검색할 수 없습니다";
+    /// While older messages are loaded to show the one chosen.
+    finding_message => "Loading the message…", "메시지를 불러오는 중…";
+}
+
+impl Tr {
+    /// How many messages a search found.
+    pub fn results_found(lang: Lang, count: usize) -> String {
+        match lang {
+            Lang::En if count == 1 => "1 message found".to_owned(),
+            Lang::En => format!("{count} messages found"),
+            Lang::Ko => format!("메시지 {count}개를 찾았습니다"),
+        }
+    }
+}

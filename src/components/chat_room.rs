@@ -5,7 +5,7 @@ use crate::app::AppChrome;
 use crate::chat::{use_chat, ChatHandle, ChatOptions};
 use crate::components::{
     Composer, ConnectionStatus, HandshakeDetails, MessageList, People, Preferences, RoomList,
-    TypingIndicator,
+    SearchPanel, SearchToggle, TypingIndicator,
 };
 use crate::dom_id::unique_id;
 use crate::i18n::{isolated, use_lang, Lang, Tr};
@@ -43,6 +43,8 @@ pub fn ChatLayout() -> impl IntoView {
     let drawer_open = RwSignal::new(false);
     let sidebar_id = unique_id("sidebar");
     let close_drawer = Callback::new(move |_| drawer_open.set(false));
+    let search_open = RwSignal::new(false);
+    let search_id = unique_id("search");
     let unread_elsewhere = move || chat.rooms.with(|r| r.iter().map(|r| r.unread).sum::<u32>());
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && drawer_open.get_untracked() {
@@ -90,6 +92,7 @@ pub fn ChatLayout() -> impl IntoView {
                     <h1 class="room-name">"#" <bdi>{move || chat.room.get()}</bdi></h1>
                     <span class="me">{move || chat.name.get()}</span>
                     <ConnectionStatus/>
+                    <SearchToggle open=search_open panel_id=search_id.clone()/>
                     {chrome.map(|chrome| view! {
                         <button
                             type="button"
@@ -101,6 +104,7 @@ pub fn ChatLayout() -> impl IntoView {
                     })}
                 </header>
                 <People/>
+                <SearchPanel open=search_open panel_id=search_id/>
                 <Show when=move || chat.connection.with(|c| c.relay)>
                     <p role="note" class="relay-note">{move || Tr::relay_note(lang.get())}</p>
                 </Show>

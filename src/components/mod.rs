@@ -11,7 +11,9 @@ mod name_prompt;
 mod people;
 mod preferences;
 mod room_list;
+mod search_panel;
 mod settings_panel;
+mod unread_line;
 
 pub use avatar::Avatar;
 pub use chat_room::{ChatLayout, ChatRoom};
@@ -24,4 +26,6 @@ pub use name_prompt::NamePrompt;
 pub use people::{People, TypingIndicator};
 pub use preferences::Preferences;
 pub use room_list::RoomList;
+pub use search_panel::{SearchPanel, SearchToggle};
 pub use settings_panel::SettingsPanel;
+pub use unread_line::UnreadLine;

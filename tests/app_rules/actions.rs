@@ -214,7 +214,7 @@ async fn a_reply_quotes_its_original_and_a_click_brings_it_into_view() {
     let quote = wait_for(&chat.root, r#".msg-slot[data-id="r1"] .msg-quote"#).await;
     assert!(text_of(&quote).contains("bob") && text_of(&quote).contains("lunch friday?"));
     click(&quote);
-    wait_for(&chat.root, r#".msg-slot[data-id="m1"][data-highlight]"#).await;
+    wait_for(&chat.root, r#".msg-slot[data-id="m1"][data-highlighted]"#).await;
 
     // Replying from the menu sends a message that names its original.
     click(&menu_item(&chat.root, "m1", "Reply").await);

@@ -21,5 +21,6 @@ mod generated;
 mod link_figures;
 mod rate_limit;
 mod settings;
+mod unread_search;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

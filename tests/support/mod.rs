@@ -310,6 +310,11 @@ const APP_CSS: &str = include_str!("../../style/main.css");
 /// Mounts like [`mount_chat`], styled by the app's stylesheet, into an element
 /// `height_px` high, so the message list scrolls the same way in every run.
 pub async fn mount_styled_chat(height_px: u32) -> Mounted {
+    mount_styled_chat_greeted_by(height_px, HELLO).await
+}
+
+/// Mounts like [`mount_styled_chat`], with `hello` as the server's first frame.
+pub async fn mount_styled_chat_greeted_by(height_px: u32, hello: &str) -> Mounted {
     const STYLE_ID: &str = "wirechat-test-stylesheet";
     if document().get_element_by_id(STYLE_ID).is_none() {
         let style = document().create_element("style").unwrap();
@@ -317,7 +322,7 @@ pub async fn mount_styled_chat(height_px: u32) -> Mounted {
         style.set_text_content(Some(APP_CSS));
         document().head().unwrap().append_child(&style).unwrap();
     }
-    mount(Some(height_px), Some(HELLO), lobby_options()).await
+    mount(Some(height_px), Some(hello), lobby_options()).await
 }
 
 /// How long [`wait_until`] waits for its condition before the test fails.

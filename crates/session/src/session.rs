@@ -360,6 +360,7 @@ impl Session {
             Input::LeaveRoom(room) => self.leave_room(&room, &mut out),
             Input::SwitchRoom(room) => self.set_current_room(&room),
             Input::LoadOlder => self.load_older(&mut out),
+            Input::LoadUntil(seq) => self.load_until(seq, &mut out),
             Input::Token(answer) => self.on_token(now, answer, &mut out),
             Input::ProbeFrame(text) => self.on_probe_frame(now, &text, &mut out),
             Input::ProbeClosed => self.on_probe_closed(now),
@@ -656,7 +657,7 @@ impl Session {
             frame @ (Frame::Edit(_) | Frame::Delete(_) | Frame::React(_)) => {
                 self.on_action_frame(now, frame)
             }
-            Frame::Read(read) => self.on_read_from_server(&read.room, read.seq, false),
+            Frame::Read(read) => self.on_read_from_server(&read.room, read.seq, None),
             Frame::Results(results) => self.on_results(results),
             Frame::Unknown => {
                 self.stats.ignored += 1;
@@ -765,6 +766,7 @@ mod presence;
 mod rate_limit;
 mod read_position;
 mod relay_catchup;
+mod reveal;
 mod search;
 mod servers;
 mod sync;

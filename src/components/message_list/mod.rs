@@ -11,8 +11,10 @@ mod menu;
 mod row;
 mod screen;
 mod scroller;
+mod seen;
 
 use crate::chat::ChatHandle;
+use crate::components::UnreadLine;
 use crate::glue::resize::SizeWatch;
 use crate::i18n::{use_lang, Tr};
 use leptos::prelude::*;
@@ -39,7 +41,7 @@ pub fn MessageList() -> impl IntoView {
         chat.revision.track();
         if let Some(index) = chat.index_of(&id) {
             actions.jump_to.set(None);
-            scroller.show(id, index);
+            scroller.show(index, id);
         } else if chat
             .history
             .with_untracked(|h| h.available && h.more_before)
@@ -65,6 +67,12 @@ pub fn MessageList() -> impl IntoView {
             size_watch.set_value(SizeWatch::new(&list, move || scroller.on_resize()));
         }
     });
+    let seen = seen::SeenReport::new(chat, scroller);
+    Effect::new(move |_| {
+        chat.revision.track();
+        seen.schedule();
+    });
+    seen::show_requested_messages(chat, scroller);
     // Whole pixels (the spaces are rounded already): formatting an integer keeps the float
     // formatting machinery out of the wasm.
     let px = |space: RwSignal<f64>| move || format!("{}px", space.get() as u64);
@@ -81,15 +89,29 @@ pub fn MessageList() -> impl IntoView {
                 style:position="relative"
                 style:overflow-anchor="none"
                 node_ref=scroller.list
-                on:scroll=move |_| scroller.on_scroll()
+                on:scroll=move |_| {
+                    scroller.on_scroll();
+                    seen.schedule();
+                }
             >
                 <HistoryNote edge=scroller.edge/>
                 <div class="msg-spacer" aria-hidden="true" style:height=px(scroller.space_above)></div>
                 <div class="msg-rows" node_ref=scroller.rows_box>
+                    // The "new messages" line is a property of the row it goes above: a
+                    // change of it rebuilds that row alone.
                     <For
-                        each=move || scroller.rows.get()
-                        key=RowView::key
-                        children=move |row| view! { <MessageRow row/> }
+                        each=move || {
+                            let unread_from = chat.unread_from.get();
+                            scroller.rows.get().into_iter().map(|row| {
+                                let first_unread = unread_from.as_ref() == Some(&row.message.id);
+                                (row, first_unread)
+                            }).collect::<Vec<_>>()
+                        }
+                        key=|(row, first_unread): &(RowView, bool)| (row.key(), *first_unread)
+                        children=move |(row, first_unread)| view! {
+                            {first_unread.then(|| view! { <UnreadLine/> })}
+                            <MessageRow row/>
+                        }
                     />
                 </div>
                 <div class="msg-spacer" aria-hidden="true" style:height=px(scroller.space_below)></div>

@@ -140,12 +140,38 @@ pub fn slot_of(
         .or_else(|| slots(rows_box).find(holds))
 }
 
-/// The slot elements inside the rows box, in order.
+/// The slot elements inside the rows box, in order. Only slots carry a message id: the
+/// "new messages" line between two of them is no row.
 pub fn slots(rows_box: &web_sys::Element) -> impl Iterator<Item = web_sys::HtmlElement> {
     std::iter::successors(rows_box.first_element_child(), |el| {
         el.next_element_sibling()
     })
+    .filter(|el| el.has_attribute("data-id"))
     .map(JsCast::unchecked_into)
+}
+
+/// The id of the newest message whose top is on screen in `list`: how far the reader has
+/// read.
+pub fn newest_on_screen(
+    list: &web_sys::HtmlElement,
+    rows_box: &web_sys::Element,
+) -> Option<String> {
+    let bottom = list.scroll_top() + list.client_height();
+    slots(rows_box)
+        .take_while(|slot| message_top(slot) < bottom)
+        .last()
+        .and_then(|slot| slot.get_attribute("data-id"))
+}
+
+/// Marks `slot` as the one the reader asked to see (and no other in `rows_box`), and moves
+/// keyboard focus to it, so reading goes on from there.
+pub fn highlight(rows_box: &web_sys::Element, slot: &web_sys::HtmlElement) {
+    for other in slots(rows_box) {
+        let _ = other.remove_attribute("data-highlighted");
+    }
+    let _ = slot.set_attribute("data-highlighted", "");
+    let _ = slot.set_attribute("tabindex", "-1");
+    let _ = slot.focus();
 }
 
 /// Scrolls `list` by `px` (down when positive).

@@ -30,6 +30,9 @@ const STICK_THRESHOLD_PX: i32 = 48;
 /// How far around its expected places a moved message is searched for, in rows.
 const LOCATE_REACH_ROWS: usize = 256;
 
+/// How many animation frames showing a message waits for its row to be in the DOM.
+const SHOW_TRIES: u32 = 30;
+
 /// Where the scroll position goes once new rows are in the DOM.
 enum Settle {
     /// To the newest message.
@@ -228,26 +231,6 @@ impl Scroller {
         if let Some(list) = self.list.get_untracked() {
             let _ = list.focus();
         }
-    }
-
-    /// Renders the rows around message `id` (at `index`), brings it into view and moves the
-    /// keyboard to it, marked so the reader sees which one it is.
-    pub fn show(self, id: String, index: usize) {
-        let count = self.chat.message_count.get_untracked();
-        self.state.update_value(|s| s.follow = false);
-        self.render(slice_around(index, index, count), count, Settle::Stay);
-        spawn_local(async move {
-            tick().await;
-            if self.state.is_disposed() {
-                return;
-            }
-            if let Some(slot) = self.slot_of(&id, index) {
-                let _ = slot.set_attribute("data-highlight", "");
-                let _ = slot.set_attribute("tabindex", "-1");
-                slot.scroll_into_view();
-                let _ = slot.focus();
-            }
-        });
     }
 
     /// Tells the chat how far the reader has seen: up to row `last` of the room.
@@ -474,5 +457,49 @@ impl Scroller {
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
     if signal.with_untracked(|current| *current != value) {
         signal.set(value);
+    }
+}
+
+// Showing one message in context (a search result), away from the bottom.
+impl Scroller {
+    /// Renders the rows around message `id` at `index`, stops following new messages, and
+    /// once the rows are in the DOM puts the message mid-screen, highlighted and focused.
+    pub fn show(self, index: usize, id: String) {
+        self.show_within(index, id, SHOW_TRIES);
+    }
+
+    fn show_within(self, index: usize, id: String, frames: u32) {
+        self.state.update_value(|s| s.follow = false);
+        let count = self.chat.message_count.get_untracked();
+        self.render(slice_around(index, index, count), count, Settle::Stay);
+        // Queued after the render's own settle, so it runs on the rows just written.
+        spawn_local(async move {
+            tick().await;
+            self.place_shown(index, id, frames);
+        });
+    }
+
+    /// Puts the shown message mid-screen, highlighted and focused, once its row is in the
+    /// DOM: the rows may come with a later animation frame.
+    fn place_shown(self, index: usize, id: String, frames: u32) {
+        if self.state.is_disposed() {
+            return;
+        }
+        let (Some(list), Some(rows_box)) =
+            (self.list.get_untracked(), self.rows_box.get_untracked())
+        else {
+            return;
+        };
+        let start = self.state.with_value(|s| s.slice.start);
+        match slot_of(&rows_box, start, &id, index) {
+            Some(slot) => {
+                list.set_scroll_top(message_top(&slot) - list.client_height() / 2);
+                super::screen::highlight(&rows_box, &slot);
+            }
+            None if frames > 0 => {
+                request_animation_frame(move || self.place_shown(index, id, frames - 1));
+            }
+            None => {}
+        }
     }
 }

@@ -182,6 +182,9 @@ pub enum Input {
     SwitchRoom(String),
     /// Load older history of the current room, from servers that keep it.
     LoadOlder,
+    /// Load older history of the current room until the message numbered `seq` is held,
+    /// to show it in context (a search result, the original of a reply).
+    LoadUntil(u64),
     /// The app's answer to [`Command::NeedToken`]: a token, or why there is none.
     Token(Result<String, String>),
     /// The first frame of the WebSocket opened by [`Command::Probe`].

@@ -28,4 +28,6 @@ pub(super) struct JoinedRoom {
     pub unplaced: Unplaced,
     /// How far the user has read it.
     pub read: ReadPosition,
+    /// The `seq` of an older message to load pages until it is held (see `reveal`).
+    pub reveal: Option<u64>,
 }

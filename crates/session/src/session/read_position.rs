@@ -19,6 +19,9 @@ pub(super) struct ReadPosition {
     /// The server's position when this client first joined the room: where the unread
     /// part began, which stays put while the reader reads on.
     pub at_join: Option<u64>,
+    /// The room's newest `seq` in that same answer: messages past `at_join` up to it were
+    /// unread when the room was opened; later ones arrived while it was open.
+    pub latest_at_join: Option<u64>,
     /// The highest position sent to the server.
     sent: Option<u64>,
     /// When to send the position, once the reader has paused.
@@ -49,6 +52,14 @@ impl Session {
         self.rooms.get(room)?.read.at_join
     }
 
+    /// The messages that were unread when this client joined `room`: those numbered past
+    /// the first bound and up to the second. `None` when the server kept no position, or
+    /// did not say where the room stood.
+    pub fn unread_at_join(&self, room: &str) -> Option<(u64, u64)> {
+        let read = &self.rooms.get(room)?.read;
+        Some((read.at_join?, read.latest_at_join?))
+    }
+
     /// The reader has seen `room` up to `seq` at `now`.
     pub(super) fn on_seen(&mut self, now: u64, room: &str, seq: u64) {
         let stores = self.trusts_actions();
@@ -64,14 +75,15 @@ impl Session {
         self.touch();
     }
 
-    /// The server's position for `room`: in the answer to a join (`first` for the first
-    /// answer since the room was joined), or live from another connection of this user.
-    pub(super) fn on_read_from_server(&mut self, room: &str, seq: u64, first: bool) {
+    /// The server's position for `room`: in the answer to a join (`first`, holding the
+    /// room's newest `seq` that answer gave), or live from another connection of this user.
+    pub(super) fn on_read_from_server(&mut self, room: &str, seq: u64, first: Option<Option<u64>>) {
         let Some(joined) = self.rooms.get_mut(room) else {
             return;
         };
-        if first && joined.read.at_join.is_none() {
+        if let Some(latest) = first.filter(|_| joined.read.at_join.is_none()) {
             joined.read.at_join = Some(seq);
+            joined.read.latest_at_join = latest;
         }
         // What the server holds needs no sending again.
         joined.read.sent = Some(joined.read.sent.map_or(seq, |s| s.max(seq)));

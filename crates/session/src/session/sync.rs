@@ -181,7 +181,7 @@ impl Session {
             joined.name = history.name.clone();
         }
         if let Some(read) = history.read.filter(|_| answered.join) {
-            self.on_read_from_server(&room, read, true);
+            self.on_read_from_server(&room, read, Some(history.latest.or(newest)));
         }
         if answered.join {
             self.resend_read_position(now, &room);
@@ -197,6 +197,7 @@ impl Session {
                 self.on_message(msg);
             }
             self.touch();
+            self.continue_reveal(&room, out);
             return;
         }
         let page_len = history.msgs.len();
