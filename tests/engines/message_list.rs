@@ -218,7 +218,7 @@ async fn a_hundred_thousand_messages_keep_at_most_the_window_in_the_dom() {
         .text_content()
         .unwrap()
         .contains("Beginning of the conversation"));
-    // The rows come first; in Firefox the scroll that keeps them in place may settle a frame
+    // The rows come first; in WebKit the scroll that keeps them in place may settle a frame
     // later, so the edge above them is waited for rather than checked at once.
     wait_until("the reader sees the very top", || {
         fully_visible(&chat, &edge)
