@@ -368,12 +368,6 @@ impl ChatHandle {
         });
     }
 
-    /// The reader has seen the current room up to the message numbered `seq`.
-    pub fn seen(&self, seq: u64) {
-        let room = self.room.get_untracked();
-        self.input(Input::Seen { room, seq });
-    }
-
     /// The newest message of the current room that the user may edit.
     pub fn last_editable(&self) -> Option<MessageView> {
         self.driver.with_value(|d| {

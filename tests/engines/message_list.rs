@@ -219,13 +219,9 @@ async fn a_hundred_thousand_messages_keep_at_most_the_window_in_the_dom() {
         .unwrap()
         .contains("Beginning of the conversation"));
     // The rows come first and the scroll that keeps them in place may settle a frame later,
-    // so the edge above them is waited for. Known defect: in WebKit the list can settle a few
-    // pixels short of the top (scrollTop 21 with the edge's upper 6 px hidden), so only the
-    // edge being on screen is required here until the scroller's top is fixed.
+    // so the edge above them is waited for.
     wait_until("the reader sees the very top", || {
-        let (log_top, log_bottom) = rect(&log_of(&chat));
-        let (top, bottom) = rect(&edge);
-        bottom > log_top && top < log_bottom
+        fully_visible(&chat, &edge)
     })
     .await;
 

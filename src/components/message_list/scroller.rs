@@ -170,7 +170,6 @@ impl Scroller {
                 count,
                 Settle::Bottom,
             );
-            self.report_seen(count.saturating_sub(1));
             return;
         };
         let grown = count as isize - old_count as isize;
@@ -185,7 +184,20 @@ impl Scroller {
             self.unseen.update(|n| *n += below);
         }
         let next = follow_reader(slice, screen.first, screen.last, shift, count);
-        self.render(next, count, Settle::Keep(screen.anchor.moved(shift)));
+        // A reader at the very top keeps seeing the top when nothing arrived above: the note
+        // there may appear or change its height ("Loading…" becoming "Beginning of the
+        // conversation"), and keeping the first row in place would push it off screen.
+        let at_top = shift == 0
+            && self
+                .list
+                .get_untracked()
+                .is_some_and(|l| l.scroll_top() <= 0);
+        let settle = if at_top {
+            Settle::Top
+        } else {
+            Settle::Keep(screen.anchor.moved(shift))
+        };
+        self.render(next, count, settle);
     }
 
     /// Reacts to scrolling, at most once per animation frame.
@@ -233,18 +245,6 @@ impl Scroller {
         }
     }
 
-    /// Tells the chat how far the reader has seen: up to row `last` of the room.
-    fn report_seen(self, last: usize) {
-        let seq = self
-            .chat
-            .messages_between(last, last + 1)
-            .pop()
-            .and_then(|m| m.seq);
-        if let Some(seq) = seq {
-            self.chat.seen(seq);
-        }
-    }
-
     /// Follows new messages from now on exactly when the reader is at the bottom.
     fn note_position(self) {
         let Some(list) = self.list.get_untracked() else {
@@ -287,13 +287,11 @@ impl Scroller {
             // itself just made): the window needs no move, and reading the rows would cost
             // a layout. A short room may still show its top, so older history may be due.
             self.load_older_near_top(false);
-            self.report_seen(count.saturating_sub(1));
             return;
         }
         let Some(screen) = self.on_screen() else {
             return;
         };
-        self.report_seen(screen.last);
         if should_move(slice, screen.first, screen.last, count) {
             let next = slice_around(screen.first, screen.last, count);
             // Dragged to the very top, the reader wants the top, whatever the estimate said.
