@@ -184,15 +184,18 @@ impl Scroller {
             self.unseen.update(|n| *n += below);
         }
         let next = follow_reader(slice, screen.first, screen.last, shift, count);
-        // A reader at the very top keeps seeing the top when nothing arrived above: the note
-        // there may appear or change its height ("Loading…" becoming "Beginning of the
-        // conversation"), and keeping the first row in place would push it off screen.
-        let at_top = shift == 0
+        // A reader at the very top of a room whose beginning is loaded keeps seeing the top:
+        // the "Beginning of the conversation" note there may just have appeared, and keeping
+        // the first row in place would push it off screen. While older messages still come,
+        // the rows stay where the reader sees them instead.
+        let at_beginning = shift == 0
+            && history_edge(next, count, self.chat.history.get_untracked())
+                == HistoryEdge::Beginning
             && self
                 .list
                 .get_untracked()
                 .is_some_and(|l| l.scroll_top() <= 0);
-        let settle = if at_top {
+        let settle = if at_beginning {
             Settle::Top
         } else {
             Settle::Keep(screen.anchor.moved(shift))
