@@ -82,8 +82,14 @@ lint:
 
 # The app's own tests run in browsers (below); its documentation examples are the files in
 # examples/, which the lint builds for wasm32. The benchmark's own helpers are tested here too.
+#
+# The server's tests are built on their own: together with the session's, the session's
+# property-test features would reach the server's dependencies too, and its binary would
+# differ from the one the end-to-end tests need (SERVER_FOR_E2E), which then took another
+# minute to build.
 test-native:
-	cargo test --workspace --exclude wirechat --exclude wirechat-e2e
+	cargo test -p wirechat-server
+	cargo test --workspace --exclude wirechat --exclude wirechat-e2e --exclude wirechat-server
 	node --test bench/compare.test.mjs bench/scale.test.mjs
 
 ## Browser tests (wasm-bindgen-test), one target per engine: every test binary in Chromium,
@@ -118,7 +124,9 @@ test-browser-webkit:
 		$(BROWSER_CORE)
 
 ## End-to-end tests: the whole suite in Chromium, the core scenarios in Firefox and WebKit.
-## The fault tests kill and restart the real server binary, so it is built first.
+## The fault tests kill and restart the real server binary, so it is built first, as
+## `cargo test -p wirechat-server` builds it (with its tests' features): after
+## `test-native`, nothing is left to build.
 ##
 ## The core is one scenario of each kind rather than every variant, so both engines together
 ## take about five minutes: the page helpers (harness), chat between rooms (chat), the Enter
@@ -126,31 +134,31 @@ test-browser-webkit:
 ## surviving a reload, which is the browser's storage (faults), hostile frames (hostile), and
 ## a chat over each fallback transport, the engine's EventSource and fetch (transports).
 ## Relay variants, chaos and the other fault scenarios are engine-independent protocol work
-## and run in Chromium. libtest takes the names below as substring filters across the files.
+## and run in Chromium. The suite is one test binary with a module per subject; libtest takes
+## the names below as substring filters of `module::test`.
 SERVER_BIN := WIRECHAT_SERVER_BIN=$(CURDIR)/target/debug/wirechat-server
+SERVER_FOR_E2E := cargo build -p wirechat-server --tests
 E2E := cargo test -p wirechat-e2e
-E2E_CORE := --test harness --test chat --test relays --test faults --test hostile \
-	--test transports
-E2E_CORE_NAMES := the_helpers_read_and_drive_a_page_by_role \
-	messages_reach_everyone_in_the_room_and_no_one_outside_it \
-	the_enter_that_ends_a_composition_never_sends_and_the_next_enter_does \
-	a_broadcast_relay_keeps_rooms_apart_and_confirms_own_messages \
-	messages_written_offline_survive_a_reload_and_arrive_once \
-	hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on \
-	a_chat_works_end_to_end_over_
+E2E_CORE_NAMES := harness::the_helpers_read_and_drive_a_page_by_role \
+	chat::messages_reach_everyone_in_the_room_and_no_one_outside_it \
+	chat::the_enter_that_ends_a_composition_never_sends_and_the_next_enter_does \
+	relays::a_broadcast_relay_keeps_rooms_apart_and_confirms_own_messages \
+	faults::messages_written_offline_survive_a_reload_and_arrive_once \
+	hostile::hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on \
+	transports::a_chat_works_end_to_end_over_
 E2E_FLAGS := -- --test-threads=1 --nocapture
 
 test-e2e:
-	cargo build -p wirechat-server
-	$(SERVER_BIN) WIRECHAT_BROWSER=chromium $(E2E) $(E2E_FLAGS)
+	$(SERVER_FOR_E2E)
+	$(SERVER_BIN) WIRECHAT_BROWSER=chromium $(E2E) --lib --test e2e $(E2E_FLAGS)
 
 test-e2e-firefox:
-	cargo build -p wirechat-server
-	$(SERVER_BIN) WIRECHAT_BROWSER=firefox $(E2E) $(E2E_CORE) $(E2E_FLAGS) $(E2E_CORE_NAMES)
+	$(SERVER_FOR_E2E)
+	$(SERVER_BIN) WIRECHAT_BROWSER=firefox $(E2E) --test e2e $(E2E_FLAGS) $(E2E_CORE_NAMES)
 
 test-e2e-webkit:
-	cargo build -p wirechat-server
-	$(SERVER_BIN) WIRECHAT_BROWSER=webkit $(ON_A_DISPLAY) $(E2E) $(E2E_CORE) $(E2E_FLAGS) \
+	$(SERVER_FOR_E2E)
+	$(SERVER_BIN) WIRECHAT_BROWSER=webkit $(ON_A_DISPLAY) $(E2E) --test e2e $(E2E_FLAGS) \
 		$(E2E_CORE_NAMES)
 
 ## The performance benchmark (not part of `test`): the release app against the vanilla JS

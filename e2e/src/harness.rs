@@ -46,6 +46,20 @@ impl Harness {
     pub async fn start_with(tune: impl FnOnce(&mut wirechat_server::Config)) -> Self {
         let slot = BROWSER_SLOT.lock().await;
         let app = ServedApp::start_with(tune).await;
+        Self::around(app, slot)
+    }
+
+    /// Like [`Harness::start_with`], with the server's history already in `store`.
+    pub async fn start_with_history(
+        tune: impl FnOnce(&mut wirechat_server::Config),
+        store: impl wirechat_server::HistoryStore + 'static,
+    ) -> Self {
+        let slot = BROWSER_SLOT.lock().await;
+        let app = ServedApp::start_with_history(tune, store).await;
+        Self::around(app, slot)
+    }
+
+    fn around(app: ServedApp, slot: MutexGuard<'static, ()>) -> Self {
         Self {
             app: Some(app),
             engine: Engine::from_env(),

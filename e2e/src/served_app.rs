@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use wirechat_server::{Config, RunningServer};
+use wirechat_server::{Config, HistoryStore, RunningServer};
 
 /// The cargo workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -37,30 +37,39 @@ pub struct ServedApp {
 impl ServedApp {
     /// Serves [`dist_dir`] on `127.0.0.1:0` with the server's default limits.
     pub async fn start() -> Self {
-        let config = Config {
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            static_dir: Some(dist_dir()),
-            ..Config::default()
-        };
-        let server = wirechat_server::spawn(config)
-            .await
-            .expect("start the reference server on a free loopback port");
-        Self { server }
+        Self::start_with(|_| {}).await
     }
 
     /// Like [`ServedApp::start`], with the configuration changed by `tune` first (a larger
     /// history, say).
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let server = wirechat_server::spawn(Self::config(tune))
+            .await
+            .expect("start the reference server on a free loopback port");
+        Self { server }
+    }
+
+    /// Like [`ServedApp::start_with`], with the history already in `store`: a room of
+    /// 100,000 messages is there at once instead of after a long upload.
+    pub async fn start_with_history(
+        tune: impl FnOnce(&mut Config),
+        store: impl HistoryStore + 'static,
+    ) -> Self {
+        let server = wirechat_server::spawn_with_history(Self::config(tune), store)
+            .await
+            .expect("start the reference server on a free loopback port");
+        Self { server }
+    }
+
+    /// The configuration serving [`dist_dir`] on a free loopback port, changed by `tune`.
+    fn config(tune: impl FnOnce(&mut Config)) -> Config {
         let mut config = Config {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             static_dir: Some(dist_dir()),
             ..Config::default()
         };
         tune(&mut config);
-        let server = wirechat_server::spawn(config)
-            .await
-            .expect("start the reference server on a free loopback port");
-        Self { server }
+        config
     }
 
     /// How many WebSocket connections the server is serving now.

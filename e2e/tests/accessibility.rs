@@ -2,8 +2,8 @@
 //! sizes, and the chat used with the keyboard alone.
 //!
 //! axe-core comes from the root `node_modules` (`npm ci`). Run with
-//! `cargo test -p wirechat-e2e --test accessibility -- --test-threads=1 --nocapture` to see
-//! every violation axe reports, whatever its impact.
+//! `cargo test -p wirechat-e2e --test e2e accessibility:: -- --test-threads=1 --nocapture`
+//! to see every violation axe reports, whatever its impact.
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //!
 //! The page drops any frame over 512 KiB, so a server answering a join, a scroll-back or a
 //! resume with one frame per page of messages would leave the reader stuck. Run with
-//! `cargo test -p wirechat-e2e --test big_pages -- --test-threads=1 --nocapture`.
+//! `cargo test -p wirechat-e2e --test e2e big_pages:: -- --test-threads=1 --nocapture`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

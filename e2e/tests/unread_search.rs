@@ -3,7 +3,7 @@
 //! message among 10,000 and shows it in context in the list.
 //!
 //! Every test holds the harness's browser slot, so tests take turns. Run them with
-//! `cargo test -p wirechat-e2e --test unread_search -- --test-threads=1 --nocapture`.
+//! `cargo test -p wirechat-e2e --test e2e unread_search:: -- --test-threads=1 --nocapture`.
 
 use std::time::Duration;
 

@@ -53,6 +53,7 @@ mod transport;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,6 +129,46 @@ pub async fn spawn(config: Config) -> io::Result<RunningServer> {
         }
         _ => AppState::new(config)?,
     };
+    serve(state, bind, header_timeout, lock, retention).await
+}
+
+/// Like [`spawn`], with history kept in `store` (for example a [`MemoryHistory`] filled
+/// beforehand, so a test starts with a long room without sending it message by message).
+/// `config.storage` is not used.
+///
+/// Fails when [`Config::check`] refuses the settings or the address cannot be bound.
+///
+/// # Panics
+/// When the system has no randomness for the guest key.
+pub async fn spawn_with_history(
+    config: Config,
+    store: impl HistoryStore + 'static,
+) -> io::Result<RunningServer> {
+    config
+        .check()
+        .map_err(|reason| io::Error::new(io::ErrorKind::InvalidInput, reason))?;
+    let bind = config.bind;
+    let header_timeout = config.handshake_timeout;
+    serve(
+        AppState::with_history(config, store),
+        bind,
+        header_timeout,
+        None,
+        None,
+    )
+    .await
+}
+
+/// Binds `bind` and serves `state` in a background task, holding the data directory's
+/// `lock` for as long as it accepts, and applying the `retention` policy to the database in
+/// that directory meanwhile.
+async fn serve(
+    state: AppState,
+    bind: SocketAddr,
+    header_timeout: Duration,
+    lock: Option<DataLock>,
+    retention: Option<(PathBuf, Retention)>,
+) -> io::Result<RunningServer> {
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|err| io::Error::new(err.kind(), format!("cannot listen on {bind}: {err}")))?;

@@ -1,7 +1,7 @@
 //! Message actions over real sockets: edits, deletes, reactions, read positions and search,
 //! on a server that keeps history in SQLite.
 
-mod common;
+use crate::common;
 
 use common::{local, start, Client};
 use tempfile::TempDir;

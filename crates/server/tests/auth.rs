@@ -4,7 +4,7 @@
 //! The keys in `tests/keys/` were made for these tests only, with
 //! `openssl genpkey -algorithm ed25519` and `openssl genpkey -algorithm RSA`.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,6 @@
 //! The `wirechat-server` binary: where it keeps history, and how it fails.
 
-mod process;
+use crate::process;
 
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,6 @@
 //! Rooms, messages and history, through real WebSocket clients.
 
-mod common;
+use crate::common;
 
 use common::{join_frame, local, msg, start, Client};
 use wirechat_protocol::{

@@ -1,7 +1,7 @@
 //! Flow limits through real sockets: history pages cut by bytes, rate limits, room caps,
 //! the idle timeout and presence changes.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //!
 //! The binary is `WIRECHAT_SERVER_BIN` when set, else the one cargo built for these tests.
 
-mod process;
+use crate::process;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

@@ -1,7 +1,7 @@
 //! Guests that come back with their `resume` token, over real sockets: a second tab or a
 //! reconnect is the same guest, also after a restart, and no other token passes for one.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,6 +1,6 @@
 //! The HTTP side of the WebSocket handshake, byte by byte over a plain TCP socket.
 
-mod common;
+use crate::common;
 
 use common::{local, raw_exchange, start, Client, RawResponse, WAIT};
 use tokio::time::timeout;

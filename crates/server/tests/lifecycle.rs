@@ -1,6 +1,6 @@
 //! Limits, the static frontend and shutdown: the server's edges.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

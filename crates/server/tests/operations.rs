@@ -1,7 +1,7 @@
 //! What an operator relies on, through real sockets: `/healthz`, `/metrics`, and retention
 //! trimming the SQLite history while `seq` numbering and resume go on.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

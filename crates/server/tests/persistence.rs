@@ -1,6 +1,6 @@
 //! History kept in SQLite across a restart of the server, through real WebSocket clients.
 
-mod common;
+use crate::common;
 
 use common::{answers, local, msg, start, Client};
 use wirechat_protocol::{ChatMessage, Frame, History, Join};

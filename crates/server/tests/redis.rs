@@ -3,8 +3,8 @@
 //!
 //! Each test starts its own `redis-server` on a free port with persistence off, and stops it.
 
-mod common;
-mod process;
+use crate::common;
+use crate::process;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! The SSE and long-polling transports against the real server over real sockets: the same
 //! frames and rules as `/ws`, with the HTTP side of ids, cursors, sizes and origins.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;

@@ -9,7 +9,7 @@ use wirechat_session::{
     ActionRefusal, Command, Delivery, Input, ServerMode, Session, SessionConfig, READ_AFTER_MS,
 };
 
-mod support;
+use crate::support;
 
 use support::sent;
 

@@ -5,7 +5,7 @@
 use wirechat_protocol::{encode, feature, Ack, ChatMessage, Frame, History, Join, Timestamp};
 use wirechat_session::{Command, Input, Session, SessionConfig, Status, MOVE_ON_AFTER};
 
-mod support;
+use crate::support;
 
 use support::sent;
 

@@ -10,7 +10,7 @@ use wirechat_session::{
     ClosedReason, Command, Delivery, Input, Session, SessionConfig, SignInProblem, Status,
 };
 
-mod support;
+use crate::support;
 
 use support::sent;
 

@@ -4,7 +4,7 @@
 use wirechat_protocol::{encode, feature, ChatMessage, Fetch, Frame, History, Timestamp};
 use wirechat_session::{Command, Input, Session, SessionConfig};
 
-mod support;
+use crate::support;
 
 use support::sent;
 

@@ -4,7 +4,7 @@
 use wirechat_protocol::{encode, error_code, feature, ErrorFrame, Frame, Presence, PresenceChange};
 use wirechat_session::{Command, Delivery, Input, Session, SessionConfig};
 
-mod support;
+use crate::support;
 
 use support::{hello, sent};
 

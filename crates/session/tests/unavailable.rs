@@ -4,7 +4,7 @@
 use wirechat_protocol::{encode, error_code, feature, Ack, ErrorFrame, Frame};
 use wirechat_session::{Command, Delivery, Input, Session, SessionConfig};
 
-mod support;
+use crate::support;
 
 use support::sent;
 

@@ -1,5 +1,4 @@
 //! What the integration tests share: a server on a free loopback port and a chat client.
-#![allow(dead_code)] // each test binary uses its own part of this
 
 use std::time::Duration;
 
