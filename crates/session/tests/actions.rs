@@ -6,7 +6,7 @@ use wirechat_protocol::{
     Reaction, Read, Results, Timestamp,
 };
 use wirechat_session::{
-    ActionRefusal, Command, Delivery, Input, ServerMode, Session, SessionConfig, READ_AFTER_MS,
+    ActionRefusal, Command, Delivery, Input, ServerMode, Session, READ_AFTER_MS,
 };
 
 use crate::support;
@@ -17,20 +17,7 @@ const T0: u64 = 1_764_000_000_000;
 const ROOM: &str = "lobby";
 
 fn session(name: &str) -> Session {
-    let config = SessionConfig {
-        name: name.into(),
-        rooms: vec![ROOM.into()],
-        ..SessionConfig::default()
-    };
-    let mut s = Session::new(config, 7);
-    s.handle(T0, Input::Start);
-    s.handle(
-        T0,
-        Input::Opened {
-            protocol: String::new(),
-        },
-    );
-    s
+    support::opened(name, ROOM, T0)
 }
 
 /// A session on a server that stores actions and answers searches, joined to an empty room.

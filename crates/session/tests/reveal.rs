@@ -2,7 +2,7 @@
 //! can show a search result or a reply's original among its neighbours.
 
 use wirechat_protocol::{encode, feature, ChatMessage, Fetch, Frame, History, Timestamp};
-use wirechat_session::{Command, Input, Session, SessionConfig};
+use wirechat_session::{Command, Input, Session};
 
 use crate::support;
 
@@ -53,19 +53,7 @@ fn fetches(commands: &[Command]) -> Vec<Fetch> {
 
 /// A session joined to a room of 1,000 messages whose join answer held the newest 200.
 fn joined() -> Session {
-    let config = SessionConfig {
-        name: "alice".into(),
-        rooms: vec![ROOM.into()],
-        ..SessionConfig::default()
-    };
-    let mut s = Session::new(config, 7);
-    s.handle(T0, Input::Start);
-    s.handle(
-        T0,
-        Input::Opened {
-            protocol: String::new(),
-        },
-    );
+    let mut s = support::opened("alice", ROOM, T0);
     s.handle(T0, support::hello(&[feature::HISTORY, feature::SEARCH]));
     s.handle(T0, page(801..=1_000, true, None));
     s
@@ -121,19 +109,7 @@ fn loading_stops_at_the_beginning_of_the_room() {
 /// `read` to its `latest`, however far the reader reads on and whatever arrives later.
 #[test]
 fn the_unread_part_is_the_one_at_join() {
-    let config = SessionConfig {
-        name: "alice".into(),
-        rooms: vec![ROOM.into()],
-        ..SessionConfig::default()
-    };
-    let mut s = Session::new(config, 7);
-    s.handle(T0, Input::Start);
-    s.handle(
-        T0,
-        Input::Opened {
-            protocol: String::new(),
-        },
-    );
+    let mut s = support::opened("alice", ROOM, T0);
     s.handle(T0, support::hello(&[feature::HISTORY, feature::ACTIONS]));
     s.handle(
         T0,

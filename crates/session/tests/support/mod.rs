@@ -1,7 +1,27 @@
-//! What the session tests share: a server's `hello` and the frames a session wrote.
+//! What the session tests share: a session with its socket open, a server's `hello` and the
+//! frames a session wrote.
 
 use wirechat_protocol::{decode, encode, Frame, Hello};
-use wirechat_session::{Command, Input};
+use wirechat_session::{Command, Input, Session, SessionConfig};
+
+/// A session of user `name` in `room`, started at `now` (ms) with its socket open and no
+/// frame received yet.
+pub fn opened(name: &str, room: &str, now: u64) -> Session {
+    let config = SessionConfig {
+        name: name.into(),
+        rooms: vec![room.into()],
+        ..SessionConfig::default()
+    };
+    let mut s = Session::new(config, 7);
+    s.handle(now, Input::Start);
+    s.handle(
+        now,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    s
+}
 
 /// The `hello` of a server announcing `features`.
 pub fn hello(features: &[&str]) -> Input {
