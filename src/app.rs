@@ -1,7 +1,7 @@
 //! The root component: configuration → name → chat room, with in-app settings.
 
 use crate::chat::{ChatHandle, ChatOptions};
-use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
+use crate::components::{ChatRoom, MentionNotifier, NamePrompt, SettingsPanel};
 use crate::config::{
     linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigError, ConfigFile,
     QueryOverrides, SignInSource,
@@ -199,7 +199,7 @@ fn Configured(file: ConfigFile, config: ClientConfig) -> impl IntoView {
                         .into_iter()
                         .filter(|r| *r != current.room && check_room_name(r).is_ok())
                         .collect();
-                    view! { <ChatRoom options><PageSync/><ShareSignedInName shared=signed_in_as/></ChatRoom> }.into_any()
+                    view! { <ChatRoom options><PageSync/><MentionNotifier/><ShareSignedInName shared=signed_in_as/></ChatRoom> }.into_any()
                 }
             }
         }}
@@ -253,9 +253,12 @@ fn PageSync() -> impl IntoView {
     });
     Effect::new(move |_| {
         let unread: u32 = chat.rooms.with(|r| r.iter().map(|r| r.unread).sum());
+        let mentioned = chat.rooms.with(|r| r.iter().any(|r| r.mentions > 0));
         let room = chat.room.get();
         let title = if unread > 0 {
-            format!("({unread}) #{room} · wirechat")
+            // "@" as on the room's badge: someone asked for the reader.
+            let at = if mentioned { "@" } else { "" };
+            format!("({at}{unread}) #{room} · wirechat")
         } else {
             format!("#{room} · wirechat")
         };
