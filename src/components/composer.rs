@@ -3,7 +3,7 @@
 //! the user's last message); `@` offers the room's members to mention.
 
 use crate::chat::ChatHandle;
-use crate::components::mention_picker::{MentionOptions, MentionPicker, PickerKey};
+use crate::components::mention_picker::{mention_options, MentionPicker, PickerKey};
 use crate::components::message_actions::{use_message_actions, Drafting};
 use crate::dom_id::unique_id;
 use crate::glue::page;
@@ -235,13 +235,10 @@ pub fn Composer() -> impl IntoView {
                     on:input=on_input
                     on:blur=move |_| picker.close()
                 ></textarea>
-                <MentionOptions
-                    picker=picker
-                    on_pick=Callback::new(move |i| {
-                        let text = textarea.get_untracked().map(|el| el.value()).unwrap_or_default();
-                        picker.pick(&text, i, put_mention);
-                    })
-                />
+                {mention_options(picker, move |i| {
+                    let text = textarea.get_untracked().map(|el| el.value()).unwrap_or_default();
+                    picker.pick(&text, i, put_mention);
+                })}
             </div>
             <button type="submit" disabled=too_long>{move || Tr::send(lang.get())}</button>
             <p id=limit_id class="composer-limit" class:over=too_long aria-live="polite">

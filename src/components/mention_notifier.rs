@@ -9,9 +9,8 @@ use leptos::prelude::*;
 /// Notifications with this tag replace each other, so a burst of mentions shows one.
 const MENTION_TAG: &str = "wirechat-mention";
 
-/// Watches the chat for new mentions of the user and notifies of them. Renders nothing.
-#[component]
-pub fn MentionNotifier() -> impl IntoView {
+/// Watches the chat (from context) for new mentions of the user and notifies of them.
+pub fn notify_of_mentions() {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
     // What was seen last: the unread mentions of each room, and the size of the room shown.

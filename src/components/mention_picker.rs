@@ -172,13 +172,11 @@ impl Default for MentionPicker {
 }
 
 /// The listbox of members to mention, shown above the composer's field while a mention is
-/// typed. `on_pick` gets the index of an option chosen by pointer.
-#[component]
-pub fn MentionOptions(
-    /// The picker it shows.
+/// typed; `on_pick` gets the index of an option chosen by pointer. A plain function rather
+/// than a component: it has one caller, and a component costs bundle bytes.
+pub fn mention_options(
     picker: MentionPicker,
-    /// Called with the index of the option clicked or tapped.
-    on_pick: Callback<usize>,
+    on_pick: impl Fn(usize) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = use_lang();
     let options = move || {
@@ -210,7 +208,7 @@ pub fn MentionOptions(
                     aria-selected=active.to_string()
                     // Focus stays in the field, so typing goes on after a pick.
                     on:mousedown=|ev| ev.prevent_default()
-                    on:click=move |_| on_pick.run(i)
+                    on:click=move |_| on_pick(i)
                 >
                     <bdi>{name}</bdi>
                 </li>

@@ -22,7 +22,7 @@ pub use chat_room::{ChatLayout, ChatRoom};
 pub use composer::{is_send_key, Composer};
 pub use connection_status::ConnectionStatus;
 pub use handshake_details::HandshakeDetails;
-pub use mention_notifier::MentionNotifier;
+pub use mention_notifier::notify_of_mentions;
 pub use message_actions::{use_message_actions, Drafting, MessageActions};
 pub use message_list::MessageList;
 pub use name_prompt::NamePrompt;

@@ -9,9 +9,7 @@
 /// The most members the composer offers for one `@` prefix.
 pub const MOST_SUGGESTIONS: usize = 8;
 
-/// The longest prefix (in characters) after an `@` that is still completed: past it the
-/// `@` is taken for part of the text, not a name being typed.
-pub const LONGEST_PREFIX: usize = 64;
+use wirechat_protocol::MAX_NAME_BYTES;
 
 /// Whether `text` mentions the user called `name`.
 pub fn mentions(text: &str, name: &str) -> bool {
@@ -37,33 +35,42 @@ pub fn mention_query(text: &str, caret: usize) -> Option<(usize, &str)> {
     let opens = opens_mention(before, at)
         && !prefix.starts_with(char::is_whitespace)
         && !prefix.contains(['\n', '@'])
-        && prefix.chars().count() <= LONGEST_PREFIX;
+        // Longer than any name: the `@` is part of the text, not a name being typed.
+        && prefix.len() <= MAX_NAME_BYTES;
     opens.then_some((at, prefix))
 }
 
 /// The members (`me` left out) whose name `prefix` could be the start of, best first:
 /// names that start with it, then names with a later word that does; shorter names first,
-/// then alphabetically. At most [`MOST_SUGGESTIONS`], each once.
+/// then alphabetically (length in bytes, which is enough to put `ann` before
+/// `anna`). At most [`MOST_SUGGESTIONS`], each once.
 pub fn suggestions<'a>(prefix: &str, members: &'a [String], me: &str) -> Vec<&'a str> {
     let prefix: String = folded(prefix).collect();
-    let mut ranked: Vec<(u8, &str)> = members
+    let mut left: Vec<(u8, &str)> = members
         .iter()
         .map(String::as_str)
         .filter(|m| *m != me && !m.trim().is_empty())
         .filter_map(|m| rank(m, &prefix).map(|r| (r, m)))
         .collect();
-    ranked.sort_by(|(ra, a), (rb, b)| {
+    let order = |(ra, a): &(u8, &str), (rb, b): &(u8, &str)| {
         ra.cmp(rb)
-            .then(a.chars().count().cmp(&b.chars().count()))
-            .then(folded(a).cmp(folded(b)))
-            .then(a.cmp(b))
-    });
-    ranked.dedup_by(|(_, a), (_, b)| a == b);
-    ranked
-        .into_iter()
-        .take(MOST_SUGGESTIONS)
-        .map(|(_, m)| m)
-        .collect()
+            .then(a.len().cmp(&b.len()))
+            .then_with(|| folded(a).cmp(folded(b)))
+            .then_with(|| a.cmp(b))
+    };
+    // The best few, picked one at a time: a room's list is short, and this is much less
+    // code in the bundle than a sort.
+    let mut best: Vec<&str> = Vec::new();
+    while best.len() < MOST_SUGGESTIONS {
+        let Some(at) = (0..left.len()).min_by(|&i, &j| order(&left[i], &left[j])) else {
+            break;
+        };
+        let (_, name) = left.swap_remove(at);
+        if !best.contains(&name) {
+            best.push(name);
+        }
+    }
+    best
 }
 
 /// How well `name` completes `prefix` (already folded): 0 at its start, 1 at a later word,

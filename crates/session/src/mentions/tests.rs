@@ -51,7 +51,7 @@ fn the_query_is_the_mention_being_typed_before_the_caret() {
     assert_eq!(mention_query("no at", 5), None);
     // A caret inside a character is no caret.
     assert_eq!(mention_query("@민", 2), None);
-    let long = format!("@{}", "a".repeat(LONGEST_PREFIX + 1));
+    let long = format!("@{}", "a".repeat(MAX_NAME_BYTES + 1));
     assert_eq!(mention_query(&long, long.len()), None);
 }
 
