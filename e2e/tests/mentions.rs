@@ -1,14 +1,15 @@
 //! @mentions against the reference server, in two browsers: alice mentions bob by picking
 //! his name from the composer's list with the keyboard, and bob, reading another room,
 //! sees the room marked with `@` (in the room list and the title) until he opens it and finds the message highlighted. A
-//! message that does not mention him only counts as unread.
+//! message that does not mention him only counts as unread. axe finds nothing serious on
+//! the way.
 //!
 //! Every test holds the harness's browser slot, so tests take turns. Run them with
 //! `cargo test -p wirechat-e2e --test mentions -- --test-threads=1 --nocapture`.
 
 use fantoccini::key::Key;
 use serde_json::Value;
-use wirechat_e2e::{bounded, wait_until, Browser, Harness, DEFAULT_WAIT, TEST_BOUND};
+use wirechat_e2e::{bounded, wait_until, AxeViolation, Browser, Harness, DEFAULT_WAIT, TEST_BOUND};
 
 /// The composer's member list: the names offered and whether the list is shown.
 const OFFERED_JS: &str = r#"
@@ -24,6 +25,17 @@ const HIGHLIGHTED_JS: &str = r#"
         cue: (row.querySelector('.mention-cue') || {}).textContent || null,
     }));
 "#;
+
+/// What axe finds serious or critical on `browser`'s page, each named with `page`.
+async fn serious_violations(browser: &Browser, page: &str) -> Vec<String> {
+    browser
+        .axe_violations()
+        .await
+        .iter()
+        .filter(|v| v.is_serious())
+        .map(|v: &AxeViolation| format!("{page}: {v}"))
+        .collect()
+}
 
 /// Waits until `script` returns a value that `holds`, and returns it.
 async fn wait_for_script(
@@ -81,6 +93,7 @@ async fn a_mention_marks_the_room_of_a_reader_elsewhere_and_highlights_the_messa
                 .is_some_and(|names| names == &[Value::from("bob")])
         })
         .await;
+        let mut serious = serious_violations(&alice, "member list open").await;
         composer
             .send_keys(&Key::Enter.to_string())
             .await
@@ -109,6 +122,7 @@ async fn a_mention_marks_the_room_of_a_reader_elsewhere_and_highlights_the_messa
 
         bob.wait_for_title("marked @ too", |t| t == "(@2) #my · wirechat")
             .await;
+        serious.extend(serious_violations(&bob, "room marked @").await);
 
         bob.switch_to_room("mx").await;
         bob.wait_for_messages(&[
@@ -124,6 +138,8 @@ async fn a_mention_marks_the_room_of_a_reader_elsewhere_and_highlights_the_messa
             highlighted,
             serde_json::json!([{ "text": "look @bob at this", "cue": "mentions you" }])
         );
+        serious.extend(serious_violations(&bob, "mention highlighted").await);
+        assert!(serious.is_empty(), "axe: {}", serious.join("\n"));
         bob.wait_for_rooms("with no unread badge", |rooms| {
             rooms.iter().all(|r| r.unread.is_none())
         })
