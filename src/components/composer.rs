@@ -234,6 +234,13 @@ pub fn Composer() -> impl IntoView {
                     on:keydown=on_keydown
                     on:input=on_input
                     on:blur=move |_| picker.close()
+                    // A caret moved away from the `@name` being typed closes the list.
+                    on:click=move |_| follow_caret()
+                    on:keyup=move |ev: KeyboardEvent| {
+                        if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                            follow_caret();
+                        }
+                    }
                 ></textarea>
                 {mention_options(picker, move |i| {
                     let text = textarea.get_untracked().map(|el| el.value()).unwrap_or_default();

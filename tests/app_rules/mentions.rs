@@ -46,6 +46,15 @@ fn expanded(root: &web_sys::HtmlElement) -> String {
         .unwrap_or_default()
 }
 
+/// Fires a keyup of `key` on the field, as a key that moves the caret does.
+fn key_up(area: &web_sys::HtmlTextAreaElement, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keyup", &init).unwrap();
+    area.dispatch_event(&event).unwrap();
+}
+
 /// Sets the text with the caret at its end and fires `input`.
 fn type_at_end(area: &web_sys::HtmlTextAreaElement, text: &str) {
     type_text(area, text, false);
@@ -153,6 +162,23 @@ async fn a_click_on_a_member_puts_the_mention_in_place_and_no_match_shows_no_lis
         "false",
         "an e-mail address is no mention"
     );
+
+    // Moving the caret away from the name being typed closes the list, and back opens it.
+    type_at_end(&area, "@an or");
+    settle().await;
+    assert_eq!(expanded(&chat.root), "false");
+    area.set_selection_range(3, 3).unwrap();
+    key_up(&area, "ArrowLeft");
+    wait_until("the list opens at the name", || {
+        expanded(&chat.root) == "true"
+    })
+    .await;
+    area.set_selection_range(6, 6).unwrap();
+    key_up(&area, "End");
+    wait_until("the list closes past the name", || {
+        expanded(&chat.root) == "false"
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
