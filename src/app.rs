@@ -1,7 +1,7 @@
 //! The root component: configuration → name → chat room, with in-app settings.
 
 use crate::chat::{ChatHandle, ChatOptions};
-use crate::components::{ChatRoom, NamePrompt, SettingsPanel};
+use crate::components::{notify_of_mentions, ChatRoom, NamePrompt, SettingsPanel};
 use crate::config::{
     linked_server_to_confirm, merge, parse_config_file, ClientConfig, ConfigError, ConfigFile,
     QueryOverrides, SignInSource,
@@ -237,11 +237,12 @@ fn saved_rooms() -> Vec<String> {
 
 /// Keeps the page in step with the chat: the current room in the address bar (so a link or
 /// a reload lands in it), the unread total in the title, the joined rooms in localStorage,
-/// and a desktop notification for news while the tab is hidden.
+/// and a desktop notification for news (and for mentions) while the tab is hidden.
 #[component]
 fn PageSync() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
+    notify_of_mentions();
     Effect::new(move |_| page::show_room_in_address_bar(&chat.room.get()));
     Effect::new(move |_| {
         let rooms: Vec<String> = chat
@@ -253,9 +254,12 @@ fn PageSync() -> impl IntoView {
     });
     Effect::new(move |_| {
         let unread: u32 = chat.rooms.with(|r| r.iter().map(|r| r.unread).sum());
+        let mentioned = chat.rooms.with(|r| r.iter().any(|r| r.mentions > 0));
         let room = chat.room.get();
         let title = if unread > 0 {
-            format!("({unread}) #{room} · wirechat")
+            // "@" as on the room's badge: someone asked for the reader.
+            let at = if mentioned { "@" } else { "" };
+            format!("({at}{unread}) #{room} · wirechat")
         } else {
             format!("#{room} · wirechat")
         };
@@ -269,7 +273,8 @@ fn PageSync() -> impl IntoView {
             if (count > seen_count || unread > seen_unread) && notify::page_hidden() {
                 let latest = chat.messages_between(count.saturating_sub(1), count);
                 let me = chat.name.get_untracked();
-                if let Some(msg) = latest.into_iter().find(|m| m.from != me) {
+                // A mention has a notification of its own (`notify_of_mentions`).
+                if let Some(msg) = latest.into_iter().find(|m| m.from != me && !m.mentions_you) {
                     let room = chat.room.get_untracked();
                     notify::show(
                         &Tr::new_message_from(lang.get_untracked(), &msg.from, &room),

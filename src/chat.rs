@@ -129,6 +129,8 @@ pub struct MessageView {
     pub reactions: Vec<ReactionView>,
     /// Whether the user may edit and delete it: their own, sent, and not deleted.
     pub editable: bool,
+    /// Whether it mentions the user (`@` and their name), and is not theirs.
+    pub mentions_you: bool,
 }
 
 /// The message a reply quotes.
@@ -154,7 +156,7 @@ pub struct ReactionView {
 }
 
 impl MessageView {
-    fn of(entry: &wirechat_session::Entry, log: &wirechat_session::RoomLog) -> Self {
+    fn of(entry: &wirechat_session::Entry, log: &wirechat_session::RoomLog, s: &Session) -> Self {
         let msg = &entry.msg;
         Self {
             id: msg.id.clone(),
@@ -182,6 +184,7 @@ impl MessageView {
                 .collect(),
             editable: matches!(entry.delivery, Some(Delivery::Sent | Delivery::Delivered))
                 && !entry.is_deleted(),
+            mentions_you: s.mentions_me(&msg.room, entry),
         }
     }
 }
@@ -193,6 +196,8 @@ pub struct RoomSummary {
     pub name: String,
     /// Messages that arrived while another room was shown.
     pub unread: u32,
+    /// Of those, the ones that mention the user.
+    pub mentions: u32,
 }
 
 /// Connection facts for the status line and the developer footer.
@@ -331,7 +336,7 @@ impl ChatHandle {
                 let start = start.min(end);
                 entries[start..end]
                     .iter()
-                    .map(|e| MessageView::of(e, log))
+                    .map(|e| MessageView::of(e, log, s))
                     .collect()
             })
         })
@@ -376,8 +381,25 @@ impl ChatHandle {
                 log.entries()
                     .iter()
                     .rev()
-                    .map(|e| MessageView::of(e, log))
+                    .map(|e| MessageView::of(e, log, s))
                     .find(|m| m.editable)
+            })
+        })
+    }
+
+    /// The newest message of `room` that mentions the user, among its unread ones (the
+    /// newest one in the room shown).
+    pub fn newest_mention(&self, room: &str) -> Option<MessageView> {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let log = s.room(room)?;
+                let news = s.unread(room).max(1) as usize;
+                log.entries()
+                    .iter()
+                    .rev()
+                    .take(news)
+                    .find(|e| s.mentions_me(room, e))
+                    .map(|e| MessageView::of(e, log, s))
             })
         })
     }
@@ -558,7 +580,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
                 let entries = log.entries();
                 entries[entries.len().saturating_sub(limit)..]
                     .iter()
-                    .map(|e| MessageView::of(e, log))
+                    .map(|e| MessageView::of(e, log, s))
                     .collect()
             })
             .unwrap_or_default()
@@ -571,6 +593,7 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
             .map(|name| RoomSummary {
                 name: name.to_owned(),
                 unread: s.unread(name),
+                mentions: s.unread_mentions(name),
             })
             .collect::<Vec<_>>()
     });

@@ -528,6 +528,35 @@ texts! {
     show_rooms => "Show rooms", "방 목록 보기";
     /// Button that closes the room drawer.
     hide_rooms => "Hide rooms", "방 목록 닫기";
+
+    // Mentions
+    /// Said with a message that mentions the reader.
+    mentions_you => "mentions you", "나를 언급함";
+    /// Label of the list of members the composer offers to mention.
+    members_to_mention => "Members to mention", "언급할 멤버";
+    /// Switch for desktop notifications of mentions.
+    notify_mentions => "Notify me of mentions", "나를 언급하면 알림";
+}
+
+// Mentions
+impl Tr {
+    /// Accessible label of a room's mark for unread mentions of the reader.
+    pub fn unread_mentions(lang: Lang, count: u32) -> String {
+        match lang {
+            Lang::En if count == 1 => "1 mention of you".to_owned(),
+            Lang::En => format!("{count} mentions of you"),
+            Lang::Ko => format!("나를 언급한 메시지 {count}개"),
+        }
+    }
+
+    /// Title of a desktop notification of a mention.
+    pub fn mentioned_by(lang: Lang, from: &str, room: &str) -> String {
+        let from = isolated(from);
+        match lang {
+            Lang::En => format!("{from} mentioned you in #{room}"),
+            Lang::Ko => format!("#{room}에서 {from} 님이 나를 언급함"),
+        }
+    }
 }
 
 impl Tr {

@@ -1,8 +1,9 @@
 //! Writing a message: the textarea, Enter-to-send that respects IME composition, per-room
 //! drafts and the length counter; replies and edits (Up arrow in an empty composer edits
-//! the user's last message).
+//! the user's last message); `@` offers the room's members to mention.
 
 use crate::chat::ChatHandle;
+use crate::components::mention_picker::{mention_options, MentionPicker, PickerKey};
 use crate::components::message_actions::{use_message_actions, Drafting};
 use crate::dom_id::unique_id;
 use crate::glue::page;
@@ -103,6 +104,7 @@ pub fn Composer() -> impl IntoView {
         }
         actions.drafting.set(Drafting::New);
     };
+    let picker = MentionPicker::new();
     let submit = move || {
         let Some(el) = textarea.get_untracked() else {
             return;
@@ -120,6 +122,7 @@ pub fn Composer() -> impl IntoView {
             }
         };
         if done {
+            picker.close();
             el.set_value("");
             keep_draft(&chat.room.get_untracked(), "");
             fit(&el);
@@ -127,7 +130,36 @@ pub fn Composer() -> impl IntoView {
         }
         let _ = el.focus();
     };
+    // Puts a chosen mention in the field, caret after it, as if typed.
+    let put_mention = move |text: String, caret: u32| {
+        if let Some(el) = textarea.get_untracked() {
+            el.set_value(&text);
+            let _ = el.set_selection_range(caret, caret);
+            fit(&el);
+            keep_draft(&chat.room.get_untracked(), &text);
+            let _ = el.focus();
+        }
+    };
+    let follow_caret = move || {
+        if let Some(el) = textarea.get_untracked() {
+            let caret = el.selection_end().ok().flatten().unwrap_or(0);
+            let members = chat.online.get_untracked();
+            picker.follow(&el.value(), caret, &members, &chat.name.get_untracked());
+        }
+    };
     let on_keydown = move |ev: KeyboardEvent| {
+        let composing = ev.is_composing() || ev.key_code() == IME_PROCESS_KEY;
+        let text = textarea
+            .get_untracked()
+            .map(|el| el.value())
+            .unwrap_or_default();
+        if !ev.shift_key()
+            && picker.key(&ev.key(), composing, &text, put_mention) == PickerKey::Handled
+        {
+            // The list's key: Enter picks a member and never sends while it is open.
+            ev.prevent_default();
+            return;
+        }
         if is_send_key(&ev.key(), ev.shift_key(), ev.is_composing(), ev.key_code()) {
             ev.prevent_default();
             submit();
@@ -165,6 +197,7 @@ pub fn Composer() -> impl IntoView {
             fit(&el);
             keep_draft(&chat.room.get_untracked(), &el.value());
         }
+        follow_caret();
         chat.notify_typing();
     };
     view! {
@@ -181,15 +214,39 @@ pub fn Composer() -> impl IntoView {
                 </p>
             </Show>
             <ActionErrorNote/>
-            <textarea
-                node_ref=textarea
+            // The ARIA 1.1 combobox: the field inside stays the textbox named "Message".
+            <div
+                class="mention-field"
+                role="combobox"
                 aria-label=move || Tr::message(lang.get())
-                aria-describedby=limit_id.clone()
-                placeholder=move || Tr::write_a_message(lang.get())
-                rows="1"
-                on:keydown=on_keydown
-                on:input=on_input
-            ></textarea>
+                aria-expanded=move || picker.is_open().to_string()
+                aria-controls=picker.listbox_id()
+            >
+                <textarea
+                    node_ref=textarea
+                    aria-label=move || Tr::message(lang.get())
+                    aria-describedby=limit_id.clone()
+                    aria-autocomplete="list"
+                    aria-controls=picker.listbox_id()
+                    aria-activedescendant=move || picker.active_id()
+                    placeholder=move || Tr::write_a_message(lang.get())
+                    rows="1"
+                    on:keydown=on_keydown
+                    on:input=on_input
+                    on:blur=move |_| picker.close()
+                    // A caret moved away from the `@name` being typed closes the list.
+                    on:click=move |_| follow_caret()
+                    on:keyup=move |ev: KeyboardEvent| {
+                        if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                            follow_caret();
+                        }
+                    }
+                ></textarea>
+                {mention_options(picker, move |i| {
+                    let text = textarea.get_untracked().map(|el| el.value()).unwrap_or_default();
+                    picker.pick(&text, i, put_mention);
+                })}
+            </div>
             <button type="submit" disabled=too_long>{move || Tr::send(lang.get())}</button>
             <p id=limit_id class="composer-limit" class:over=too_long aria-live="polite">
                 {move || {

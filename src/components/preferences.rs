@@ -1,4 +1,5 @@
-//! The app's preferences in the sidebar: language, theme and desktop notifications.
+//! The app's preferences in the sidebar: language, theme, desktop notifications and
+//! whether mentions notify.
 
 use crate::app::AppChrome;
 use crate::glue::notify;
@@ -13,6 +14,22 @@ pub fn Preferences() -> impl IntoView {
     };
     let lang = use_lang();
     let (permission, set_permission) = signal(notify::permission());
+    let (mentions_wanted, set_mentions_wanted) = signal(notify::mentions_wanted());
+    // On only when the browser lets it be: pressing it asks for permission, from this
+    // click and never on load.
+    let notifies_mentions = move || mentions_wanted.get() && permission.get() == "granted";
+    let toggle_mentions = move |_| {
+        if notifies_mentions() {
+            notify::set_mentions_wanted(false);
+            set_mentions_wanted.set(false);
+            return;
+        }
+        notify::set_mentions_wanted(true);
+        set_mentions_wanted.set(true);
+        if permission.get_untracked() == "default" {
+            notify::request(move |answer| set_permission.set(answer));
+        }
+    };
     let choose_lang = move |ev: leptos::ev::Event| {
         let picked = Lang::ALL
             .into_iter()
@@ -37,6 +54,15 @@ pub fn Preferences() -> impl IntoView {
                 on:click=move |_| chrome.theme.update(|t| *t = t.toggled())
             >
                 {move || Tr::dark_theme(lang.get())}
+            </button>
+            <button
+                type="button"
+                class="secondary pref-button"
+                aria-pressed=move || notifies_mentions().to_string()
+                disabled=move || permission.get() == "denied"
+                on:click=toggle_mentions
+            >
+                {move || Tr::notify_mentions(lang.get())}
             </button>
             <Show when=move || permission.get() == "default">
                 <button

@@ -1,4 +1,5 @@
-//! The joined rooms with their unread counts, leaving a room, and joining another by name.
+//! The joined rooms with their unread counts (marked `@` when one mentions the reader),
+//! leaving a room, and joining another by name.
 
 use crate::chat::ChatHandle;
 use crate::i18n::{use_lang, Tr};
@@ -26,7 +27,7 @@ pub fn RoomList(
             <ul>
                 <For
                     each=move || chat.rooms.get()
-                    key=|r| (r.name.clone(), r.unread)
+                    key=|r| (r.name.clone(), r.unread, r.mentions)
                     children=move |room| {
                         let name = room.name.clone();
                         let switch_to = room.name.clone();
@@ -37,6 +38,16 @@ pub fn RoomList(
                         };
                         let only_room = move || chat.rooms.with(|r| r.len() <= 1);
                         let unread = room.unread;
+                        let mentions = room.mentions;
+                        let badge_label = move || {
+                            let lang = lang.get();
+                            let count = Tr::unread(lang, unread);
+                            if mentions > 0 {
+                                format!("{count}, {}", Tr::unread_mentions(lang, mentions))
+                            } else {
+                                count
+                            }
+                        };
                         let leave_label = {
                             let name = name.clone();
                             move || Tr::leave_room(lang.get(), &name)
@@ -55,7 +66,8 @@ pub fn RoomList(
                                     <span class="room-hash" aria-hidden="true">"#"</span>
                                     <bdi class="room-label">{name.clone()}</bdi>
                                     {(unread > 0).then(|| view! {
-                                        <span class="unread" aria-label=move || Tr::unread(lang.get(), unread)>
+                                        <span class="unread" class:mentioned={mentions > 0} aria-label=badge_label>
+                                            {(mentions > 0).then_some("@")}
                                             {unread}
                                         </span>
                                     })}

@@ -1,6 +1,11 @@
 //! Desktop notifications for messages that arrive while the tab is hidden.
 
-use wasm_bindgen::JsValue;
+use crate::glue::page;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// localStorage key of the choice to be notified of mentions ("off" when declined).
+const MENTIONS_KEY: &str = "wirechat.notify-mentions";
 
 /// Whether the browser has notifications at all.
 pub fn supported() -> bool {
@@ -53,4 +58,37 @@ pub fn show(title: &str, body: &str) {
     options.set_body(body);
     options.set_tag("wirechat");
     let _ = web_sys::Notification::new_with_options(title, &options);
+}
+
+/// Whether the user wants notifications of mentions (they do unless they said no).
+pub fn mentions_wanted() -> bool {
+    page::load(MENTIONS_KEY).as_deref() != Some("off")
+}
+
+/// Keeps the user's choice about notifications of mentions.
+pub fn set_mentions_wanted(wanted: bool) {
+    page::save(MENTIONS_KEY, if wanted { "on" } else { "off" });
+}
+
+/// Shows a notification if permission was granted; a click on it brings the tab to the
+/// front and runs `on_click`. Notifications with the same `tag` replace each other.
+pub fn show_with_click(title: &str, body: &str, tag: &str, on_click: impl FnOnce() + 'static) {
+    if permission() != "granted" {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    let Ok(notification) = web_sys::Notification::new_with_options(title, &options) else {
+        return;
+    };
+    let shown = notification.clone();
+    let click = Closure::once_into_js(move || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.focus();
+        }
+        on_click();
+        shown.close();
+    });
+    notification.set_onclick(Some(click.unchecked_ref()));
 }

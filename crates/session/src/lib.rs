@@ -8,6 +8,7 @@
 
 mod backoff;
 pub mod catchup;
+pub mod mentions;
 mod message_state;
 mod outbox;
 mod people;

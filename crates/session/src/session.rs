@@ -9,9 +9,10 @@
 //! `rate_limit` and `relay_catchup`.
 
 use crate::catchup::CatchUp;
+use crate::mentions::mentions;
 use crate::outbox::Outbox;
 use crate::people::RoomPeople;
-use crate::store::{Delivery, Inserted, RoomLog};
+use crate::store::{Delivery, Entry, Inserted, RoomLog};
 pub use actions::{ActionError, ActionRefusal};
 pub use api::{ClosedReason, Command, Input, ServerMode, SessionConfig, Stats, Status};
 use auth::SignIn;
@@ -269,6 +270,7 @@ impl Session {
     pub fn set_current_room(&mut self, room: &str) {
         if let Some(joined) = self.rooms.get_mut(room) {
             joined.unread = 0;
+            joined.unread_mentions = 0;
             self.current_room = room.to_owned();
             self.touch();
         }
@@ -282,6 +284,20 @@ impl Session {
     /// Live messages that arrived in `room` while another room was shown.
     pub fn unread(&self, room: &str) -> u32 {
         self.rooms.get(room).map_or(0, |r| r.unread)
+    }
+
+    /// Of the unread messages of `room`, how many mention this user.
+    pub fn unread_mentions(&self, room: &str) -> u32 {
+        self.rooms.get(room).map_or(0, |r| r.unread_mentions)
+    }
+
+    /// Whether `entry` of `room` mentions this user by the name they go by there. Their own
+    /// messages never do, nor deleted ones.
+    pub fn mentions_me(&self, room: &str, entry: &Entry) -> bool {
+        entry.delivery.is_none()
+            && !entry.is_deleted()
+            && !self.is_own(&entry.msg)
+            && mentions(&entry.msg.text, self.name_in(room))
     }
 
     /// Feeds one input at time `now` (ms since the epoch) and returns the commands to run.
@@ -591,9 +607,11 @@ impl Session {
                     }
                 }
                 let live = room != self.current_room;
+                let mentioned = !self.is_own(&msg) && mentions(&msg.text, self.name_in(&room));
                 if self.on_message(msg) && live {
                     if let Some(joined) = self.rooms.get_mut(&room) {
                         joined.unread += 1;
+                        joined.unread_mentions += u32::from(mentioned);
                     }
                 }
                 self.fetch_gap(&room, out);

@@ -1,6 +1,6 @@
 //! One rendered message: its day separator, header, the message it answers, text with
-//! links, "edited", delivery state, reactions and the menu of actions on it; when it failed,
-//! Retry and Delete; when it was deleted, one short line.
+//! links, "edited", delivery state, whether it mentions the reader, reactions and the menu
+//! of actions on it; when it failed, Retry and Delete; when it was deleted, one short line.
 
 use super::day::{day_label, local_day};
 use super::menu::{MenuState, MessageMenu, ReactionBar};
@@ -41,6 +41,7 @@ impl RowView {
             m.editable,
             &m.reactions,
             &m.reply_to,
+            m.mentions_you,
         )
             .hash(&mut state);
         (m.id.clone(), m.delivery, self.marks, state.finish())
@@ -136,6 +137,7 @@ pub fn MessageRow(
                 class="msg"
                 class:own=message.delivery.is_some()
                 class:grouped=grouped
+                class:mention=message.mentions_you
                 role="article"
                 on:contextmenu=on_long_press
             >
@@ -143,6 +145,10 @@ pub fn MessageRow(
                     {(!grouped).then(|| view! { <Avatar name=message.from.clone()/> })}
                     <bdi class=shown("msg-from")>{message.from.clone()}</bdi>
                     <time class=shown("msg-time") datetime=iso_time(ts)>{short_time(ts)}</time>
+                    // The highlight is colour alone; the words say it to everyone else.
+                    {message.mentions_you.then(|| view! {
+                        <span class="visually-hidden mention-cue">{move || Tr::mentions_you(lang.get())}</span>
+                    })}
                 </div>
                 {quote}
                 <div class="msg-body">

@@ -16,6 +16,8 @@ pub(super) struct JoinedRoom {
     pub people: RoomPeople,
     /// Live messages that arrived while another room was shown.
     pub unread: u32,
+    /// Of those, the ones that mention this user (see [`crate::mentions`]).
+    pub unread_mentions: u32,
     /// When this client last sent `typing` here.
     pub typing_sent: Option<u64>,
     /// Requests for its history in flight.

@@ -826,6 +826,42 @@ fn several_rooms_share_one_connection_with_unread_counts() {
 }
 
 #[test]
+fn mentions_of_this_user_in_another_room_are_counted_until_it_is_opened() {
+    let mut s = connected();
+    s.handle(T0, Input::JoinRoom("dev".into()));
+    let said = |id: &str, from: &str, seq: u64, text: &str| {
+        Input::Text(encode(&Frame::Msg(ChatMessage {
+            room: "dev".into(),
+            text: text.into(),
+            ..msg(id, from, Some(seq))
+        })))
+    };
+    s.handle(T0, said("d1", "bob", 1, "@Alice look at this"));
+    s.handle(
+        T0,
+        said("d2", "bob", 2, "no mention, @alicia is someone else"),
+    );
+    s.handle(T0, said("d3", "bob", 3, "mail alice@example.com"));
+    // Another tab of this user mentioning itself is no news.
+    s.handle(T0, said("d4", "alice", 4, "@alice note to self"));
+    assert_eq!((s.unread("dev"), s.unread_mentions("dev")), (4, 1));
+    let log = s.room("dev").unwrap();
+    let marked: Vec<&str> = log
+        .entries()
+        .iter()
+        .filter(|e| s.mentions_me("dev", e))
+        .map(|e| e.msg.id.as_str())
+        .collect();
+    assert_eq!(marked, ["d1"]);
+    s.handle(T0, Input::SwitchRoom("dev".into()));
+    assert_eq!((s.unread("dev"), s.unread_mentions("dev")), (0, 0));
+    // In the room shown a mention is marked, not counted.
+    s.handle(T0, said("d5", "bob", 5, "@alice again"));
+    assert_eq!(s.unread_mentions("dev"), 0);
+    assert!(s.mentions_me("dev", s.room("dev").unwrap().get("d5").unwrap()));
+}
+
+#[test]
 fn leaving_a_room_tells_the_server_and_the_last_room_stays() {
     let mut s = connected();
     s.handle(T0, Input::JoinRoom("dev".into()));

@@ -1,0 +1,136 @@
+//! @mentions: whether a text mentions someone, and which members a half-typed `@name`
+//! could complete to.
+//!
+//! A mention of a user is `@` followed by their display name, compared case-insensitively,
+//! where the name ends at a word boundary (`@ann` does not mention `anna`) and the `@` does
+//! not continue a word (`ann@example.com` mentions no one). Names may hold spaces, Korean
+//! and emoji; they are matched as written, not split into words.
+
+/// The most members the composer offers for one `@` prefix.
+pub const MOST_SUGGESTIONS: usize = 8;
+
+use wirechat_protocol::MAX_NAME_BYTES;
+
+/// Whether `text` mentions the user called `name`.
+pub fn mentions(text: &str, name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() {
+        return false;
+    }
+    let wanted: Vec<char> = folded(name).collect();
+    text.char_indices()
+        .filter(|&(at, c)| c == '@' && opens_mention(text, at))
+        .any(|(at, _)| {
+            matched_len(&text[at + 1..], &wanted)
+                .is_some_and(|len| ends_word(&text[at + 1 + len..]))
+        })
+}
+
+/// The `@` prefix being typed just before the caret: the byte offset of its `@` in `text`
+/// and the characters typed after it. `None` when the caret is not in a mention.
+pub fn mention_query(text: &str, caret: usize) -> Option<(usize, &str)> {
+    let before = text.get(..caret)?;
+    let at = before.rfind('@')?;
+    let prefix = &before[at + 1..];
+    let opens = opens_mention(before, at)
+        && !prefix.starts_with(char::is_whitespace)
+        && !prefix.contains(['\n', '@'])
+        // Longer than any name: the `@` is part of the text, not a name being typed.
+        && prefix.len() <= MAX_NAME_BYTES;
+    opens.then_some((at, prefix))
+}
+
+/// The members (`me` left out) whose name `prefix` could be the start of, best first:
+/// names that start with it, then names with a later word that does; shorter names first,
+/// then alphabetically (length in bytes, which is enough to put `ann` before
+/// `anna`). At most [`MOST_SUGGESTIONS`], each once.
+pub fn suggestions<'a>(prefix: &str, members: &'a [String], me: &str) -> Vec<&'a str> {
+    let prefix: String = folded(prefix).collect();
+    let mut left: Vec<(u8, &str)> = members
+        .iter()
+        .map(String::as_str)
+        .filter(|m| *m != me && !m.trim().is_empty())
+        .filter_map(|m| rank(m, &prefix).map(|r| (r, m)))
+        .collect();
+    let order = |(ra, a): &(u8, &str), (rb, b): &(u8, &str)| {
+        ra.cmp(rb)
+            .then(a.len().cmp(&b.len()))
+            .then_with(|| folded(a).cmp(folded(b)))
+            .then_with(|| a.cmp(b))
+    };
+    // The best few, picked one at a time: a room's list is short, and this is much less
+    // code in the bundle than a sort.
+    let mut best: Vec<&str> = Vec::new();
+    while best.len() < MOST_SUGGESTIONS {
+        let Some(at) = (0..left.len()).min_by(|&i, &j| order(&left[i], &left[j])) else {
+            break;
+        };
+        let (_, name) = left.swap_remove(at);
+        if !best.contains(&name) {
+            best.push(name);
+        }
+    }
+    best
+}
+
+/// How well `name` completes `prefix` (already folded): 0 at its start, 1 at a later word,
+/// `None` not at all.
+fn rank(name: &str, prefix: &str) -> Option<u8> {
+    let name: String = folded(name).collect();
+    if name.starts_with(prefix) {
+        return Some(0);
+    }
+    name.char_indices()
+        .filter(|&(i, c)| !is_word_char(c) && name[i + c.len_utf8()..].starts_with(prefix))
+        .map(|_| 1)
+        .next()
+}
+
+/// The text to put in place of `@prefix` when `name` is chosen: the mention and a space.
+pub fn completion(name: &str) -> String {
+    format!("@{name} ")
+}
+
+/// `name` lowercased, one character after another, for comparing without case.
+fn folded(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars().flat_map(char::to_lowercase)
+}
+
+/// How many bytes at the start of `text` spell `wanted` (folded), ending on a character.
+fn matched_len(text: &str, wanted: &[char]) -> Option<usize> {
+    let mut matched = 0;
+    for (at, c) in text.char_indices() {
+        if matched == wanted.len() {
+            return Some(at);
+        }
+        for lower in c.to_lowercase() {
+            if wanted.get(matched) != Some(&lower) {
+                return None;
+            }
+            matched += 1;
+        }
+    }
+    (matched == wanted.len()).then_some(text.len())
+}
+
+/// Whether the `@` at byte `at` of `text` can start a mention: it begins the text or
+/// follows a character that cannot be part of an e-mail address's local part.
+fn opens_mention(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c) && !matches!(c, '.' | '-' | '+' | '%' | '@'))
+}
+
+/// Whether a mention that ends where `rest` begins ends at a word boundary.
+fn ends_word(rest: &str) -> bool {
+    rest.chars().next().is_none_or(|c| !is_word_char(c))
+}
+
+/// Letters, digits (any script) and `_` continue a word.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests;
