@@ -12,6 +12,7 @@ mod hostile;
 mod identity;
 mod inspector;
 mod links;
+mod mentions;
 mod relays;
 mod scale_out;
 mod static_hosting;

@@ -1,11 +1,11 @@
 //! @mentions against the reference server, in two browsers: alice mentions bob by picking
 //! his name from the composer's list with the keyboard, and bob, reading another room,
-//! sees the room marked with `@` (in the room list and the title) until he opens it and finds the message highlighted. A
-//! message that does not mention him only counts as unread. axe finds nothing serious on
-//! the way.
+//! sees the room marked with `@` (in the room list and the title) until he opens it and
+//! finds the message highlighted. A message that does not mention him only counts as
+//! unread. axe finds nothing serious on the way.
 //!
 //! Every test holds the harness's browser slot, so tests take turns. Run them with
-//! `cargo test -p wirechat-e2e --test mentions -- --test-threads=1 --nocapture`.
+//! `cargo test -p wirechat-e2e --test e2e mentions:: -- --test-threads=1 --nocapture`.
 
 use fantoccini::key::Key;
 use serde_json::Value;
