@@ -51,8 +51,8 @@ fn fetches(commands: &[Command]) -> Vec<Fetch> {
         .collect()
 }
 
-/// A session joined to a room of 1,000 messages whose join answer held the newest 200.
-fn joined() -> Session {
+/// A session of alice in the room, on a socket just opened.
+fn opened() -> Session {
     let config = SessionConfig {
         name: "alice".into(),
         rooms: vec![ROOM.into()],
@@ -66,6 +66,12 @@ fn joined() -> Session {
             protocol: String::new(),
         },
     );
+    s
+}
+
+/// A session joined to a room of 1,000 messages whose join answer held the newest 200.
+fn joined() -> Session {
+    let mut s = opened();
     s.handle(T0, support::hello(&[feature::HISTORY, feature::SEARCH]));
     s.handle(T0, page(801..=1_000, true, None));
     s
@@ -121,19 +127,7 @@ fn loading_stops_at_the_beginning_of_the_room() {
 /// `read` to its `latest`, however far the reader reads on and whatever arrives later.
 #[test]
 fn the_unread_part_is_the_one_at_join() {
-    let config = SessionConfig {
-        name: "alice".into(),
-        rooms: vec![ROOM.into()],
-        ..SessionConfig::default()
-    };
-    let mut s = Session::new(config, 7);
-    s.handle(T0, Input::Start);
-    s.handle(
-        T0,
-        Input::Opened {
-            protocol: String::new(),
-        },
-    );
+    let mut s = opened();
     s.handle(T0, support::hello(&[feature::HISTORY, feature::ACTIONS]));
     s.handle(
         T0,
@@ -162,4 +156,31 @@ fn the_unread_part_is_the_one_at_join() {
         Some((12, 20)),
         "the marker stays put"
     );
+}
+
+#[test]
+fn a_room_is_synced_once_its_join_is_answered_on_the_current_socket() {
+    let mut s = opened();
+    s.handle(T0, support::hello(&[feature::HISTORY]));
+    // Until the room's newest page is held, a message not held may still be on its way.
+    assert!(!s.synced(ROOM));
+    s.handle(T0, page(801..=1_000, true, None));
+    assert!(s.synced(ROOM));
+
+    // A new socket asks again.
+    s.handle(
+        T0 + 1,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    s.handle(T0 + 2, Input::RetryNow);
+    s.handle(
+        T0 + 2,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(!s.synced(ROOM));
 }
