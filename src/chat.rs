@@ -473,8 +473,14 @@ impl ChatHandle {
                 if log.entries().iter().any(|e| e.msg.id == id) {
                     return Lookup::Held;
                 }
+                // Before the server has said what it keeps, nothing can be decided.
+                let unheard = matches!(s.mode(), ServerMode::Unknown);
                 let history = s.has_history();
-                if (history && !s.synced(room)) || s.revealing(room) || s.loading_older(room) {
+                if unheard
+                    || (history && !s.synced(room))
+                    || s.revealing(room)
+                    || s.loading_older(room)
+                {
                     Lookup::Coming
                 } else if !seq_known && history && log.more_before {
                     Lookup::Older
