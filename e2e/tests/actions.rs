@@ -236,7 +236,7 @@ impl Speaker {
 }
 
 /// Writes `docs/screenshots/{message-menu,reply,reactions}.png`: a short conversation with
-/// replies and reactions, and the menu of the user's own message open.
+/// replies and reactions, and the menu of a message open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_message_menu_a_reply_and_reactions() {
     const SIZE: (u32, u32) = (960, 600);
@@ -299,10 +299,7 @@ async fn screenshots_of_the_message_menu_a_reply_and_reactions() {
         "#;
         wait_until("maya: the menu open", DEFAULT_WAIT, || async {
             let open = maya
-                .evaluate(
-                    open_menu,
-                    vec![json!("Yes! I'll tag the release on Wednesday evening.")],
-                )
+                .evaluate(open_menu, vec![json!("I'll update the docs tonight.")])
                 .await;
             if open == true {
                 Ok(())
