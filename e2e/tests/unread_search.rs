@@ -97,6 +97,38 @@ async fn wait_for_shown(browser: &Browser, text: &str, limit: Duration) -> Value
     wait_until(&format!("{what}, still"), Duration::from_millis(500), probe).await
 }
 
+/// Has `bot` say `total` numbered messages, "backlog message" but for number `wanted`,
+/// which starts with `wanted_text`; returns once the server has stored them all.
+async fn say_backlog(bot: &mut RoomBot, total: usize, wanted: usize, wanted_text: &str) {
+    bot.say_all((1..=total).map(|n| {
+        let text = if n == wanted {
+            wanted_text
+        } else {
+            "backlog message"
+        };
+        format!("{text} {n:05}")
+    }))
+    .await;
+}
+
+/// Searches the room shown in `browser` for `query` and returns the result button named
+/// like `result`.
+async fn search_for(browser: &Browser, query: &str, result: &str) -> fantoccini::elements::Element {
+    browser
+        .find_by_role("button", "Search messages")
+        .await
+        .click()
+        .await
+        .expect("the search button takes a click");
+    browser
+        .find_by_role("textbox", "Search this room")
+        .await
+        .send_keys(&format!("{query}{}", Key::Enter))
+        .await
+        .expect("the search field takes keys");
+    browser.find_by_role("button", result).await
+}
+
 /// A server that keeps every message of the tests' rooms and takes them as fast as the
 /// bots send.
 async fn roomy_harness(messages: usize) -> Harness {
@@ -165,14 +197,7 @@ async fn search_finds_a_message_among_10000_and_shows_it_in_context() {
     bounded(Duration::from_secs(180), async {
         let started = Instant::now();
         let mut bot = RoomBot::join(&harness.app().ws_url(), "archive", "archivist").await;
-        bot.say_all((1..=SEEDED).map(|n| {
-            if n == WANTED {
-                format!("the heron came back {n:05}")
-            } else {
-                format!("backlog message {n:05}")
-            }
-        }))
-        .await;
+        say_backlog(&mut bot, SEEDED, WANTED, "the heron came back").await;
         println!(
             "seeded {SEEDED} messages in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -182,18 +207,7 @@ async fn search_finds_a_message_among_10000_and_shows_it_in_context() {
         alice
             .wait_for_message("archivist", &format!("backlog message {SEEDED:05}"))
             .await;
-        alice
-            .find_by_role("button", "Search messages")
-            .await
-            .click()
-            .await
-            .expect("the search button takes a click");
-        let field = alice.find_by_role("textbox", "Search this room").await;
-        field
-            .send_keys(&format!("HERON{}", Key::Enter))
-            .await
-            .expect("the search field takes keys");
-        let result = alice.find_by_role("button", "the heron came back").await;
+        let result = search_for(&alice, "HERON", "the heron came back").await;
         assert_axe_clean(&alice, "the search panel with a result").await;
         let found = Instant::now();
         result.click().await.expect("the result takes a click");
@@ -301,33 +315,13 @@ async fn a_copied_link_shows_the_message_in_another_browser() {
     let harness = roomy_harness(SEEDED).await;
     bounded(Duration::from_secs(180), async {
         let mut bot = RoomBot::join(&harness.app().ws_url(), "river", "archivist").await;
-        bot.say_all((1..=SEEDED).map(|n| {
-            if n == WANTED {
-                format!("the kingfisher sat still {n:05}")
-            } else {
-                format!("backlog message {n:05}")
-            }
-        }))
-        .await;
+        say_backlog(&mut bot, SEEDED, WANTED, "the kingfisher sat still").await;
 
         let alice = harness.join("river", "alice").await;
         alice
             .wait_for_message("archivist", &format!("backlog message {SEEDED:05}"))
             .await;
-        alice
-            .find_by_role("button", "Search messages")
-            .await
-            .click()
-            .await
-            .expect("the search button takes a click");
-        alice
-            .find_by_role("textbox", "Search this room")
-            .await
-            .send_keys(&format!("kingfisher{}", Key::Enter))
-            .await
-            .expect("the search field takes keys");
-        alice
-            .find_by_role("button", "the kingfisher sat still")
+        search_for(&alice, "kingfisher", "the kingfisher sat still")
             .await
             .click()
             .await
