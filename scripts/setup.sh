@@ -82,7 +82,7 @@ fi
 
 # Browsers, their drivers and the services the tests start, only when testing:
 # Chromium (the default engine), Firefox ESR and WebKitGTK's driver (run under Xvfb, which
-# it needs for lack of a headless mode), a Korean font for screenshots, and Redis.
+# it needs for lack of a headless mode), Korean and emoji fonts for screenshots, and Redis.
 if $want_browser; then
   need_apt=()
   command -v chromium >/dev/null || need_apt+=(chromium)
@@ -92,6 +92,7 @@ if $want_browser; then
   command -v xvfb-run >/dev/null || need_apt+=(xvfb)
   command -v redis-server >/dev/null || need_apt+=(redis-server)
   [ -d /usr/share/fonts/truetype/nanum ] || need_apt+=(fonts-nanum)
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need_apt+=(fonts-noto-color-emoji)
   if [ ${#need_apt[@]} -gt 0 ]; then
     say "installing ${need_apt[*]}"
     sudo_cmd=""

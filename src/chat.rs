@@ -297,9 +297,9 @@ pub struct ChatHandle {
     pub unread_from: Signal<Option<String>>,
     /// Searching the room shown: whether the server can, and the last search.
     pub search: Signal<SearchView>,
-    /// The message the list is asked to show and highlight (a search result); see
-    /// [`ChatHandle::show_message`].
-    pub shown_message: RwSignal<Option<String>>,
+    /// The message the list is asked to show and highlight (a search result, a reply's
+    /// original, a linked message) until it does; see [`ChatHandle::show_message`].
+    pub shown_message: RwSignal<Option<ShownMessage>>,
     driver: StoredValue<Rc<Driver>, LocalStorage>,
 }
 
@@ -468,13 +468,49 @@ impl ChatHandle {
         }
     }
 
-    /// Asks the list to show message `id` (numbered `seq`) of the current room in context
-    /// and highlight it, loading older history until it is held.
+    /// Asks the list to show message `id` of the current room in context and highlight it,
+    /// loading older history until it is held: down to `seq` when its number is known (a
+    /// search result), else page by page until it is found or the room's beginning.
     pub fn show_message(&self, id: &str, seq: Option<u64>) {
-        self.shown_message.set(Some(id.to_owned()));
+        self.shown_message.set(Some(ShownMessage {
+            id: id.to_owned(),
+            seq,
+        }));
         if let Some(seq) = seq {
             self.input(Input::LoadUntil(seq));
         }
+    }
+
+    /// Where a jump to message `id` of the current room stands; `seq_known` when the
+    /// session was asked to load down to its number ([`ChatHandle::show_message`]). Read
+    /// from the session as it is now: the signals are only brought up to date once per
+    /// animation frame, and a request made since would not show in them yet.
+    pub fn look_for(&self, id: &str, seq_known: bool) -> Lookup {
+        self.driver.with_value(|d| {
+            d.with_session(|s| {
+                let room = s.current_room();
+                let Some(log) = s.room(room) else {
+                    return Lookup::Missing;
+                };
+                if log.entries().iter().any(|e| e.msg.id == id) {
+                    return Lookup::Held;
+                }
+                // Before the server has said what it keeps, nothing can be decided.
+                let unheard = matches!(s.mode(), ServerMode::Unknown);
+                let history = s.has_history();
+                if unheard
+                    || (history && !s.synced(room))
+                    || s.revealing(room)
+                    || s.loading_older(room)
+                {
+                    Lookup::Coming
+                } else if !seq_known && history && log.more_before {
+                    Lookup::Older
+                } else {
+                    Lookup::Missing
+                }
+            })
+        })
     }
 
     /// Where message `id` is in the current room, counted from the oldest held.
@@ -635,6 +671,28 @@ pub fn use_chat_over(options: ChatOptions, transports: TransportSet) -> ChatHand
         shown_message: RwSignal::new(None),
         driver,
     }
+}
+
+/// A message the list is asked to show ([`ChatHandle::show_message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownMessage {
+    /// Its id.
+    pub id: String,
+    /// Its number in the room, when known: older history is then loaded down to it.
+    pub seq: Option<u64>,
+}
+
+/// Where a jump to a message stands ([`ChatHandle::look_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The room holds it.
+    Held,
+    /// Not yet: the room's newest page or an older one is on its way.
+    Coming,
+    /// Not held, and older pages may have it: the next one should be asked for.
+    Older,
+    /// The room does not hold it from its beginning on (or keeps no history to ask).
+    Missing,
 }
 
 /// Searching as the search panel shows it.

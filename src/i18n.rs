@@ -217,6 +217,8 @@ texts! {
     edit => "Edit", "수정";
     /// Menu item: copy a link to the message.
     copy_link => "Copy link", "링크 복사";
+    /// A linked (or quoted) message that the room does not hold, even from its beginning.
+    message_not_found => "Message not found in this room", "이 방에서 메시지를 찾을 수 없습니다";
     /// The confirmation before deleting a message.
     delete_this_message => "Delete this message for everyone?", "모든 사람에게서 이 메시지를 삭제할까요?";
     /// Above the composer while writing a reply.

@@ -20,7 +20,7 @@ pub use wirechat_view::{linkify, message_layout};
 pub use app::App;
 pub use chat::{
     use_chat, use_chat_with, ChatHandle, ChatOptions, ConnectionView, HistoryView, MessageView,
-    RoomSummary, SearchView, TokenFuture, TokenProvider,
+    RoomSummary, SearchView, ShownMessage, TokenFuture, TokenProvider,
 };
 pub use components::{ChatLayout, ChatRoom};
 pub use wirechat_session::{ClosedReason, Delivery, SessionConfig, SignInProblem, Status};

@@ -1,11 +1,15 @@
 //! What people do to messages, between real browsers: an edit, a reaction and a deletion
 //! reach the other browser, on the reference server and on a plain relay, and an edit or
-//! delete by someone who did not write the message changes nothing.
+//! delete by someone who did not write the message changes nothing. The README's pictures
+//! of the message menu, a reply and reactions are taken here too.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wirechat_e2e::{bounded, wait_until, Browser, Harness, Relay, RelayMode, TEST_BOUND};
+use wirechat_e2e::{
+    bounded, png_size, wait_until, workspace_root, Browser, Harness, RawSocket, Relay, RelayMode,
+    DEFAULT_WAIT, TEST_BOUND,
+};
 
 /// How long a change may take to reach the other browser.
 const ARRIVAL: Duration = Duration::from_secs(15);
@@ -191,4 +195,132 @@ async fn actions_reach_another_browser_on_a_relay() {
     })
     .await;
     harness.shutdown().await;
+}
+
+/// Someone in the screenshots' room, on a socket of their own: says and reacts by
+/// message id.
+struct Speaker {
+    socket: RawSocket,
+    name: &'static str,
+}
+
+impl Speaker {
+    async fn join(ws: &str, name: &'static str) -> Self {
+        let mut socket = RawSocket::connect(ws, name).await;
+        socket
+            .send_json(&json!({"type": "join", "room": "team", "name": name}))
+            .await;
+        Self { socket, name }
+    }
+
+    /// Says `text` as message `id` (answering `reply_to`) and waits until it is stored.
+    async fn say(&mut self, id: &str, text: &str, reply_to: Option<&str>) {
+        let mut msg = json!({"type": "msg", "id": id, "room": "team", "from": self.name,
+            "text": text, "ts": 1_764_000_000_000_u64});
+        if let Some(original) = reply_to {
+            msg["reply_to"] = json!(original);
+        }
+        self.socket.send_json(&msg).await;
+        self.socket
+            .wait_for_json(DEFAULT_WAIT, |v| v["type"] == "msg" && v["id"] == id)
+            .await;
+    }
+
+    async fn react(&mut self, id: &str, emoji: &str) {
+        self.socket
+            .send_json(
+                &json!({"type": "react", "room": "team", "id": id, "emoji": emoji, "on": true}),
+            )
+            .await;
+    }
+}
+
+/// Writes `docs/screenshots/{message-menu,reply,reactions}.png`: a short conversation with
+/// replies and reactions, and the menu of a message open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_message_menu_a_reply_and_reactions() {
+    const SIZE: (u32, u32) = (960, 600);
+    let harness = Harness::start().await;
+    let shots = bounded(TEST_BOUND * 2, async {
+        let ws = harness.app().ws_url();
+        let maya = harness.join("team", "maya").await;
+        maya.set_viewport(SIZE.0, SIZE.1).await;
+        let mut theo = Speaker::join(&ws, "theo").await;
+        let mut priya = Speaker::join(&ws, "priya").await;
+        let mut sam = Speaker::join(&ws, "sam").await;
+        theo.say("plan", "Shall we ship 0.5 on Thursday?", None)
+            .await;
+        priya
+            .say(
+                "ready",
+                "Thursday works, the changelog is ready.",
+                Some("plan"),
+            )
+            .await;
+        sam.say("docs", "I'll update the docs tonight.", None).await;
+        maya.wait_for_message("sam", "I'll update the docs tonight.")
+            .await;
+        choose(&maya, "Shall we ship 0.5 on Thursday?", "Reply").await;
+        maya.send("Yes! I'll tag the release on Wednesday evening.")
+            .await;
+        for speaker in [&mut theo, &mut priya, &mut sam] {
+            speaker.react("plan", "👍").await;
+        }
+        priya.react("docs", "🎉").await;
+        sam.react("ready", "❤️").await;
+        choose(&maya, "I'll update the docs tonight.", "React with 🎉").await;
+        wait_for_row(&maya, "Shall we ship 0.5", &["👍 3"]).await;
+        wait_for_row(&maya, "I'll update the docs tonight.", &["🎉 2"]).await;
+        wait_for_row(&maya, "the changelog is ready", &["❤️ 1"]).await;
+        maya.wait_for_status("Connected").await;
+
+        let mut shots = Vec::new();
+        // Lets the list settle at its newest message.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        shots.push(("reply.png", maya.screenshot_png().await));
+        // Keyboard focus on a reaction, whose name tells who reacted.
+        maya.evaluate(
+            "const bar = Array.from(document.querySelectorAll('.msg-slot'))
+                 .find((s) => s.textContent.includes('Shall we ship 0.5'))
+                 .querySelector('button.reaction');
+             bar.focus(); return null;",
+            vec![],
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shots.push(("reactions.png", maya.screenshot_png().await));
+        let open_menu = r#"
+            const row = Array.from(document.querySelectorAll('[role="article"]'))
+                .find((r) => (r.querySelector('.msg-text') || {}).textContent === arguments[0]);
+            const menu = row.querySelector('[role="menu"]');
+            if (menu) return true;
+            row.querySelector('button[aria-haspopup="menu"]').click();
+            return null;
+        "#;
+        wait_until("maya: the menu open", DEFAULT_WAIT, || async {
+            let open = maya
+                .evaluate(open_menu, vec![json!("I'll update the docs tonight.")])
+                .await;
+            if open == true {
+                Ok(())
+            } else {
+                Err(open.to_string())
+            }
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shots.push(("message-menu.png", maya.screenshot_png().await));
+        shots
+    })
+    .await;
+    harness.shutdown().await;
+
+    let dir = workspace_root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("create docs/screenshots");
+    for (name, png) in shots {
+        assert_eq!(png_size(&png), Some(SIZE), "{name}: size");
+        let path = dir.join(name);
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        println!("wrote {}", path.display());
+    }
 }

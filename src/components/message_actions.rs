@@ -1,5 +1,5 @@
 //! What the user is doing to messages, shared by the list and the composer: writing a reply
-//! or an edit, and jumping to a quoted message.
+//! or an edit.
 
 use leptos::prelude::*;
 
@@ -32,16 +32,13 @@ pub enum Drafting {
 pub struct MessageActions {
     /// What the composer writes.
     pub drafting: RwSignal<Drafting>,
-    /// A message to bring into view and highlight (a reply's original).
-    pub jump_to: RwSignal<Option<String>>,
 }
 
 impl MessageActions {
-    /// Fresh state: a new message, nothing to jump to.
+    /// Fresh state: a new message.
     pub fn new() -> Self {
         Self {
             drafting: RwSignal::new(Drafting::New),
-            jump_to: RwSignal::new(None),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod handshake;
 pub mod http;
 pub mod lifecycle;
 pub mod long_polling;
+pub mod message_link;
 pub mod notify;
 pub mod page;
 pub mod prefs;

@@ -139,3 +139,30 @@ fn the_unread_part_is_the_one_at_join() {
         "the marker stays put"
     );
 }
+
+#[test]
+fn a_room_is_synced_once_its_join_is_answered_on_the_current_socket() {
+    let mut s = support::opened("alice", ROOM, T0);
+    s.handle(T0, support::hello(&[feature::HISTORY]));
+    // Until the room's newest page is held, a message not held may still be on its way.
+    assert!(!s.synced(ROOM));
+    s.handle(T0, page(801..=1_000, true, None));
+    assert!(s.synced(ROOM));
+
+    // A new socket asks again.
+    s.handle(
+        T0 + 1,
+        Input::Closed {
+            code: 1006,
+            reason: String::new(),
+        },
+    );
+    s.handle(T0 + 2, Input::RetryNow);
+    s.handle(
+        T0 + 2,
+        Input::Opened {
+            protocol: String::new(),
+        },
+    );
+    assert!(!s.synced(ROOM));
+}

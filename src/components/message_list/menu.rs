@@ -58,7 +58,7 @@ pub fn MessageMenu(
         }
     };
     let copy_link = move |_| {
-        copy_to_clipboard(&message_link(&id.get_value()));
+        copy_to_clipboard(&crate::glue::message_link::link_to(&id.get_value()));
         state.set(MenuState::Closed);
     };
     let editable = message.editable;
@@ -168,15 +168,6 @@ pub fn ReactionBar(
         })
         .collect_view()
         .into_view()
-}
-
-/// A link to message `id` on this page.
-fn message_link(id: &str) -> String {
-    let href = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
-    let base = href.split('#').next().unwrap_or_default();
-    [base, "#msg-", id].concat()
 }
 
 fn copy_to_clipboard(text: &str) {

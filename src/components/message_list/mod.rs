@@ -7,6 +7,7 @@
 //! the rows are, `row` draws one message and `day` names the days.
 
 mod day;
+mod jump;
 mod menu;
 mod row;
 mod screen;
@@ -31,28 +32,6 @@ pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
     let scroller = Scroller::new(chat);
-    let actions = crate::components::use_message_actions();
-    // A reply's original: shown when loaded; otherwise older pages are fetched until it is,
-    // or until the room's beginning.
-    Effect::new(move |_| {
-        let Some(id) = actions.jump_to.get() else {
-            return;
-        };
-        chat.revision.track();
-        if let Some(index) = chat.index_of(&id) {
-            actions.jump_to.set(None);
-            scroller.show(index, id);
-        } else if chat
-            .history
-            .with_untracked(|h| h.available && h.more_before)
-        {
-            if !chat.history.with_untracked(|h| h.loading) {
-                chat.load_older();
-            }
-        } else {
-            actions.jump_to.set(None);
-        }
-    });
     // The chat's revision moves on every change; the scroller reads only what it renders.
     Effect::new(move |_| {
         chat.revision.track();
@@ -72,7 +51,9 @@ pub fn MessageList() -> impl IntoView {
         chat.revision.track();
         seen.schedule();
     });
-    seen::show_requested_messages(chat, scroller);
+    let not_found = RwSignal::new(false);
+    jump::show_requested_messages(chat, scroller, not_found);
+    crate::glue::message_link::watch_linked_messages(move |id| chat.show_message(&id, None));
     // Whole pixels (the spaces are rounded already): formatting an integer keeps the float
     // formatting machinery out of the wasm.
     let px = |space: RwSignal<f64>| move || format!("{}px", space.get() as u64);
@@ -108,9 +89,15 @@ pub fn MessageList() -> impl IntoView {
                             }).collect::<Vec<_>>()
                         }
                         key=|(row, first_unread): &(RowView, bool)| (row.key(), *first_unread)
-                        children=move |(row, first_unread)| view! {
-                            {first_unread.then(|| view! { <UnreadLine/> })}
-                            <MessageRow row/>
+                        children=move |(row, first_unread)| {
+                            let id = row.message.id.clone();
+                            let highlighted = Signal::derive(move || {
+                                scroller.highlighted.with(|shown| shown.as_ref() == Some(&id))
+                            });
+                            view! {
+                                {first_unread.then(|| view! { <UnreadLine/> })}
+                                <MessageRow row highlighted/>
+                            }
                         }
                     />
                 </div>
@@ -119,6 +106,10 @@ pub fn MessageList() -> impl IntoView {
                     <p class="empty">{move || Tr::no_messages(lang.get())}</p>
                 </Show>
             </div>
+            // Always in the page, so screen readers announce the text when it comes.
+            <p class="jump-note" role="status">
+                {move || not_found.get().then(|| Tr::message_not_found(lang.get()))}
+            </p>
             // Braces: a bare `>` would end the tag.
             <Show when=move || { scroller.unseen.get() > 0 }>
                 <button type="button" class="new-messages" on:click=move |_| scroller.jump_to_bottom()>

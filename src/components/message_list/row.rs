@@ -5,7 +5,6 @@
 use super::day::{day_label, local_day};
 use super::menu::{MenuState, MessageMenu, ReactionBar};
 use crate::chat::{ChatHandle, MessageView};
-use crate::components::message_actions::use_message_actions;
 use crate::components::Avatar;
 use crate::glue::time::{iso_time, short_time};
 use crate::i18n::{use_lang, Lang, Tr};
@@ -75,6 +74,10 @@ pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Ve
 pub fn MessageRow(
     /// The message and its marks.
     row: RowView,
+    /// Whether it is the message last shown on request (a search result, a reply's
+    /// original, a link), which is marked and can take keyboard focus.
+    #[prop(optional, into)]
+    highlighted: Signal<bool>,
 ) -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
@@ -131,7 +134,13 @@ pub fn MessageRow(
         }
     };
     Either::Right(view! {
-        <div class="msg-slot" class:grouped=grouped data-id=message.id.clone()>
+        <div
+            class="msg-slot"
+            class:grouped=grouped
+            data-id=message.id.clone()
+            data-highlighted=move || highlighted.get().then_some("")
+            tabindex=move || highlighted.get().then_some("-1")
+        >
             {day}
             <article
                 class="msg"
@@ -179,7 +188,7 @@ pub fn MessageRow(
 
 /// The message a reply answers, as a button that brings it into view.
 fn reply_quote(quote: crate::chat::Quote, lang: Signal<Lang>) -> impl IntoView {
-    let actions = use_message_actions();
+    let chat = expect_context::<ChatHandle>();
     let id = quote.id.clone();
     let (from, text) = quote.original.unwrap_or_default();
     let loaded = !from.is_empty();
@@ -187,7 +196,7 @@ fn reply_quote(quote: crate::chat::Quote, lang: Signal<Lang>) -> impl IntoView {
         <button
             type="button"
             class="msg-quote"
-            on:click=move |_| actions.jump_to.set(Some(id.clone()))
+            on:click=move |_| chat.show_message(&id, None)
         >
             <span class="visually-hidden">{move || Tr::in_reply_to(lang.get())}" "</span>
             {loaded.then(|| view! { <bdi class="msg-quote-from">{from}</bdi>" " })}

@@ -163,17 +163,6 @@ pub fn newest_on_screen(
         .and_then(|slot| slot.get_attribute("data-id"))
 }
 
-/// Marks `slot` as the one the reader asked to see (and no other in `rows_box`), and moves
-/// keyboard focus to it, so reading goes on from there.
-pub fn highlight(rows_box: &web_sys::Element, slot: &web_sys::HtmlElement) {
-    for other in slots(rows_box) {
-        let _ = other.remove_attribute("data-highlighted");
-    }
-    let _ = slot.set_attribute("data-highlighted", "");
-    let _ = slot.set_attribute("tabindex", "-1");
-    let _ = slot.focus();
-}
-
 /// Scrolls `list` by `px` (down when positive).
 pub fn scroll_by(list: &web_sys::HtmlElement, px: i32) {
     if px != 0 {

@@ -48,6 +48,13 @@ enum Settle {
         index: usize,
         offset: i32,
     },
+    /// Message `id` (at `index`) mid-screen and focused, once its row is in the DOM; tried
+    /// again at up to `frames` later animation frames while it is not.
+    Show {
+        id: String,
+        index: usize,
+        frames: u32,
+    },
     /// Nowhere else.
     Stay,
 }
@@ -81,6 +88,10 @@ struct ScrollState {
     /// scroll frame that finds another height comes from a size change (the composer grew,
     /// say), not from the reader, so it must not end following.
     list_height: i32,
+    /// A message being shown ([`Scroller::show`]) whose row is not placed yet. Until it is,
+    /// every render goes around it: the screen may still show the rows from before, and
+    /// reading it would move the window away again.
+    showing: Option<String>,
 }
 
 /// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
@@ -102,6 +113,9 @@ pub struct Scroller {
     pub edge: RwSignal<HistoryEdge>,
     /// Messages that arrived below the screen while the reader was scrolled up.
     pub unseen: RwSignal<usize>,
+    /// The message last shown on request (a search result, a reply's original, a link),
+    /// which its row highlights however often it is rendered again.
+    pub highlighted: RwSignal<Option<String>>,
 }
 
 impl Scroller {
@@ -117,6 +131,7 @@ impl Scroller {
             space_below: RwSignal::new(0.0),
             edge: RwSignal::new(HistoryEdge::Hidden),
             unseen: RwSignal::new(0),
+            highlighted: RwSignal::new(None),
         }
     }
 
@@ -137,6 +152,11 @@ impl Scroller {
                 }
             });
             set_if_changed(self.unseen, 0);
+            set_if_changed(self.highlighted, None);
+        }
+        if self.state.with_value(|s| s.showing.is_some()) {
+            self.render_shown(SHOW_TRIES);
+            return;
         }
         let newest = self
             .chat
@@ -283,6 +303,10 @@ impl Scroller {
         let Some(list) = self.list.get_untracked() else {
             return;
         };
+        if self.state.with_value(|s| s.showing.is_some()) {
+            // The shown message is about to be placed; where the screen is now does not count.
+            return;
+        }
         self.note_position();
         let (slice, count, follow) = self.state.with_value(|s| (s.slice, s.count, s.follow));
         if follow {
@@ -369,6 +393,7 @@ impl Scroller {
                     scroll_by(&list, slot.offset_top() - list.scroll_top() - offset);
                 }
             }
+            Settle::Show { id, index, frames } => self.place_shown(&list, id, index, frames),
             Settle::Keep(Anchor::Estimate { .. }) | Settle::Stay => {}
         }
         if let Some(rows_box) = self.rows_box.get_untracked() {
@@ -461,46 +486,60 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
     }
 }
 
-// Showing one message in context (a search result), away from the bottom.
+// Showing one message in context (a search result, a reply's original, a linked message),
+// away from the bottom.
 impl Scroller {
-    /// Renders the rows around message `id` at `index`, stops following new messages, and
-    /// once the rows are in the DOM puts the message mid-screen, highlighted and focused.
-    pub fn show(self, index: usize, id: String) {
-        self.show_within(index, id, SHOW_TRIES);
-    }
-
-    fn show_within(self, index: usize, id: String, frames: u32) {
-        self.state.update_value(|s| s.follow = false);
-        let count = self.chat.message_count.get_untracked();
-        self.render(slice_around(index, index, count), count, Settle::Stay);
-        // Queued after the render's own settle, so it runs on the rows just written.
-        spawn_local(async move {
-            tick().await;
-            self.place_shown(index, id, frames);
+    /// Stops following new messages, renders the rows around message `id` (held in the
+    /// room) and, once they are in the DOM, puts it mid-screen, highlighted and focused.
+    pub fn show(self, id: String) {
+        self.state.update_value(|s| {
+            s.follow = false;
+            s.showing = Some(id.clone());
         });
+        set_if_changed(self.highlighted, Some(id));
+        self.render_shown(SHOW_TRIES);
     }
 
-    /// Puts the shown message mid-screen, highlighted and focused, once its row is in the
-    /// DOM: the rows may come with a later animation frame.
-    fn place_shown(self, index: usize, id: String, frames: u32) {
-        if self.state.is_disposed() {
-            return;
-        }
-        let (Some(list), Some(rows_box)) =
-            (self.list.get_untracked(), self.rows_box.get_untracked())
-        else {
+    /// Renders the rows around the message being shown, wherever it is in the room now.
+    fn render_shown(self, frames: u32) {
+        let Some(id) = self.state.with_value(|s| s.showing.clone()) else {
             return;
         };
-        let start = self.state.with_value(|s| s.slice.start);
-        match slot_of(&rows_box, start, &id, index) {
+        let Some(index) = self.chat.index_of(&id) else {
+            // Gone from the room (another room is shown, say): nothing to wait for.
+            self.state.update_value(|s| s.showing = None);
+            return;
+        };
+        let count = self.chat.message_count.get_untracked();
+        self.render(
+            slice_around(index, index, count),
+            count,
+            Settle::Show { id, index, frames },
+        );
+    }
+
+    /// Puts the shown message's row mid-screen and focuses it; its row may come with a
+    /// later animation frame.
+    fn place_shown(self, list: &web_sys::HtmlElement, id: String, index: usize, frames: u32) {
+        if self.state.with_value(|s| s.showing.as_ref() != Some(&id)) {
+            // Another message was asked for since.
+            return;
+        }
+        match self.slot_of(&id, index) {
             Some(slot) => {
+                self.state.update_value(|s| s.showing = None);
                 list.set_scroll_top(message_top(&slot) - list.client_height() / 2);
-                super::screen::highlight(&rows_box, &slot);
+                // Reading goes on from the shown message.
+                let _ = slot.focus();
             }
             None if frames > 0 => {
-                request_animation_frame(move || self.place_shown(index, id, frames - 1));
+                request_animation_frame(move || {
+                    if !self.state.is_disposed() {
+                        self.render_shown(frames - 1);
+                    }
+                });
             }
-            None => {}
+            None => self.state.update_value(|s| s.showing = None),
         }
     }
 }

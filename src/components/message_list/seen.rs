@@ -1,5 +1,5 @@
 //! What the list reports back: how far the reader has read (the newest message on screen,
-//! at most once per animation frame), and bringing a requested message into view.
+//! at most once per animation frame).
 
 use super::screen::newest_on_screen;
 use super::scroller::Scroller;
@@ -52,25 +52,4 @@ impl SeenReport {
             }
         });
     }
-}
-
-/// Shows the message the chat is asked to show ([`ChatHandle::show_message`]) once it is
-/// held: at once when it is, or when the older pages loaded for it bring it.
-pub fn show_requested_messages(chat: ChatHandle, scroller: Scroller) {
-    Effect::new(move |_| {
-        chat.message_count.track();
-        let revealing = chat.search.with(|s| s.revealing);
-        let Some(id) = chat.shown_message.get() else {
-            return;
-        };
-        match chat.index_of(&id) {
-            Some(index) => {
-                chat.shown_message.set(None);
-                scroller.show(index, id);
-            }
-            // Not held and nothing more on the way: the server no longer has it.
-            None if !revealing => chat.shown_message.set(None),
-            None => {}
-        }
-    });
 }

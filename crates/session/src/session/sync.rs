@@ -47,6 +47,8 @@ pub(super) struct InFlight {
 pub(super) struct RoomSync {
     /// The request id of the join sent on this socket, until it is answered.
     pub join: Option<u64>,
+    /// Whether the join sent on this socket was answered: the room's newest page is held.
+    pub joined: bool,
     /// The gap fetch in flight, if any.
     pub gap_fetch: Option<InFlight>,
     /// The older-history fetch in flight, if any.
@@ -86,8 +88,10 @@ impl RoomSync {
                     };
                 }
             }
+            let join = self.join.take().is_some();
+            self.joined |= join;
             return Answered {
-                join: self.join.take().is_some(),
+                join,
                 gap: self.gap_fetch.take().map(|f| f.from),
                 older: false,
             };
@@ -95,6 +99,7 @@ impl RoomSync {
         let mut answered = Answered::default();
         if self.join == Some(req) {
             self.join = None;
+            self.joined = true;
             answered.join = true;
         }
         if let Some(gap) = self.gap_fetch.filter(|f| f.req == req) {
@@ -113,6 +118,12 @@ impl Session {
     /// Whether the server keeps history (so older messages can be loaded).
     pub fn has_history(&self) -> bool {
         matches!(&self.mode, ServerMode::Full(h) if h.has(feature::HISTORY))
+    }
+
+    /// Whether the server answered the join of `room` on the current socket, so what the
+    /// room holds is up to date and older pages can be asked for.
+    pub fn synced(&self, room: &str) -> bool {
+        self.rooms.get(room).is_some_and(|r| r.sync.joined)
     }
 
     /// Whether older history of `room` is being fetched.
