@@ -1,7 +1,8 @@
 //! What people do to messages, between real browsers: an edit, a reaction and a deletion
 //! reach the other browser, on the reference server and on a plain relay, and an edit or
-//! delete by someone who did not write the message changes nothing. The README's pictures
-//! of the message menu, a reply and reactions are taken here too.
+//! delete by someone who did not write the message changes nothing; reactions from three
+//! people, one taken back, are counted alike in every browser. The README's pictures of the
+//! message menu, a reply and reactions are taken here too.
 
 use std::time::Duration;
 
@@ -192,6 +193,126 @@ async fn actions_reach_another_browser_on_a_relay() {
         // On a relay a false name would pass (PROTOCOL.md, "a weak check"); another
         // name is refused.
         actions_reach_the_other_browser(&alice, &bob, &url, "acts", "mallory").await;
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+/// The names of the reaction buttons under the message whose text is `text` (each says its
+/// emoji, count and who: `👍 2: bob, carol`), with whether this user's is pressed.
+async fn reactions_of(browser: &Browser, text: &str) -> Result<Vec<String>, String> {
+    let found = browser
+        .evaluate(
+            r#"const slot = Array.from(document.querySelectorAll('.msg-slot'))
+                   .find((s) => (s.querySelector('.msg-text') || {}).textContent === arguments[0]);
+               if (!slot) return null;
+               return Array.from(slot.querySelectorAll('button.reaction')).map((b) =>
+                   b.getAttribute('aria-label') + (b.getAttribute('aria-pressed') === 'true' ? ' (mine)' : ''));"#,
+            vec![json!(text)],
+        )
+        .await;
+    serde_json::from_value(found).map_err(|_| format!("no message {text:?}"))
+}
+
+/// Waits until every one of `browsers` shows exactly the reactions `expected` under `text`,
+/// each marked as its own where the list names it.
+async fn wait_for_reactions(
+    browsers: &[(&Browser, &str)],
+    text: &str,
+    expected: &[(&str, &[&str])],
+) {
+    for (browser, me) in browsers {
+        let want: Vec<String> = expected
+            .iter()
+            .map(|(emoji, who)| {
+                let mine = if who.contains(me) { " (mine)" } else { "" };
+                format!("{emoji} {}: {}{mine}", who.len(), who.join(", "))
+            })
+            .collect();
+        wait_until(
+            &format!("{}: the reactions {want:?}", browser.label()),
+            ARRIVAL,
+            || async {
+                let shown = reactions_of(browser, text).await?;
+                if shown == want {
+                    Ok(())
+                } else {
+                    Err(format!("{shown:?}"))
+                }
+            },
+        )
+        .await;
+    }
+}
+
+/// Alice, bob and carol react to one message from their own browsers (two 👍 and a 🎉),
+/// then carol takes hers back: every browser counts each step alike and names who.
+async fn reactions_from_three_people(people: [&Browser; 3]) {
+    let [alice, bob, carol] = people;
+    let everyone = [(alice, "alice"), (bob, "bob"), (carol, "carol")];
+    let text = "lunch at noon?";
+    alice.send(text).await;
+    for browser in [bob, carol] {
+        browser.wait_for_message("alice", text).await;
+    }
+    choose(bob, text, "React with 👍").await;
+    choose(carol, text, "React with 👍").await;
+    choose(alice, text, "React with 🎉").await;
+    wait_for_reactions(
+        &everyone,
+        text,
+        &[("👍", &["bob", "carol"]), ("🎉", &["alice"])],
+    )
+    .await;
+
+    // Carol's pressed 👍 takes hers back.
+    carol
+        .evaluate(
+            r#"const slot = Array.from(document.querySelectorAll('.msg-slot'))
+                   .find((s) => (s.querySelector('.msg-text') || {}).textContent === arguments[0]);
+               slot.querySelector('button.reaction[aria-pressed="true"]').click();
+               return null;"#,
+            vec![json!(text)],
+        )
+        .await;
+    wait_for_reactions(&everyone, text, &[("👍", &["bob"]), ("🎉", &["alice"])]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reactions_from_three_people_are_counted_alike_on_the_reference_server() {
+    let harness = Harness::start().await;
+    bounded(TEST_BOUND * 2, async {
+        let alice = harness.join("lunch", "alice").await;
+        let bob = harness.join("lunch", "bob").await;
+        let carol = harness.join("lunch", "carol").await;
+        reactions_from_three_people([&alice, &bob, &carol]).await;
+        // The server keeps them: a page opened now reads the same counts from history.
+        let dave = harness.join("lunch", "dave").await;
+        dave.wait_for_message("alice", "lunch at noon?").await;
+        wait_for_reactions(
+            &[(&dave, "dave")],
+            "lunch at noon?",
+            &[("👍", &["bob"]), ("🎉", &["alice"])],
+        )
+        .await;
+    })
+    .await;
+    harness.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reactions_from_three_people_are_counted_alike_on_a_relay() {
+    let harness = Harness::start().await;
+    let relay = Relay::start(RelayMode::Broadcast).await;
+    bounded(TEST_BOUND * 2, async {
+        let url = relay.ws_url();
+        let alice = harness.join_on(&url, "lunch", "alice").await;
+        let bob = harness.join_on(&url, "lunch", "bob").await;
+        let carol = harness.join_on(&url, "lunch", "carol").await;
+        for browser in [&alice, &bob, &carol] {
+            browser.wait_for_note("History is unavailable").await;
+        }
+        reactions_from_three_people([&alice, &bob, &carol]).await;
     })
     .await;
     harness.shutdown().await;
