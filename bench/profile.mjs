@@ -15,6 +15,7 @@ import { chromium } from "playwright-core";
 
 import { sleep } from "./lib/bot.mjs";
 import { CHROMIUM_ARGS, DEFAULT_PATHS, TARGETS, VIEWPORT, assembleSite } from "./lib/pages.mjs";
+import { printProfile } from "./lib/cpu-profile.mjs";
 import { startServer } from "./lib/server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,18 +80,7 @@ try {
 }
 
 function summarise(profile, sentAt) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const deltas = profile.timeDeltas;
-  profile.samples.forEach((id, i) => {
-    const node = byId.get(id);
-    const name = node.callFrame.functionName || `(anonymous ${node.callFrame.url.split("/").pop()}:${node.callFrame.lineNumber})`;
-    self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const busy = total - (self.get("(idle)") ?? 0) - (self.get("(program)") ?? 0);
   const span = sentAt[sentAt.length - 1] - sentAt[0];
-  console.log(`sent ${sentAt.length} in ${span.toFixed(0)} ms (${((sentAt.length - 1) / span * 1000).toFixed(1)} msg/s); profile ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms = ${(busy / sentAt.length).toFixed(2)} ms per message`);
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top));
-  for (const [name, ms] of rows) console.log(`${ms.toFixed(1).padStart(9)} ms  ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`);
+  printProfile(profile, Number(args.top), (total, busy) =>
+    `sent ${sentAt.length} in ${span.toFixed(0)} ms (${((sentAt.length - 1) / span * 1000).toFixed(1)} msg/s); profile ${total.toFixed(0)} ms, busy ${busy.toFixed(0)} ms = ${(busy / sentAt.length).toFixed(2)} ms per message`);
 }

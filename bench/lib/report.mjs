@@ -169,8 +169,14 @@ function burstSection(results) {
       if (run.botCloseCode !== null && run.botCloseCode !== undefined) notes.push(`- ${num(b.n)}, ${target}: the bot's socket closed with ${run.botCloseCode}.`);
     }
   }
+  const rounds = results.bursts.filter((b) => (b.rounds?.app?.length ?? 0) > 1);
+  const roundLines = rounds.map((b) => {
+    const list = (times) => (times ?? []).map((t) => (t === null ? "unfinished" : ms(t))).join(", ");
+    return `- ${num(b.n)}: app ${list(b.rounds.app)}; baseline ${list(b.rounds.baseline)}`;
+  });
   return [
     table(["messages", "app", "baseline", "app / baseline", "app msg/s", "baseline msg/s", "app long tasks (count / total)", "baseline long tasks (count / total)"], rows),
+    roundLines.length > 0 ? ["", "Each size was run in rounds, app then baseline; the table shows the median run of each (its events below are that run's). All rounds:", "", ...roundLines].join("\n") : "",
     notes.length > 0 ? ["", "Events during the bursts:", "", ...notes].join("\n") : "",
   ].join("\n");
 }
@@ -286,7 +292,8 @@ The measurements:
   the paced bursts the bot also stays at most 2,000 messages ahead of the frames the page has
   received (the runner reads the page's frame count every 50 ms), so the page always has a
   backlog. Time = first frame of the burst dispatched on the page → the last message's text
-  visible. A burst not visible within its limit (60 s for 1,000, 180 s for 10,000, 600 s for
+  visible. Each size runs in three rounds (app, then baseline, in each; \`--burst-rounds\`), and
+  the median run of each is the one reported and judged. A burst not visible within its limit (60 s for 1,000, 180 s for 10,000, 600 s for
   100,000; 120 s at full speed) is reported unfinished, and one whose page has had no open
   socket for 10 s as closed. The server closes a socket whose writer falls 256 frames behind
   (code 4000), which on a busy machine happens now and then even to a page that keeps up;

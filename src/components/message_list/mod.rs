@@ -89,15 +89,9 @@ pub fn MessageList() -> impl IntoView {
                             }).collect::<Vec<_>>()
                         }
                         key=|(row, first_unread): &(RowView, bool)| (row.key(), *first_unread)
-                        children=move |(row, first_unread)| {
-                            let id = row.message.id.clone();
-                            let highlighted = Signal::derive(move || {
-                                scroller.highlighted.with(|shown| shown.as_ref() == Some(&id))
-                            });
-                            view! {
-                                {first_unread.then(|| view! { <UnreadLine/> })}
-                                <MessageRow row highlighted/>
-                            }
+                        children=move |(row, first_unread)| view! {
+                            {first_unread.then(|| view! { <UnreadLine/> })}
+                            <MessageRow row/>
                         }
                     />
                 </div>

@@ -21,11 +21,16 @@ pub struct RowView {
     pub message: MessageView,
     /// Whether a day separator goes before it and whether it starts a group.
     pub marks: RowMarks,
+    /// Whether it is the message last shown on request (a search result, a reply's
+    /// original, a link), which is marked and can take keyboard focus. Part of the row's
+    /// key: a change rebuilds the row, which keeps every other row free of reactive
+    /// attributes for a mark that one row at most carries.
+    pub highlighted: bool,
 }
 
 /// Identifies what a rendered row shows: a row is rebuilt only when this changes. The last
 /// part stands for the message's state (text, edit, deletion, reactions, quote).
-pub type RowKey = (String, Option<Delivery>, RowMarks, u64);
+pub type RowKey = (String, Option<Delivery>, RowMarks, bool, u64);
 
 impl RowView {
     /// The key of this row's rendering.
@@ -43,13 +48,23 @@ impl RowView {
             m.mentions_you,
         )
             .hash(&mut state);
-        (m.id.clone(), m.delivery, self.marks, state.finish())
+        (
+            m.id.clone(),
+            m.delivery,
+            self.marks,
+            self.highlighted,
+            state.finish(),
+        )
     }
 }
 
 /// The rows for `messages`; when `first_is_context`, the first message only decides the
-/// marks of the second and is not a row itself.
-pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Vec<RowView> {
+/// marks of the second and is not a row itself. The row of message `highlighted` is marked.
+pub fn rows_with_marks(
+    messages: Vec<MessageView>,
+    first_is_context: bool,
+    highlighted: Option<&str>,
+) -> Vec<RowView> {
     let days: Vec<u32> = messages.iter().map(|m| local_day(m.ts)).collect();
     let stamp = |i: usize| Stamp {
         from: &messages[i].from,
@@ -64,7 +79,11 @@ pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Ve
         .into_iter()
         .skip(skip)
         .zip(marks)
-        .map(|(message, marks)| RowView { message, marks })
+        .map(|(message, marks)| RowView {
+            highlighted: highlighted == Some(message.id.as_str()),
+            message,
+            marks,
+        })
         .collect()
 }
 
@@ -74,14 +93,14 @@ pub fn rows_with_marks(messages: Vec<MessageView>, first_is_context: bool) -> Ve
 pub fn MessageRow(
     /// The message and its marks.
     row: RowView,
-    /// Whether it is the message last shown on request (a search result, a reply's
-    /// original, a link), which is marked and can take keyboard focus.
-    #[prop(optional, into)]
-    highlighted: Signal<bool>,
 ) -> impl IntoView {
     let chat = expect_context::<ChatHandle>();
     let lang = use_lang();
-    let RowView { message, marks } = row;
+    let RowView {
+        message,
+        marks,
+        highlighted,
+    } = row;
     let grouped = !marks.new_group;
     // In a group only the first row shows sender and time; the others keep them for
     // assistive technology, which reads every row on its own.
@@ -138,8 +157,8 @@ pub fn MessageRow(
             class="msg-slot"
             class:grouped=grouped
             data-id=message.id.clone()
-            data-highlighted=move || highlighted.get().then_some("")
-            tabindex=move || highlighted.get().then_some("-1")
+            data-highlighted=highlighted.then_some("")
+            tabindex=highlighted.then_some("-1")
         >
             {day}
             <article

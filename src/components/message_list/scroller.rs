@@ -92,6 +92,9 @@ struct ScrollState {
     /// every render goes around it: the screen may still show the rows from before, and
     /// reading it would move the window away again.
     showing: Option<String>,
+    /// The message last shown on request (a search result, a reply's original, a link),
+    /// whose row is marked however often it is rendered again.
+    highlighted: Option<String>,
 }
 
 /// The list's scrolling state and the signals its view renders. Cheap to copy into closures.
@@ -113,9 +116,6 @@ pub struct Scroller {
     pub edge: RwSignal<HistoryEdge>,
     /// Messages that arrived below the screen while the reader was scrolled up.
     pub unseen: RwSignal<usize>,
-    /// The message last shown on request (a search result, a reply's original, a link),
-    /// which its row highlights however often it is rendered again.
-    pub highlighted: RwSignal<Option<String>>,
 }
 
 impl Scroller {
@@ -131,7 +131,6 @@ impl Scroller {
             space_below: RwSignal::new(0.0),
             edge: RwSignal::new(HistoryEdge::Hidden),
             unseen: RwSignal::new(0),
-            highlighted: RwSignal::new(None),
         }
     }
 
@@ -152,7 +151,6 @@ impl Scroller {
                 }
             });
             set_if_changed(self.unseen, 0);
-            set_if_changed(self.highlighted, None);
         }
         if self.state.with_value(|s| s.showing.is_some()) {
             self.render_shown(SHOW_TRIES);
@@ -338,7 +336,9 @@ impl Scroller {
         let messages = self
             .chat
             .messages_between(slice.start.saturating_sub(1), slice.end);
-        let rows = rows_with_marks(messages, slice.start > 0);
+        let rows = self
+            .state
+            .with_value(|s| rows_with_marks(messages, slice.start > 0, s.highlighted.as_deref()));
         // A row that was only estimated is rendered now: anchor on it by id.
         let settle = match settle {
             Settle::Keep(Anchor::Estimate { index, offset }) => {
@@ -495,8 +495,8 @@ impl Scroller {
         self.state.update_value(|s| {
             s.follow = false;
             s.showing = Some(id.clone());
+            s.highlighted = Some(id);
         });
-        set_if_changed(self.highlighted, Some(id));
         self.render_shown(SHOW_TRIES);
     }
 
