@@ -245,3 +245,45 @@ async fn a_refused_action_is_said_and_the_message_is_not_failed() {
     assert!(find_all(&row, ".msg-state.failed").is_empty(), "not failed");
     assert_eq!(find_all(&row, ".msg-state.pending").len(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn the_menu_of_the_last_message_opens_where_the_list_shows_all_of_it() {
+    let chat = mount_styled_chat_greeted_by(360, HELLO_ACTIONS).await;
+    for seq in 1..=12 {
+        chat.server.push(&msg(
+            &format!("m{seq}"),
+            "bob",
+            seq,
+            &format!("message {seq}"),
+        ));
+    }
+    wait_for(&chat.root, r#".msg-slot[data-id="m12"]"#).await;
+    let list = find(&chat.root, ".message-list");
+    let bottom = |el: &web_sys::HtmlElement| el.get_bounding_client_rect().bottom();
+    let top = |el: &web_sys::HtmlElement| el.get_bounding_client_rect().top();
+    wait_until("the list shows its newest message", || {
+        bottom(&row(&chat.root, "m12")) <= bottom(&list) + 1.0
+    })
+    .await;
+    // The newest message sits at the list's bottom edge: a menu opening below it would be
+    // cut off there, its last items out of reach of a pointer.
+    let copy_link = menu_item(&chat.root, "m12", "Copy link").await;
+    wait_until("the whole menu is inside the list", || {
+        let items = find(&row(&chat.root, "m12"), r#"[role="menu"]"#);
+        bottom(&items) <= bottom(&list) + 0.5 && top(&items) >= top(&list) - 0.5
+    })
+    .await;
+    assert!(bottom(&copy_link) <= bottom(&list) + 0.5);
+
+    // The first message of a short room keeps its menu below: there is no room above.
+    let first = mount_styled_chat_greeted_by(360, HELLO_ACTIONS).await;
+    first.server.push(&msg("only", "bob", 1, "hi"));
+    wait_for(&first.root, r#".msg-slot[data-id="only"]"#).await;
+    menu_item(&first.root, "only", "Copy link").await;
+    let list = find(&first.root, ".message-list");
+    let items = find(&row(&first.root, "only"), r#"[role="menu"]"#);
+    assert!(
+        top(&items) >= top(&list) - 0.5,
+        "the menu stays inside the list"
+    );
+}

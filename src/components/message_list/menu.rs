@@ -68,6 +68,8 @@ pub fn MessageMenu(
         .filter(|r| r.mine)
         .map(|r| r.emoji.clone())
         .collect();
+    // Set by `place_panel` each time the panel opens.
+    let upward = RwSignal::new(false);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && state.get_untracked() != MenuState::Closed {
             ev.stop_propagation();
@@ -86,7 +88,7 @@ pub fn MessageMenu(
                 on:click=move |_| state.update(|s| *s = if *s == MenuState::Closed { MenuState::Open } else { MenuState::Closed })
             >"⋯"</button>
             <Show when=move || state.get() == MenuState::Open>
-                <div role="menu" class="msg-menu-items" aria-label=move || Tr::message_actions(lang.get())>
+                <div role="menu" class="msg-menu-items" class:up=move || upward.get() use:place_panel=upward aria-label=move || Tr::message_actions(lang.get())>
                     <button type="button" role="menuitem" on:click=reply.clone()>{move || Tr::reply(lang.get())}</button>
                     {QUICK_EMOJI.iter().map(|emoji| {
                         let on = !reacted.iter().any(|e| e == emoji);
@@ -113,7 +115,7 @@ pub fn MessageMenu(
                 </div>
             </Show>
             <Show when=move || state.get() == MenuState::ConfirmDelete>
-                <div role="alertdialog" class="msg-confirm" aria-label=move || Tr::delete_this_message(lang.get())>
+                <div role="alertdialog" class="msg-confirm" class:up=move || upward.get() use:place_panel=upward aria-label=move || Tr::delete_this_message(lang.get())>
                     <p>{move || Tr::delete_this_message(lang.get())}</p>
                     <button type="button" class="danger" on:click=move |_| {
                         chat.delete_message(&id.get_value());
@@ -168,6 +170,28 @@ pub fn ReactionBar(
         })
         .collect_view()
         .into_view()
+}
+
+/// Opens a menu's `panel` above its "…" button when, below it, the panel would run past the
+/// bottom of the scrolling list (the newest messages sit there) and there is more room above:
+/// items cut off by the list's edge cannot be reached with a pointer. Runs when the panel is
+/// built; it is measured once in the page, still before the browser paints it.
+fn place_panel(panel: web_sys::Element, upward: RwSignal<bool>) {
+    request_animation_frame(move || {
+        let (Ok(Some(button)), Ok(Some(list))) =
+            (panel.closest(".msg-menu"), panel.closest(".message-list"))
+        else {
+            return;
+        };
+        let (list, button) = (
+            list.get_bounding_client_rect(),
+            button.get_bounding_client_rect(),
+        );
+        let below = list.bottom() - button.bottom();
+        let above = button.top() - list.top();
+        let needed = panel.get_bounding_client_rect().height();
+        upward.set(needed > below && above > below);
+    });
 }
 
 fn copy_to_clipboard(text: &str) {
