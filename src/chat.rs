@@ -387,6 +387,13 @@ impl ChatHandle {
         })
     }
 
+    /// The people who may be mentioned in the room shown: everyone online, then the authors
+    /// of its newest messages who are not.
+    pub fn mentionable(&self) -> Vec<String> {
+        self.driver
+            .with_value(|d| d.with_session(|s| s.mentionable(s.current_room())))
+    }
+
     /// The newest message of `room` that mentions the user, among its unread ones (the
     /// newest one in the room shown).
     pub fn newest_mention(&self, room: &str) -> Option<MessageView> {

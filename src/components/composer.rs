@@ -143,7 +143,7 @@ pub fn Composer() -> impl IntoView {
     let follow_caret = move || {
         if let Some(el) = textarea.get_untracked() {
             let caret = el.selection_end().ok().flatten().unwrap_or(0);
-            let members = chat.online.get_untracked();
+            let members = chat.mentionable();
             picker.follow(&el.value(), caret, &members, &chat.name.get_untracked());
         }
     };

@@ -1,5 +1,5 @@
-//! @mentions as the user meets them: the composer's member list used by keyboard and by
-//! pointer (Enter picks and never sends while it is open, nothing is picked during an IME
+//! @mentions as the user meets them: the composer's member list (online members, then people
+//! who wrote and left) used by keyboard and by pointer (Enter picks and never sends while it is open, nothing is picked during an IME
 //! composition), a message that mentions the reader highlighted with words that say so,
 //! and the `@` mark on the badge of a room with an unread mention.
 
@@ -237,4 +237,23 @@ async fn a_mention_in_another_room_marks_its_badge_until_it_is_opened() {
     })
     .await;
     wait_for(&chat.root, r#".msg-slot[data-id="d2"] .msg.mention"#).await;
+}
+
+#[wasm_bindgen_test]
+async fn someone_who_wrote_and_left_is_offered_after_those_online() {
+    let chat = chat_with_people().await;
+    chat.server
+        .push(&msg("m1", "lobby", "Andrea", 1, "see you all tomorrow"));
+    chat.server
+        .push(&msg("m2", "lobby", "bob", 2, "bye Andrea"));
+    wait_for(&chat.root, r#".msg-slot[data-id="m2"]"#).await;
+    let area = textarea(&chat.root);
+    type_at_end(&area, "@an");
+    wait_until("members are offered", || !offered(&chat.root).0.is_empty()).await;
+    assert_eq!(offered(&chat.root).0, ["Anna", "Andrea", "Ann Lee"]);
+    let area_el: &web_sys::HtmlElement = area.as_ref();
+    key_down(area_el, "ArrowDown", false, false, 40);
+    key_down(area_el, "Enter", false, false, 13);
+    settle().await;
+    assert_eq!(area.value(), "@Andrea ");
 }

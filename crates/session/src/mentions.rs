@@ -73,6 +73,28 @@ pub fn suggestions<'a>(prefix: &str, members: &'a [String], me: &str) -> Vec<&'a
     best
 }
 
+/// How many of a room's newest messages are looked through for people to mention who are
+/// not online: enough for the people of a conversation, bounded for a huge room.
+pub const RECENT_AUTHORS_SCAN: usize = 1_000;
+
+/// The people the composer may offer to mention: everyone `online`, then the authors of
+/// `newest_first` (a room's messages, newest first, at most [`RECENT_AUTHORS_SCAN`] of them
+/// read) who are not, each name once. Someone who spoke and left is still someone the
+/// conversation is about.
+pub fn mentionable<'a>(
+    online: &'a [String],
+    newest_first: impl Iterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    online
+        .iter()
+        .map(String::as_str)
+        .chain(newest_first.take(RECENT_AUTHORS_SCAN))
+        .filter(|name| !name.trim().is_empty() && seen.insert(*name))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// How well `name` completes `prefix` (already folded): 0 at its start, 1 at a later word,
 /// `None` not at all.
 fn rank(name: &str, prefix: &str) -> Option<u8> {

@@ -195,6 +195,19 @@ impl Session {
             .unwrap_or_else(|| vec![me.to_owned()])
     }
 
+    /// The people who may be mentioned in `room`: everyone online there, then the authors
+    /// of its newest messages who are not ([`mentions::mentionable`]), this user included.
+    pub fn mentionable(&self, room: &str) -> Vec<String> {
+        let authors = self.room(room).into_iter().flat_map(|log| {
+            log.entries()
+                .iter()
+                .rev()
+                .filter(|e| !e.is_deleted())
+                .map(|e| e.msg.from.as_str())
+        });
+        crate::mentions::mentionable(&self.online(room), authors)
+    }
+
     /// How many are online in `room`, this user included: the server's total when its
     /// list was cut short in a large room, otherwise the length of [`Session::online`].
     pub fn online_count(&self, room: &str) -> u64 {

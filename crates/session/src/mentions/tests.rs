@@ -82,6 +82,23 @@ fn filler() -> impl Strategy<Value = String> {
     "[a-z가-힣 ,.!?()\n]{0,12}"
 }
 
+#[test]
+fn people_who_spoke_and_left_can_be_mentioned_after_those_online() {
+    let online = ["ann".to_owned(), "me".to_owned()];
+    let authors = ["bob", "ann", "", "carol", "bob"];
+    assert_eq!(
+        mentionable(&online, authors.into_iter()),
+        ["ann", "me", "bob", "carol"]
+    );
+}
+
+#[test]
+fn only_the_newest_messages_are_looked_through_for_authors() {
+    let authors =
+        (0..RECENT_AUTHORS_SCAN + 5).map(|i| if i < RECENT_AUTHORS_SCAN { "x" } else { "late" });
+    assert_eq!(mentionable(&[], authors), ["x"]);
+}
+
 proptest! {
     #[test]
     fn an_at_name_between_non_word_text_mentions_the_name(
