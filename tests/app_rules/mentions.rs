@@ -240,6 +240,27 @@ async fn a_mention_in_another_room_marks_its_badge_until_it_is_opened() {
 }
 
 #[wasm_bindgen_test]
+async fn an_edit_that_adds_a_mention_marks_the_badge_of_another_room() {
+    let mut options = lobby_options();
+    options.other_rooms = vec!["dev".into()];
+    let chat = mount_chat_with(options).await;
+    wait_for(&chat.root, ".room-item + .room-item").await;
+    chat.server.push(&msg("d1", "dev", "bob", 1, "your turn"));
+    wait_for(&chat.root, ".unread").await;
+    assert!(find_all(&chat.root, ".unread.mentioned").is_empty());
+    chat.server
+        .push(r#"{"type":"edit","room":"dev","id":"d1","text":"@alice your turn","from":"bob"}"#);
+    let badge = wait_for(&chat.root, ".unread.mentioned").await;
+    assert_eq!(badge.text_content().unwrap().trim(), "@1");
+    chat.server
+        .push(r#"{"type":"delete","room":"dev","id":"d1","from":"bob"}"#);
+    wait_until("the deleted mention no longer marks the badge", || {
+        find_all(&chat.root, ".unread.mentioned").is_empty()
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn someone_who_wrote_and_left_is_offered_after_those_online() {
     let chat = chat_with_people().await;
     chat.server

@@ -214,12 +214,45 @@ impl Session {
                 if !trusted && needs_author(&change) && from != Some(entry.msg.from.as_str()) {
                     return;
                 }
+                let mentioned = self.unread_mention(room, id);
+                let Some(entry) = self.rooms.get_mut(room).and_then(|j| j.log.get_mut(id)) else {
+                    return;
+                };
                 if entry.apply(&change) {
+                    self.recount_mention(room, id, mentioned);
                     self.touch();
                 }
             }
             None if !trusted => joined.unplaced.push(id, from, change),
             None => {}
+        }
+    }
+
+    /// Whether message `id` of `room` is one of its unread messages (the newest ones, while
+    /// another room is shown) and mentions this user.
+    fn unread_mention(&self, room: &str, id: &str) -> bool {
+        let unread = self.unread(room) as usize;
+        room != self.current_room
+            && self.room(room).is_some_and(|log| {
+                log.entries()
+                    .iter()
+                    .rev()
+                    .take(unread)
+                    .find(|e| e.msg.id == id)
+                    .is_some_and(|e| self.mentions_me(room, e))
+            })
+    }
+
+    /// Keeps the room's count of unread mentions right after message `id` changed: an edit
+    /// may add or take out the mention, a deletion takes it out.
+    fn recount_mention(&mut self, room: &str, id: &str, mentioned_before: bool) {
+        let mentioned = self.unread_mention(room, id);
+        if let Some(joined) = self.rooms.get_mut(room) {
+            match (mentioned_before, mentioned) {
+                (false, true) => joined.unread_mentions += 1,
+                (true, false) => joined.unread_mentions = joined.unread_mentions.saturating_sub(1),
+                _ => {}
+            }
         }
     }
 

@@ -862,6 +862,38 @@ fn mentions_of_this_user_in_another_room_are_counted_until_it_is_opened() {
 }
 
 #[test]
+fn an_edit_or_a_deletion_of_an_unread_message_recounts_its_mention() {
+    let mut s = connected();
+    s.handle(T0, Input::JoinRoom("dev".into()));
+    let said = |id: &str, seq: u64, text: &str| {
+        Input::Text(encode(&Frame::Msg(ChatMessage {
+            room: "dev".into(),
+            text: text.into(),
+            ..msg(id, "bob", Some(seq))
+        })))
+    };
+    let edited = |id: &str, text: &str| {
+        Input::Text(format!(
+            r#"{{"type":"edit","room":"dev","id":"{id}","text":"{text}","from":"bob"}}"#
+        ))
+    };
+    s.handle(T0, said("d1", 1, "hello"));
+    s.handle(T0, said("d2", 2, "@alice look"));
+    assert_eq!(s.unread_mentions("dev"), 1);
+    s.handle(T0, edited("d1", "hello @alice"));
+    assert_eq!(s.unread_mentions("dev"), 2, "an edit that adds a mention");
+    s.handle(T0, edited("d1", "hello @alice, fixed the typo"));
+    assert_eq!(s.unread_mentions("dev"), 2, "still the one mention");
+    s.handle(T0, edited("d2", "look"));
+    assert_eq!(s.unread_mentions("dev"), 1, "an edit that takes it out");
+    s.handle(
+        T0,
+        Input::Text(r#"{"type":"delete","room":"dev","id":"d1","from":"bob"}"#.into()),
+    );
+    assert_eq!(s.unread_mentions("dev"), 0, "a deleted mention");
+}
+
+#[test]
 fn leaving_a_room_tells_the_server_and_the_last_room_stays() {
     let mut s = connected();
     s.handle(T0, Input::JoinRoom("dev".into()));
