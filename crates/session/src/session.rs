@@ -710,6 +710,43 @@ impl Session {
         self.rooms.get_mut(room).map(|r| &mut r.people)
     }
 
+    /// Stores a page of history: as [`Session::on_message`] does each message, with the new
+    /// ones put in place in one pass (older pages go in at the front of the room).
+    fn store_page(&mut self, room: &str, msgs: Vec<ChatMessage>) {
+        let mut fresh = Vec::with_capacity(msgs.len());
+        for msg in msgs {
+            let known = self.room(room).is_none_or(|log| log.get(&msg.id).is_some());
+            if known || msg.room != room || self.outbox.iter().any(|o| o.id == msg.id) {
+                // Confirmations of own messages and repeats: the one-by-one path.
+                self.on_message(msg);
+                continue;
+            }
+            let delivery = (self.is_own(&msg) && msg.seq.is_some()).then_some(Delivery::Delivered);
+            let arrival = self.next_arrival();
+            fresh.push((msg, delivery, arrival));
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let era = self.sync.era;
+        let me = self.name_in(room).to_owned();
+        let Some(joined) = self.rooms.get_mut(room) else {
+            return;
+        };
+        let added = joined.log.insert_page(fresh, era);
+        for id in &added {
+            if let Some(entry) = joined.log.get_mut(id) {
+                if !entry.msg.reactions.is_empty() {
+                    entry.count_mine(&me);
+                }
+            }
+        }
+        for id in &added {
+            self.place_waiting(room, id);
+        }
+        self.touch();
+    }
+
     /// Stores a received message; returns whether it is new to the list.
     fn on_message(&mut self, msg: ChatMessage) -> bool {
         let room = msg.room.clone();

@@ -204,9 +204,7 @@ impl Session {
         };
         if answered.older {
             joined.log.more_before = history.more;
-            for msg in history.msgs {
-                self.on_message(msg);
-            }
+            self.store_page(&room, history.msgs);
             self.touch();
             self.continue_reveal(&room, out);
             return;
