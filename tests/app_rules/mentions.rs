@@ -40,6 +40,15 @@ fn offered(root: &web_sys::HtmlElement) -> (Vec<String>, Option<String>) {
     (names, active)
 }
 
+/// The ids of the rows highlighted as mentioning the reader.
+fn highlighted_rows(root: &web_sys::HtmlElement) -> Vec<String> {
+    find_all(root, ".msg.mention")
+        .iter()
+        .filter_map(|m| m.closest(".msg-slot").ok().flatten())
+        .filter_map(|slot| slot.get_attribute("data-id"))
+        .collect()
+}
+
 fn expanded(root: &web_sys::HtmlElement) -> String {
     find(root, r#"[role="combobox"]"#)
         .get_attribute("aria-expanded")
@@ -191,17 +200,7 @@ async fn a_message_that_mentions_the_reader_is_highlighted_and_says_so() {
     chat.server
         .push(&msg("m3", "lobby", "alice", 3, "@alice a note to myself"));
     wait_for(&chat.root, r#".msg-slot[data-id="m3"]"#).await;
-    let highlighted: Vec<String> = find_all(&chat.root, ".msg.mention")
-        .iter()
-        .map(|m| {
-            m.closest(".msg-slot")
-                .unwrap()
-                .unwrap()
-                .get_attribute("data-id")
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(highlighted, ["m1"]);
+    assert_eq!(highlighted_rows(&chat.root), ["m1"]);
     let row = find(&chat.root, r#".msg-slot[data-id="m1"]"#);
     assert!(
         row.text_content().unwrap().contains("mentions you"),
@@ -258,6 +257,34 @@ async fn an_edit_that_adds_a_mention_marks_the_badge_of_another_room() {
         find_all(&chat.root, ".unread.mentioned").is_empty()
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_korean_name_with_an_honorific_or_a_particle_is_a_mention() {
+    let chat = mount_chat_with(wirechat::ChatOptions::new(
+        "ws://loopback.test/ws",
+        "lobby",
+        "민수",
+    ))
+    .await;
+    chat.server.push(&msg(
+        "m1",
+        "lobby",
+        "지영",
+        1,
+        "@민수님 회의 자료 확인 부탁해요",
+    ));
+    chat.server
+        .push(&msg("m2", "lobby", "지영", 2, "@민수에게 물어봤어요"));
+    chat.server.push(&msg(
+        "m3",
+        "lobby",
+        "지영",
+        3,
+        "@민수진 님은 다른 사람이에요",
+    ));
+    wait_for(&chat.root, r#".msg-slot[data-id="m3"]"#).await;
+    assert_eq!(highlighted_rows(&chat.root), ["m1", "m2"]);
 }
 
 #[wasm_bindgen_test]

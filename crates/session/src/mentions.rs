@@ -4,7 +4,8 @@
 //! A mention of a user is `@` followed by their display name, compared case-insensitively,
 //! where the name ends at a word boundary (`@ann` does not mention `anna`) and the `@` does
 //! not continue a word (`ann@example.com` mentions no one). Names may hold spaces, Korean
-//! and emoji; they are matched as written, not split into words.
+//! and emoji; they are matched as written, not split into words. After a Korean name, the
+//! honorifics and particles Korean writes onto names end it too (`@민수님`, `@민수에게`).
 
 /// The most members the composer offers for one `@` prefix.
 pub const MOST_SUGGESTIONS: usize = 8;
@@ -22,7 +23,7 @@ pub fn mentions(text: &str, name: &str) -> bool {
         .filter(|&(at, c)| c == '@' && opens_mention(text, at))
         .any(|(at, _)| {
             matched_len(&text[at + 1..], &wanted)
-                .is_some_and(|len| ends_word(&text[at + 1 + len..]))
+                .is_some_and(|len| ends_name(&text[at + 1 + len..], name))
         })
 }
 
@@ -142,6 +143,47 @@ fn opens_mention(text: &str, at: usize) -> bool {
         .chars()
         .next_back()
         .is_none_or(|c| !is_word_char(c) && !matches!(c, '.' | '-' | '+' | '%' | '@'))
+}
+
+/// Honorifics Korean writes onto a name without a space ("@민수님"), before any particle.
+const KOREAN_HONORIFICS: [&str; 2] = ["님", "씨"];
+
+/// Particles Korean writes onto a name (or its honorific) without a space ("@민수에게",
+/// "@민수님이"). Longer ones first, so "이랑" is not read as "이" and a word going on.
+const KOREAN_PARTICLES: [&str; 18] = [
+    "께서", "에게", "한테", "이랑", "께", "랑", "이", "가", "은", "는", "을", "를", "도", "의",
+    "와", "과", "아", "야",
+];
+
+/// Whether a mention of `name` that ends where `rest` begins ends the name: at a word
+/// boundary, or, for a name ending in Hangul, after an honorific and/or a particle that
+/// Korean attaches to names (so "@민수님" mentions 민수, while "@민수진" does not).
+fn ends_name(rest: &str, name: &str) -> bool {
+    if ends_word(rest) {
+        return true;
+    }
+    if !name
+        .trim_end()
+        .chars()
+        .next_back()
+        .is_some_and(is_hangul_syllable)
+    {
+        return false;
+    }
+    let after_honorific = KOREAN_HONORIFICS
+        .iter()
+        .find_map(|h| rest.strip_prefix(h))
+        .unwrap_or(rest);
+    ends_word(after_honorific)
+        || KOREAN_PARTICLES
+            .iter()
+            .filter_map(|p| after_honorific.strip_prefix(p))
+            .any(ends_word)
+}
+
+/// Whether `c` is a precomposed Hangul syllable (가–힣).
+fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// Whether a mention that ends where `rest` begins ends at a word boundary.
