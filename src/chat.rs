@@ -356,12 +356,20 @@ impl ChatHandle {
         true
     }
 
-    /// Changes the text of the user's own message `id` (sent already).
-    pub fn edit(&self, id: &str, text: &str) {
+    /// Changes the text of the user's own message `id` (sent already). Returns false when
+    /// the edit did not go out (empty or too long text, or refused: offline, say, with
+    /// [`ConnectionView::action_error`] saying why), so the composer keeps the text.
+    pub fn edit(&self, id: &str, text: &str) -> bool {
+        if text.trim().is_empty() || text.len() > self.connection.get_untracked().max_text {
+            return false;
+        }
         self.input(Input::Edit {
             id: id.to_owned(),
             text: text.to_owned(),
         });
+        self.driver.with_value(|d| {
+            d.with_session(|s| s.action_error().is_none_or(|e| e.id.as_deref() != Some(id)))
+        })
     }
 
     /// Adds (`on`) or takes back this user's `emoji` reaction to message `id`.

@@ -113,13 +113,7 @@ pub fn Composer() -> impl IntoView {
         let done = match actions.drafting.get_untracked() {
             Drafting::New => chat.send(&text),
             Drafting::Reply { id, .. } => chat.reply(&id, &text),
-            Drafting::Edit { id, .. } => {
-                let changed = !text.trim().is_empty();
-                if changed {
-                    chat.edit(&id, &text);
-                }
-                changed
-            }
+            Drafting::Edit { id, .. } => chat.edit(&id, &text),
         };
         if done {
             picker.close();

@@ -287,3 +287,38 @@ async fn the_menu_of_the_last_message_opens_where_the_list_shows_all_of_it() {
         "the menu stays inside the list"
     );
 }
+
+#[wasm_bindgen_test]
+async fn an_edit_that_cannot_go_out_keeps_its_text_in_the_composer() {
+    let chat = mount_chat_greeted_by(Some(HELLO_ACTIONS)).await;
+    chat.server.push(&msg("mine", "alice", 1, "helo"));
+    wait_for(&chat.root, r#".msg-slot[data-id="mine"]"#).await;
+    click(&menu_item(&chat.root, "mine", "Edit").await);
+    let area = textarea(&chat.root);
+    wait_until("the text to edit is in the composer", || {
+        area.value() == "helo"
+    })
+    .await;
+    // The link drops while the user types the correction.
+    chat.server.drop_connection();
+    wait_until("the chat knows it is not connected", || {
+        find(&chat.root, ".status")
+            .get_attribute("data-state")
+            .as_deref()
+            != Some("connected")
+    })
+    .await;
+    type_text(&area, "hello", false);
+    key_down(&area, "Enter", false, false, 13);
+    settle().await;
+    assert!(sent_of(&chat, "edit").is_empty(), "nothing could be sent");
+    let note = wait_for(&chat.root, ".action-error").await;
+    assert!(!text_of(&note).is_empty(), "the user is told why");
+    assert_eq!(area.value(), "hello", "the correction is not lost");
+    assert_eq!(
+        text_of(&find(&row(&chat.root, "mine"), ".msg-text")),
+        "helo",
+        "and not shown as done"
+    );
+    assert!(text_of(&chat.root).contains("Editing"), "still editing");
+}
