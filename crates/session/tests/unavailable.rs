@@ -11,19 +11,7 @@ use support::sent;
 const T0: u64 = 1_764_000_000_000;
 
 fn connected() -> Session {
-    let config = SessionConfig {
-        name: "alice".into(),
-        rooms: vec!["lobby".into()],
-        ..SessionConfig::default()
-    };
-    let mut s = Session::new(config, 3);
-    s.handle(T0, Input::Start);
-    s.handle(
-        T0,
-        Input::Opened {
-            protocol: String::new(),
-        },
-    );
+    let mut s = support::opened("alice", "lobby", T0);
     s.handle(T0, support::hello(&[feature::HISTORY, feature::ACK]));
     s
 }
