@@ -137,8 +137,12 @@ pub fn Composer() -> impl IntoView {
     let follow_caret = move || {
         if let Some(el) = textarea.get_untracked() {
             let caret = el.selection_end().ok().flatten().unwrap_or(0);
-            let members = chat.mentionable();
-            picker.follow(&el.value(), caret, &members, &chat.name.get_untracked());
+            picker.follow(
+                &el.value(),
+                caret,
+                || chat.mentionable(),
+                &chat.name.get_untracked(),
+            );
         }
     };
     let on_keydown = move |ev: KeyboardEvent| {

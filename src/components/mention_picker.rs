@@ -66,11 +66,18 @@ impl MentionPicker {
     }
 
     /// Follows the text and caret (a UTF-16 offset, as the DOM counts) of the field:
-    /// opens, narrows or closes the list. `members` are the room's people, `me` the user.
-    pub fn follow(&self, text: &str, caret_utf16: u32, members: &[String], me: &str) {
+    /// opens, narrows or closes the list. `members` gives the room's people (asked for only
+    /// while a mention is being typed), `me` is the user.
+    pub fn follow(
+        &self,
+        text: &str,
+        caret_utf16: u32,
+        members: impl FnOnce() -> Vec<String>,
+        me: &str,
+    ) {
         let caret = byte_offset(text, caret_utf16);
         let next = mention_query(text, caret).and_then(|(at, prefix)| {
-            let options: Vec<String> = suggestions(prefix, members, me)
+            let options: Vec<String> = suggestions(prefix, &members(), me)
                 .into_iter()
                 .map(str::to_owned)
                 .collect();

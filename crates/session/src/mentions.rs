@@ -86,14 +86,19 @@ pub fn mentionable<'a>(
     online: &'a [String],
     newest_first: impl Iterator<Item = &'a str>,
 ) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    online
+    // A list, not a set: a room has few distinct names, and the set's hashing code would
+    // be more for every reader to download.
+    let mut people: Vec<&str> = Vec::new();
+    for name in online
         .iter()
         .map(String::as_str)
         .chain(newest_first.take(RECENT_AUTHORS_SCAN))
-        .filter(|name| !name.trim().is_empty() && seen.insert(*name))
-        .map(str::to_owned)
-        .collect()
+    {
+        if !name.trim().is_empty() && !people.contains(&name) {
+            people.push(name);
+        }
+    }
+    people.into_iter().map(str::to_owned).collect()
 }
 
 /// How well `name` completes `prefix` (already folded): 0 at its start, 1 at a later word,

@@ -177,14 +177,19 @@ impl RoomLog {
                 arrival,
             };
             self.keys.insert(msg.id.clone(), key);
-            fresh.push(Entry {
-                msg,
-                delivery,
-                mine: Vec::new(),
-                key,
-            });
+            // A page is short and mostly in order already: kept sorted as it is built
+            // (no sort routine for entries in the bundle).
+            let at = fresh.partition_point(|e| e.key < key);
+            fresh.insert(
+                at,
+                Entry {
+                    msg,
+                    delivery,
+                    mine: Vec::new(),
+                    key,
+                },
+            );
         }
-        fresh.sort_by_key(|e| e.key);
         let added = fresh.iter().map(|e| e.msg.id.clone()).collect();
         let (Some(first_new), Some(last_new)) = (fresh.first(), fresh.last()) else {
             return added;
@@ -194,10 +199,13 @@ impl RoomLog {
             (Some(first), _) if last_new.key < first.key => {
                 self.entries.splice(0..0, fresh);
             }
+            // Interleaved with what is held (rare: pages are older or newer than it): each
+            // goes to its place.
             (_, Some(last)) if first_new.key < last.key => {
-                // Interleaved: the two sorted runs are merged by the sort.
-                self.entries.extend(fresh);
-                self.entries.sort_by_key(|e| e.key);
+                for entry in fresh {
+                    let at = self.entries.partition_point(|e| e.key < entry.key);
+                    self.entries.insert(at, entry);
+                }
             }
             _ => self.entries.extend(fresh),
         }
