@@ -147,7 +147,10 @@ E2E_CORE_NAMES := harness::the_helpers_read_and_drive_a_page_by_role \
 	faults::messages_written_offline_survive_a_reload_and_arrive_once \
 	hostile::hostile_frames_are_dropped_or_shown_as_text_and_the_chat_goes_on \
 	transports::a_chat_works_end_to_end_over_
-E2E_FLAGS := -- --test-threads=1 --nocapture
+# Two runner threads: the tests take turns on the browsers themselves (e2e/src/browser_slot.rs),
+# most alone and two light ones, which mostly wait on the app's timers, at once. Firefox and
+# WebKit run no light test, so their core scenarios still run one at a time.
+E2E_FLAGS := -- --test-threads=2 --nocapture
 
 test-e2e:
 	$(SERVER_FOR_E2E)

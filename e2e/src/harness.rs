@@ -4,16 +4,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tokio::sync::MutexGuard;
 
 use crate::browser::Browser;
+use crate::browser_slot::BrowserSlot;
 use crate::driver::Driver;
 use crate::engine::Engine;
 use crate::served_app::ServedApp;
-
-/// Only one test drives browsers at a time: several browsers per test already fill two
-/// cores, and tests that race for CPU fail on timeouts instead of on bugs.
-static BROWSER_SLOT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How long closing one browser may take during shutdown.
 const CLOSE_LIMIT: Duration = Duration::from_secs(5);
@@ -33,18 +29,38 @@ pub struct Harness {
     // Declared before the profiles so the browsers are dead before their directories go.
     drivers: Mutex<Vec<Arc<Driver>>>,
     profiles: Mutex<Vec<TempDir>>,
-    _slot: MutexGuard<'static, ()>,
+    // A test runs alone unless it is light: several browsers per test already fill two
+    // cores, and tests that race for CPU fail on timeouts instead of on bugs. Light tests,
+    // which mostly wait on the product's timers, run two at a time (see `BrowserSlot`).
+    _slot: BrowserSlot,
 }
 
 impl Harness {
-    /// Waits for the browser slot, then starts the server. Drivers start with the browsers.
+    /// Waits until no other test drives browsers, then starts the server. Drivers start
+    /// with the browsers.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
     /// Like [`Harness::start`], with the server's configuration changed by `tune` first.
     pub async fn start_with(tune: impl FnOnce(&mut wirechat_server::Config)) -> Self {
-        let slot = BROWSER_SLOT.lock().await;
+        let slot = BrowserSlot::alone().await;
+        let app = ServedApp::start_with(tune).await;
+        Self::around(app, slot)
+    }
+
+    /// Like [`Harness::start`] for a light test, which shares the machine with one other
+    /// light test: at most two browsers, mostly waiting on the product's timers, and no
+    /// narrow timing window, focus, IME, screenshot, scroll position or speed to check (see
+    /// [`BrowserSlot::light`]).
+    pub async fn start_light() -> Self {
+        Self::start_light_with(|_| {}).await
+    }
+
+    /// Like [`Harness::start_light`], with the server's configuration changed by `tune`
+    /// first.
+    pub async fn start_light_with(tune: impl FnOnce(&mut wirechat_server::Config)) -> Self {
+        let slot = BrowserSlot::light().await;
         let app = ServedApp::start_with(tune).await;
         Self::around(app, slot)
     }
@@ -54,12 +70,12 @@ impl Harness {
         tune: impl FnOnce(&mut wirechat_server::Config),
         store: impl wirechat_server::HistoryStore + 'static,
     ) -> Self {
-        let slot = BROWSER_SLOT.lock().await;
+        let slot = BrowserSlot::alone().await;
         let app = ServedApp::start_with_history(tune, store).await;
         Self::around(app, slot)
     }
 
-    fn around(app: ServedApp, slot: MutexGuard<'static, ()>) -> Self {
+    fn around(app: ServedApp, slot: BrowserSlot) -> Self {
         Self {
             app: Some(app),
             engine: Engine::from_env(),

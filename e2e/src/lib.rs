@@ -11,7 +11,9 @@
 //! failing test leaves nothing running.
 //!
 //! Running: build the frontend into `dist/` first, then
-//! `cargo test -p wirechat-e2e -- --test-threads=1`. The environment can point elsewhere:
+//! `cargo test -p wirechat-e2e -- --test-threads=2`. Tests take turns on the browsers by
+//! themselves ([`BrowserSlot`]): most run alone, two light ones at once, so two runner
+//! threads are all the suite can use. The environment can point elsewhere:
 //! `WIRECHAT_DIST` (the trunk output), `WIRECHAT_BROWSER` (`chromium`, `firefox` or
 //! `webkit`), the drivers `CHROMEDRIVER`, `GECKODRIVER` and `WEBKITWEBDRIVER`, and the
 //! browsers `CHROME_BIN`, `FIREFOX_BIN` and `WEBKIT_BIN`. The relay tests also
@@ -38,6 +40,7 @@
 
 mod axe;
 mod browser;
+mod browser_slot;
 mod chat_page;
 mod driver;
 mod engine;
@@ -58,6 +61,7 @@ mod wait;
 
 pub use axe::{axe_script_path, AxeViolation};
 pub use browser::{Browser, VIEWPORT};
+pub use browser_slot::BrowserSlot;
 pub use chat_page::{Focused, LogView, MessageLink, RoomEntry, RowPlace, PHONE_VIEWPORT};
 pub use driver::{free_loopback_port, Driver};
 pub use engine::Engine;

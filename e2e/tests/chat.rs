@@ -1,8 +1,9 @@
 //! The chat as people use it: real headless browsers against the real server.
 //!
-//! Every test holds the harness's browser slot, so tests take turns even under the default
-//! parallel runner (several browsers per test already fill two cores). Run them with
-//! `cargo test -p wirechat-e2e -- --test-threads=1` to keep their output in order too.
+//! Every test here runs alone: it holds the whole of the harness's browser slot, so tests
+//! take turns even under the default parallel runner (several browsers per test already
+//! fill two cores). Run them with `cargo test -p wirechat-e2e -- --test-threads=1` to keep
+//! their output in order too.
 
 use std::time::Duration;
 

@@ -4,10 +4,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use wirechat_e2e::{bounded, png_size, Browser, Driver, Engine, MessageRow, VIEWPORT};
+use wirechat_e2e::{bounded, png_size, Browser, BrowserSlot, Driver, Engine, MessageRow, VIEWPORT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_helpers_read_and_drive_a_page_by_role() {
+    // No harness here, so the test takes its turn on the browsers itself; taken first, it is
+    // given back last, after the browser and its driver are gone.
+    let _slot = BrowserSlot::alone().await;
     // Created before the driver so it is removed after it: a browser still shutting down
     // would otherwise write its profile directory back.
     let profile = tempfile::tempdir().expect("create a browser profile directory");

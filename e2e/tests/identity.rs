@@ -7,7 +7,7 @@ use std::time::Duration;
 use wirechat_e2e::{
     bounded, wait_until, Browser, Harness, MessageRow, TokenAnswer, TokenEndpoint, TEST_BOUND,
 };
-use wirechat_server::{mint_token, AuthConfig, SigningKey, TokenRequest};
+use wirechat_server::{mint_token, AuthConfig, Config, SigningKey, TokenRequest};
 
 const SECRET: &[u8] = b"a secret for the end-to-end identity tests, 32+ bytes";
 
@@ -24,13 +24,21 @@ fn user(sub: &str, name: &str, rooms: &[&str], ttl: Duration) -> TokenRequest {
 /// A server that requires tokens signed with [`SECRET`], with exact clocks so that an
 /// identity that is not renewed really ends at its `exp`.
 async fn signed_in_harness() -> Harness {
-    Harness::start_with(|config| {
-        config.auth = Some(AuthConfig {
-            leeway: Duration::ZERO,
-            ..AuthConfig::new(SigningKey::Secret(SECRET.to_vec()))
-        });
-    })
-    .await
+    Harness::start_with(exact_sign_in).await
+}
+
+/// Like [`signed_in_harness`], for a light test: one that mostly waits for a token to
+/// expire or for a retry, and so shares the machine with another light test.
+async fn signed_in_light_harness() -> Harness {
+    Harness::start_light_with(exact_sign_in).await
+}
+
+/// Tokens signed with [`SECRET`] required, with no leeway on their expiry.
+fn exact_sign_in(config: &mut Config) {
+    config.auth = Some(AuthConfig {
+        leeway: Duration::ZERO,
+        ..AuthConfig::new(SigningKey::Secret(SECRET.to_vec()))
+    });
 }
 
 fn query_value(value: &str) -> String {
@@ -169,7 +177,7 @@ async fn two_guests_named_alice_each_see_only_their_own_messages_as_own() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signed_in_through_the_token_endpoint_is_renewed_without_reconnecting() {
-    let harness = signed_in_harness().await;
+    let harness = signed_in_light_harness().await;
     let endpoint = TokenEndpoint::start(
         SECRET,
         TokenAnswer::Valid(user("u-alice", "Alice", &[], Duration::from_secs(10))),
@@ -208,7 +216,7 @@ async fn a_user_signed_in_through_the_token_endpoint_is_renewed_without_reconnec
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_token_is_explained_retried_with_backoff_and_recovers() {
-    let harness = signed_in_harness().await;
+    let harness = signed_in_light_harness().await;
     let endpoint = TokenEndpoint::start(SECRET, TokenAnswer::Invalid).await;
     bounded(TEST_BOUND, async {
         let alice = harness
@@ -328,7 +336,7 @@ async fn a_link_with_a_token_does_not_sign_the_visitor_in() {
 /// middle of it, reaches a reader exactly once each, and each reads as delivered to its sender.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_sent_across_a_token_renewal_arrive_exactly_once() {
-    let harness = signed_in_harness().await;
+    let harness = signed_in_light_harness().await;
     let ten_seconds = Duration::from_secs(10);
     let alice_site = TokenEndpoint::start(
         SECRET,

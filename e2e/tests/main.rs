@@ -1,5 +1,6 @@
 //! The end-to-end tests, one module per subject, in one binary: real browsers against the
-//! reference server and relays. `make test-e2e` runs them all in Chromium, one at a time.
+//! reference server and relays. `make test-e2e` runs them all in Chromium: one at a time,
+//! or two at once where both are light (`Harness::start_light`).
 
 mod accessibility;
 mod actions;

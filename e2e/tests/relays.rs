@@ -135,7 +135,8 @@ async fn an_echo_server_confirms_a_message_and_shows_it_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_stays_connected_on_a_silent_relay() {
-    let harness = Harness::start().await;
+    // Light: one browser, then seconds of silence.
+    let harness = Harness::start_light().await;
     // Alone on a relay that never sends a frame back to its sender, the page hears nothing.
     let relay = Relay::start(RelayMode::NoSelf).await;
     bounded(TEST_BOUND, async {
@@ -217,7 +218,8 @@ async fn on_a_relay_that_skips_the_sender_a_peer_back_later_still_sees_the_offli
 /// while offline and is back first, so her outbox goes out while bob is still away. Bob,
 /// back a moment later, must still see each of her offline messages, exactly once.
 async fn the_sender_back_first(mode: RelayMode, own_delivery: &str) {
-    let harness = Harness::start().await;
+    // Light: two browsers that mostly wait out an outage and their reconnects.
+    let harness = Harness::start_light().await;
     let relay = Relay::start(mode).await;
     let alice_link = Proxy::start(relay.addr()).await;
     let bob_link = Proxy::start(relay.addr()).await;
@@ -281,7 +283,8 @@ async fn the_sender_back_first(mode: RelayMode, own_delivery: &str) {
 /// comes back to it, and it must not answer it (nor show anything twice).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_an_echo_server_a_page_back_from_an_outage_never_answers_itself() {
-    let harness = Harness::start().await;
+    // Light: one browser that mostly waits out an outage and its reconnect.
+    let harness = Harness::start_light().await;
     let relay = Relay::start(RelayMode::Echo).await;
     let link = Proxy::start(relay.addr()).await;
     bounded(Duration::from_secs(90), async {
