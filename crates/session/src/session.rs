@@ -721,7 +721,7 @@ impl Session {
                 self.on_message(msg);
                 continue;
             }
-            let delivery = (self.is_own(&msg) && msg.seq.is_some()).then_some(Delivery::Delivered);
+            let delivery = self.delivery_of_received(&msg);
             let arrival = self.next_arrival();
             fresh.push((msg, delivery, arrival));
         }
@@ -729,22 +729,36 @@ impl Session {
             return;
         }
         let era = self.sync.era;
-        let me = self.name_in(room).to_owned();
         let Some(joined) = self.rooms.get_mut(room) else {
             return;
         };
-        let added = joined.log.insert_page(fresh, era);
-        for id in &added {
-            if let Some(entry) = joined.log.get_mut(id) {
-                if !entry.msg.reactions.is_empty() {
-                    entry.count_mine(&me);
-                }
-            }
-        }
-        for id in &added {
-            self.place_waiting(room, id);
+        for id in joined.log.insert_page(fresh, era) {
+            self.settle_stored(room, &id);
         }
         self.touch();
+    }
+
+    /// The delivery of a received message that is new to the room. This user's messages
+    /// that come back from history (after a reload, or from another tab) were confirmed by
+    /// the server, so they read as delivered.
+    fn delivery_of_received(&self, msg: &ChatMessage) -> Option<Delivery> {
+        (self.is_own(msg) && msg.seq.is_some()).then_some(Delivery::Delivered)
+    }
+
+    /// What follows storing message `id` of `room`: which of its reactions are this user's,
+    /// and the actions that waited for it.
+    fn settle_stored(&mut self, room: &str, id: &str) {
+        let reacted = self
+            .room(room)
+            .and_then(|log| log.get(id))
+            .is_some_and(|e| !e.msg.reactions.is_empty());
+        if reacted {
+            let me = self.name_in(room).to_owned();
+            if let Some(entry) = self.rooms.get_mut(room).and_then(|r| r.log.get_mut(id)) {
+                entry.count_mine(&me);
+            }
+        }
+        self.place_waiting(room, id);
     }
 
     /// Stores a received message; returns whether it is new to the list.
@@ -759,7 +773,7 @@ impl Session {
         } else {
             let arrival = self.next_arrival();
             let era = self.sync.era;
-            let own = self.is_own(&msg);
+            let delivery = self.delivery_of_received(&msg);
             let Some(log) = self.rooms.get_mut(&room).map(|r| &mut r.log) else {
                 return false;
             };
@@ -772,19 +786,9 @@ impl Session {
                 }
                 return false;
             }
-            // This user's messages that come back from history (after a reload, or from
-            // another tab) were confirmed by the server, so they read as delivered.
-            let delivery = (own && msg.seq.is_some()).then_some(Delivery::Delivered);
             let id = msg.id.clone();
-            let reacted = !msg.reactions.is_empty();
             log.insert(msg, delivery, era, arrival);
-            if reacted {
-                let me = self.name_in(&room).to_owned();
-                if let Some(entry) = self.rooms.get_mut(&room).and_then(|r| r.log.get_mut(&id)) {
-                    entry.count_mine(&me);
-                }
-            }
-            self.place_waiting(&room, &id);
+            self.settle_stored(&room, &id);
             self.touch();
             true
         }

@@ -124,34 +124,26 @@ impl RoomLog {
         era: u32,
         arrival: u64,
     ) -> Inserted {
-        if self.keys.contains_key(&msg.id) {
-            return Inserted::Duplicate;
+        match self.admit(msg, delivery, era, arrival) {
+            Some(entry) => {
+                self.place(entry);
+                Inserted::New
+            }
+            None => Inserted::Duplicate,
         }
-        if let Some(seq) = msg.seq {
-            self.note_seq(seq);
-        }
-        let key = SortKey {
-            era,
-            seq: msg.seq.unwrap_or(u64::MAX),
-            arrival,
-        };
-        self.keys.insert(msg.id.clone(), key);
-        let entry = Entry {
-            msg,
-            delivery,
-            mine: Vec::new(),
-            key,
-        };
+    }
+
+    /// Puts `entry` where its key sorts it.
+    fn place(&mut self, entry: Entry) {
         // Live traffic almost always lands at the end; only history and confirmations of
         // own messages need a search.
         match self.entries.last() {
-            Some(last) if last.key > key => {
-                let at = self.entries.partition_point(|e| e.key < key);
+            Some(last) if last.key > entry.key => {
+                let at = self.entries.partition_point(|e| e.key < entry.key);
                 self.entries.insert(at, entry);
             }
             _ => self.entries.push(entry),
         }
-        Inserted::New
     }
 
     /// Adds a page of messages (each with its delivery and arrival number), leaving out ids
@@ -165,30 +157,13 @@ impl RoomLog {
     ) -> Vec<String> {
         let mut fresh: Vec<Entry> = Vec::with_capacity(page.len());
         for (msg, delivery, arrival) in page {
-            if self.keys.contains_key(&msg.id) {
+            let Some(entry) = self.admit(msg, delivery, era, arrival) else {
                 continue;
-            }
-            if let Some(seq) = msg.seq {
-                self.note_seq(seq);
-            }
-            let key = SortKey {
-                era,
-                seq: msg.seq.unwrap_or(u64::MAX),
-                arrival,
             };
-            self.keys.insert(msg.id.clone(), key);
             // A page is short and mostly in order already: kept sorted as it is built
             // (no sort routine for entries in the bundle).
-            let at = fresh.partition_point(|e| e.key < key);
-            fresh.insert(
-                at,
-                Entry {
-                    msg,
-                    delivery,
-                    mine: Vec::new(),
-                    key,
-                },
-            );
+            let at = fresh.partition_point(|e| e.key < entry.key);
+            fresh.insert(at, entry);
         }
         let added = fresh.iter().map(|e| e.msg.id.clone()).collect();
         let (Some(first_new), Some(last_new)) = (fresh.first(), fresh.last()) else {
@@ -203,13 +178,41 @@ impl RoomLog {
             // goes to its place.
             (_, Some(last)) if first_new.key < last.key => {
                 for entry in fresh {
-                    let at = self.entries.partition_point(|e| e.key < entry.key);
-                    self.entries.insert(at, entry);
+                    self.place(entry);
                 }
             }
             _ => self.entries.extend(fresh),
         }
         added
+    }
+
+    /// The entry for a message new to the room, with its seq noted and its id recorded;
+    /// `None` when a message with that id is here already. The caller puts it in place.
+    fn admit(
+        &mut self,
+        msg: ChatMessage,
+        delivery: Option<Delivery>,
+        era: u32,
+        arrival: u64,
+    ) -> Option<Entry> {
+        if self.keys.contains_key(&msg.id) {
+            return None;
+        }
+        if let Some(seq) = msg.seq {
+            self.note_seq(seq);
+        }
+        let key = SortKey {
+            era,
+            seq: msg.seq.unwrap_or(u64::MAX),
+            arrival,
+        };
+        self.keys.insert(msg.id.clone(), key);
+        Some(Entry {
+            msg,
+            delivery,
+            mine: Vec::new(),
+            key,
+        })
     }
 
     /// Records that message `id` got `delivery`, and the server's `seq` when it gave one.
@@ -229,8 +232,7 @@ impl RoomLog {
             entry.key = SortKey { era, seq, ..key };
         }
         self.keys.insert(id.to_owned(), entry.key);
-        let at = self.entries.partition_point(|e| e.key < entry.key);
-        self.entries.insert(at, entry);
+        self.place(entry);
         true
     }
 

@@ -206,6 +206,9 @@ impl Session {
     /// Applies `change`, made by `from`, to message `id` of `room`, or keeps it for later.
     fn apply_change(&mut self, room: &str, id: &str, from: Option<&str>, change: Change) {
         let trusted = self.trusts_actions();
+        // Only what changes the text can change whether it mentions the reader.
+        let recount = needs_author(&change);
+        let mentioned = recount && self.unread_mention(room, id);
         let Some(joined) = self.rooms.get_mut(room) else {
             return;
         };
@@ -214,12 +217,10 @@ impl Session {
                 if !trusted && needs_author(&change) && from != Some(entry.msg.from.as_str()) {
                     return;
                 }
-                let mentioned = self.unread_mention(room, id);
-                let Some(entry) = self.rooms.get_mut(room).and_then(|j| j.log.get_mut(id)) else {
-                    return;
-                };
                 if entry.apply(&change) {
-                    self.recount_mention(room, id, mentioned);
+                    if recount {
+                        self.recount_mention(room, id, mentioned);
+                    }
                     self.touch();
                 }
             }
